@@ -1,0 +1,293 @@
+"""procure command line.
+
+Commands stay thin: parse options, call the library, print. Every ``ProcureError`` raised
+anywhere below ``main`` is printed as ``error: …`` (plus ``To fix: …``) on stderr and the
+process exits with the error's code (2 for bad input, 1 for infeasible), without a traceback.
+
+Layout: infrastructure (error handling, session, parameter types) → ``main`` group →
+one section per command or command group. A new command is a new section:
+``@main.command()`` + ``@pass_session`` and ``session.catalog()`` for the merged catalog.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from solver import __version__
+from solver.errors import ProcureError, UnknownNameError
+
+if TYPE_CHECKING:
+    from solver.catalog import Catalog
+
+# ============================================================================================
+# Infrastructure
+
+
+class ProcureGroup(click.Group):
+    """A click group that turns ``ProcureError`` into a one-paragraph message and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ProcureError as err:
+            _report(err)
+            ctx.exit(err.exit_code)
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        # Backstop for errors raised outside a command's invocation (e.g. while parsing options).
+        try:
+            return super().main(*args, **kwargs)
+        except ProcureError as err:
+            _report(err)
+            sys.exit(err.exit_code)
+
+
+def _report(err: ProcureError) -> None:
+    click.echo(err.render(), err=True)
+
+
+@dataclass
+class Session:
+    """Global options, shared by every command through ``ctx.obj``."""
+
+    catalog_files: tuple[Path, ...] = ()
+    """Extra catalog files (``--catalog``), merged after the bundled and user catalogs."""
+    include_user: bool = True
+    _catalog: Catalog | None = field(default=None, repr=False)
+
+    def catalog(self) -> Catalog:
+        """The merged catalog (loaded once per invocation)."""
+        if self._catalog is None:
+            from solver.catalog import load_catalog
+
+            self._catalog = load_catalog(extra=self.catalog_files, include_user=self.include_user)
+        return self._catalog
+
+
+pass_session = click.make_pass_decorator(Session, ensure=True)
+
+
+class SizeType(click.ParamType):
+    """A byte size with an explicit unit: 80GiB (2^30 B), 141GB (10^9 B), 1.5TB."""
+
+    name = "SIZE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip()
+        if re.fullmatch(r"[0-9]*\.?[0-9]+", text):
+            self.fail(f"{value!r} has no unit: write e.g. 80GiB (2^30 bytes) or 80GB (10^9 bytes)", param, ctx)
+        from pydantic import ByteSize, TypeAdapter, ValidationError
+
+        try:
+            return int(TypeAdapter(ByteSize).validate_python(text))
+        except ValidationError:
+            self.fail(f"cannot read {value!r} as a size: write e.g. 80GiB (2^30 bytes) or 80GB (10^9 bytes)", param, ctx)
+
+
+SIZE = SizeType()
+
+
+def _match_choice(kind: str, value: str, valid: Iterable[str]) -> str:
+    """``value`` (case-insensitive) if it is one of ``valid``, else UnknownNameError with suggestions."""
+    options = sorted(set(valid))
+    lowered = value.strip().lower()
+    for option in options:
+        if option.lower() == lowered:
+            return option
+    raise UnknownNameError(kind, value, options)
+
+
+def _emit_entries(entries: Sequence[Any], table_fn: Any, as_json: bool) -> None:
+    from solver.report.tables import entries_json, print_table
+
+    if as_json:
+        click.echo(entries_json(entries))
+    else:
+        print_table(table_fn(entries))
+
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+# ============================================================================================
+# procure
+
+
+@click.group(cls=ProcureGroup, context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--catalog",
+    "catalog_files",
+    multiple=True,
+    metavar="PATH",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Extra catalog YAML file (keys gpus/nodes/fabric/models), merged over the bundled and "
+    "user catalogs; an entry with an existing id overrides only the fields it gives. Repeatable.",
+)
+@click.option(
+    "--no-user-catalog",
+    is_flag=True,
+    help="Ignore the user catalog ($PROCURE_HOME, else ~/.config/procure).",
+)
+@click.version_option(__version__, prog_name="procure")
+@click.pass_context
+def main(ctx: click.Context, catalog_files: tuple[Path, ...], no_user_catalog: bool) -> None:
+    """Size GPU purchases for language-model workloads."""
+    ctx.obj = Session(catalog_files=tuple(catalog_files), include_user=not no_user_catalog)
+
+
+# ============================================================================================
+# procure catalog …
+
+
+@main.group(cls=ProcureGroup)
+def catalog() -> None:
+    """List catalog entries (bundled, user and --catalog files merged)."""
+
+
+_JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+
+
+@catalog.command("gpus")
+@click.option("--vendor", help="Only this vendor (e.g. nvidia, amd).")
+@click.option("--min-memory", type=SIZE, help="Only GPUs with at least this much memory, e.g. 80GiB or 141GB.")
+@_JSON_OPTION
+@pass_session
+def catalog_gpus(session: Session, vendor: str | None, min_memory: int | None, as_json: bool) -> None:
+    """Accelerators: memory, bandwidth, dense throughput, scale-up, price."""
+    from solver.report.tables import gpu_table
+
+    gpus = list(session.catalog().gpus.values())
+    if vendor:
+        chosen = _match_choice("vendor", vendor, (gpu.vendor for gpu in gpus))
+        gpus = [gpu for gpu in gpus if gpu.vendor == chosen]
+    if min_memory is not None:
+        gpus = [gpu for gpu in gpus if gpu.memory >= min_memory]
+    _emit_entries(gpus, gpu_table, as_json)
+
+
+@catalog.command("nodes")
+@click.option("--vendor", help="Only this vendor.")
+@click.option("--gpu", "gpu_name", metavar="GPU", help="Only nodes that take this GPU (id or alias).")
+@_JSON_OPTION
+@pass_session
+def catalog_nodes(session: Session, vendor: str | None, gpu_name: str | None, as_json: bool) -> None:
+    """Servers: GPUs they take, NVLink domain, base price and power."""
+    from solver.report.tables import node_table
+
+    cat = session.catalog()
+    nodes = cat.nodes_for_gpu(gpu_name) if gpu_name else list(cat.nodes.values())
+    if vendor:
+        chosen = _match_choice("vendor", vendor, (node.vendor for node in cat.nodes.values()))
+        nodes = [node for node in nodes if node.vendor == chosen]
+    _emit_entries(nodes, node_table, as_json)
+
+
+@catalog.command("models")
+@click.option("--family", help="Only this model family (e.g. llama-3.1, qwen2.5, deepseek-v3).")
+@_JSON_OPTION
+@pass_session
+def catalog_models(session: Session, family: str | None, as_json: bool) -> None:
+    """Model architectures: layers, attention, MoE layout, parameters."""
+    from solver.report.tables import model_table
+
+    models = list(session.catalog().models.values())
+    if family:
+        chosen = _match_choice("model family", family, (model.family for model in models))
+        models = [model for model in models if model.family == chosen]
+    _emit_entries(models, model_table, as_json)
+
+
+@catalog.command("fabric")
+@click.option("--vendor", help="Only this vendor.")
+@click.option(
+    "--category",
+    type=click.Choice(["nic", "switch", "cable", "storage", "rack", "pdu"], case_sensitive=False),
+    help="Only this category.",
+)
+@_JSON_OPTION
+@pass_session
+def catalog_fabric(session: Session, vendor: str | None, category: str | None, as_json: bool) -> None:
+    """NICs, switches, cables, storage, racks and PDUs."""
+    from solver.report.tables import fabric_table
+
+    items = list(session.catalog().fabric.values())
+    if vendor:
+        chosen = _match_choice("vendor", vendor, (item.vendor for item in items))
+        items = [item for item in items if item.vendor == chosen]
+    if category:
+        items = [item for item in items if item.category == category.lower()]
+    _emit_entries(items, fabric_table, as_json)
+
+
+# ============================================================================================
+# procure schema
+
+
+@main.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write one <name>.schema.json per document type into this directory.",
+)
+@click.option("--force", is_flag=True, help="Write into --out even if it is not empty.")
+def schema(out: Path | None, force: bool) -> None:
+    """JSON Schema of every YAML input (catalog files and the problem file).
+
+    Without --out, prints one JSON object mapping each document type to its schema.
+    """
+    from solver.catalog.files import document_schemas
+    from solver.report.atomic import prepare_output_dir, write_text_atomic
+
+    schemas = document_schemas()
+    if out is None:
+        click.echo(json.dumps(schemas, indent=2, ensure_ascii=False))
+        return
+    directory = prepare_output_dir(out, force=force)
+    for name, document in schemas.items():
+        path = write_text_atomic(directory / f"{name}.schema.json", json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        click.echo(str(path))
+
+
+# ============================================================================================
+# procure models …
+
+
+@main.group(cls=ProcureGroup)
+def models() -> None:
+    """Manage model architectures in the user catalog."""
+
+
+@models.command("import")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--id", "model_id", metavar="NAME", help="Catalog id (default: the folder name, lowercased).")
+@pass_session
+def models_import(session: Session, path: Path, model_id: str | None) -> None:
+    """Add a model to the user catalog from a Hugging Face config.json (or its folder)."""
+    from solver.catalog.hf_import import model_from_config_file, write_user_model
+
+    spec = model_from_config_file(path, model_id)
+    existing = session.catalog().models.get(spec.id)
+    target = write_user_model(spec)
+    size = f"{spec.official_params_total / 1e9:,.2f} B parameters"
+    if spec.official_params_active is not None:
+        size += f", {spec.official_params_active / 1e9:,.2f} B active"
+    click.echo(f"imported model '{spec.id}' ({spec.family}, {size}, computed from config.json) into {target}")
+    if existing is not None:
+        click.echo(f"note: this replaces the catalog's model '{spec.id}'", err=True)
+
+
+# ============================================================================================
+# (estimate, fits, solve and whatif are added below this line)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(prog_name="procure")

@@ -1,0 +1,74 @@
+"""Does a model fit on N GPUs of a type, and with which TP×PP split?"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from solver.errors import InputError
+from solver.estimator.deployment import Deployment, valid_tp_degrees
+from solver.estimator.memory import MemoryEstimate, estimate_memory
+from solver.estimator.speed import DecodeSpeed, decode_speed, whole_gpu
+from solver.specs.assumptions import Assumptions
+from solver.specs.hardware import GpuSpec
+from solver.specs.model import ModelSpec
+
+
+@dataclass(frozen=True)
+class SplitResult:
+    deployment: Deployment
+    memory: MemoryEstimate
+    usable_bytes: float
+    speed: DecodeSpeed | None
+
+    @property
+    def fits(self) -> bool:
+        return self.memory.per_gpu_bytes <= self.usable_bytes
+
+
+def check_format_supported(gpu: GpuSpec, deployment: Deployment) -> None:
+    if deployment.base_precision not in gpu.supported_formats:
+        raise InputError(
+            f"{gpu.id} cannot run {deployment.base_precision} weights natively",
+            hint=f"{gpu.id} runs: {', '.join(gpu.supported_formats)}",
+        )
+    if not deployment.is_training and deployment.kv_precision not in gpu.supported_kv_formats:
+        raise InputError(
+            f"{gpu.id} cannot hold a {deployment.kv_precision} KV cache",
+            hint=f"{gpu.id} supports KV precisions: {', '.join(gpu.supported_kv_formats)}",
+        )
+
+
+def evaluate_split(model: ModelSpec, deployment: Deployment, gpu: GpuSpec, headroom: float, assumptions: Assumptions, nvlink: bool) -> SplitResult:
+    memory = estimate_memory(model, deployment, assumptions)
+    usable = int(gpu.memory) * (1 - headroom)
+    speed = None if deployment.is_training else decode_speed(model, deployment, whole_gpu(gpu, nvlink), assumptions)
+    return SplitResult(deployment, memory, usable, speed)
+
+
+def best_split(model: ModelSpec, base: Deployment, gpu: GpuSpec, count: int, headroom: float, assumptions: Assumptions) -> SplitResult:
+    """Over every TP×PP(×DP) split of `count` GPUs an engine accepts, the best one that fits
+    (fastest decode; for training the fewest bytes per GPU), else the one closest to fitting.
+    TP stays within the GPU's scale-up domain when it has one."""
+    check_format_supported(gpu, base)
+    candidates: list[SplitResult] = []
+    domain = gpu.max_scaleup_domain
+    for tp in valid_tp_degrees(model, limit=count):
+        if count % tp:
+            continue
+        rest = count // tp
+        nvlink = tp == 1 or tp <= domain
+        pp_options = [rest] if not base.is_training else [p for p in range(1, rest + 1) if rest % p == 0]
+        for pp in pp_options:
+            if pp > model.num_layers:
+                continue
+            dp = rest // pp if base.is_training else 1
+            deployment = replace(base, tp=tp, pp=pp, dp=dp)
+            candidates.append(evaluate_split(model, deployment, gpu, headroom, assumptions, nvlink))
+    if not candidates:
+        raise InputError(f"no tensor/pipeline split of {count} GPUs works for {model.id}", hint=f"use a GPU count divisible by one of {valid_tp_degrees(model)}")
+
+    def rank(result: SplitResult) -> tuple:
+        speed = result.speed.tokens_per_s_per_sequence if result.speed else 0.0
+        return (not result.fits, -speed if result.fits else result.memory.per_gpu_bytes, result.memory.per_gpu_bytes, result.deployment.pp)
+
+    return min(candidates, key=rank)

@@ -1,0 +1,137 @@
+"""Memory of one deployment: per GPU (the most loaded one) and summed over its GPUs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from solver.estimator import activations, kv_cache, training
+from solver.estimator.deployment import Deployment, validate_deployment
+from solver.estimator.formats import weight_format
+from solver.estimator.overhead import runtime_overhead_bytes
+from solver.estimator.params import count_parameters
+from solver.estimator.weights import StageLayers, model_weight_bytes, pipeline_stages, rank_weights, stage_weight_bytes
+from solver.specs.assumptions import Assumptions
+from solver.specs.model import ModelSpec
+
+DEFAULT_ASSUMPTIONS = Assumptions()
+
+
+@dataclass(frozen=True)
+class MemoryParts:
+    weights: float = 0.0
+    kv_cache: float = 0.0
+    activations: float = 0.0
+    gradients: float = 0.0
+    optimizer: float = 0.0
+    overhead: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return self.weights + self.kv_cache + self.activations + self.gradients + self.optimizer + self.overhead
+
+    def scaled(self, factor: float) -> "MemoryParts":
+        return MemoryParts(*(value * factor for value in (self.weights, self.kv_cache, self.activations, self.gradients, self.optimizer, self.overhead)))
+
+    def plus(self, other: "MemoryParts") -> "MemoryParts":
+        return MemoryParts(
+            self.weights + other.weights,
+            self.kv_cache + other.kv_cache,
+            self.activations + other.activations,
+            self.gradients + other.gradients,
+            self.optimizer + other.optimizer,
+            self.overhead + other.overhead,
+        )
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    model_id: str
+    deployment: Deployment
+    params_total: float
+    params_active: float
+    trainable_params: float
+    model_weights_bytes: float
+    """The checkpoint in its storage format (what must be on disk and loaded)."""
+    kv_bytes_per_token: float
+    per_gpu: MemoryParts
+    """The most loaded GPU."""
+    all_gpus: MemoryParts
+    """Summed over every GPU of the deployment (replicated tensors count on each)."""
+
+    @property
+    def per_gpu_bytes(self) -> float:
+        return self.per_gpu.total
+
+    @property
+    def total_bytes(self) -> float:
+        return self.all_gpus.total
+
+
+def _stage_memory(model: ModelSpec, deployment: Deployment, stage: StageLayers, stage_index: int, assumptions: Assumptions) -> MemoryParts:
+    tp, dp = deployment.tp, deployment.dp
+    if deployment.mode == "full":
+        bf16_weights = stage_weight_bytes(model, rank_weights(model, weight_format("bf16"), tp), stage)
+        params_on_rank = bf16_weights / training.WEIGHT_BYTES_16BIT
+        states = training.zero_sharded_states(params_on_rank, dp, deployment.zero_stage)
+        weights = states.weights
+        if deployment.zero_stage >= 3:
+            # ZeRO-3 gathers one layer's full weights at a time before using them.
+            weights += count_parameters(model).per_layer_max / tp * training.WEIGHT_BYTES_16BIT
+        gradients, optimizer = states.gradients, states.optimizer
+    else:
+        weights = stage_weight_bytes(model, rank_weights(model, weight_format(deployment.base_precision), tp), stage)
+        gradients = optimizer = 0.0
+        if deployment.mode in ("lora", "qlora"):
+            adapters = training.lora_parameters(model, deployment.lora_rank) * stage.layers / model.num_layers / tp
+            states = training.adapter_states(adapters, dp, deployment.zero_stage)
+            weights += states.weights
+            gradients, optimizer = states.gradients, states.optimizer
+
+    if deployment.is_training:
+        kv = 0.0
+        acts = activations.training_activation_bytes(
+            model,
+            sequence=deployment.context_tokens,
+            micro_batch=deployment.batch,
+            tp=tp,
+            stage_dense_layers=stage.dense,
+            stage_moe_layers=stage.moe,
+            in_flight_micro_batches=deployment.pp - stage_index,
+            last_stage=stage.last,
+            checkpointing=deployment.gradient_checkpointing,
+        )
+    else:
+        cached_tokens = deployment.context_tokens * deployment.batch
+        kv = kv_cache.kv_cache_bytes_per_rank(model, deployment.kv_precision, tp, stage.layers, cached_tokens)
+        chunk = min(assumptions.prefill_chunk_tokens, cached_tokens)
+        acts = activations.prefill_activation_bytes(model, chunk, deployment.batch if stage.last else 0, tp)
+    payload = weights + kv + acts + gradients + optimizer
+    overhead = runtime_overhead_bytes(payload, tp, deployment.pp, dp, assumptions)
+    return MemoryParts(weights, kv, acts, gradients, optimizer, overhead)
+
+
+def estimate_memory(model: ModelSpec, deployment: Deployment, assumptions: Assumptions = DEFAULT_ASSUMPTIONS) -> MemoryEstimate:
+    validate_deployment(model, deployment)
+    counts = count_parameters(model)
+    stage_parts = [_stage_memory(model, deployment, stage, index, assumptions) for index, stage in enumerate(pipeline_stages(model, deployment.pp))]
+    per_gpu = max(stage_parts, key=lambda parts: parts.total)
+    all_gpus = MemoryParts()
+    for parts in stage_parts:
+        all_gpus = all_gpus.plus(parts.scaled(deployment.tp * deployment.dp))
+    if deployment.mode == "full":
+        trainable = counts.total
+    elif deployment.mode in ("lora", "qlora"):
+        trainable = training.lora_parameters(model, deployment.lora_rank)
+    else:
+        trainable = 0.0
+    return MemoryEstimate(
+        model_id=model.id,
+        deployment=deployment,
+        params_total=counts.total,
+        params_active=counts.active,
+        trainable_params=trainable,
+        model_weights_bytes=model_weight_bytes(model, weight_format(deployment.base_precision)),
+        kv_bytes_per_token=kv_cache.kv_bytes_per_token(model, deployment.kv_precision),
+        per_gpu=per_gpu,
+        all_gpus=all_gpus,
+    )

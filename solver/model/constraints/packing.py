@@ -1,0 +1,34 @@
+"""Replicas fit the GPUs bought, with exact packing.
+
+Every in-node option occupies w GPUs with w a power of two dividing the node's GPU count G
+(solver.options.generate.in_node_widths); a tensor-parallel group of t ≤ D GPUs requires the
+NVLink domain D, itself dividing G. Place items largest first at offsets that are multiples of
+their width (buddy allocation): sizes form a divisibility chain, so the GPUs of all nodes fill
+without gaps, and an aligned group of t GPUs never straddles a domain boundary. Hence
+Σ replicas·w ≤ nodes·G is exactly the condition for a placement to exist. Options wider than
+a node take whole nodes (w = n·G) and keep the same property. MIG replicas use slices of GPUs
+partitioned homogeneously into one profile.
+"""
+
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+from solver.model.data import ModelData
+from solver.model.variables import Variables
+
+
+def add(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:
+    options = data.options
+    for config in data.configs:
+        occupied = [variables.replicas[i] * o.gpus for i, o in enumerate(options) if o.config_key == config.key and o.gpus]
+        occupied += [count for (key, _), count in variables.mig_gpus.items() if key == config.key]
+        model.add(sum(occupied) <= config.gpu_count * variables.nodes(data, config.key)).with_name(f"gpu_capacity[{config.key}]")
+    for (key, profile), gpus in variables.mig_gpus.items():
+        users = [(variables.replicas[i], o.slices_per_gpu) for i, o in enumerate(options) if o.config_key == key and o.mig_profile == profile]
+        slices = users[0][1]
+        model.add(sum(r for r, _ in users) <= slices * gpus).with_name(f"mig_slices[{key}|{profile}]")
+    limit = data.problem.limits.max_nodes
+    if limit is not None:
+        total = sum(variables.nodes(data, c.key) for c in data.configs)
+        model.add(total <= limit).only_enforce_if(variables.guard(model, "max_nodes"))

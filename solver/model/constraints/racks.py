@@ -1,0 +1,64 @@
+"""Rack space and per-rack power: each server and switch sits in one rack.
+
+Racks are bins used in order (used[r] ≥ used[r+1]) to break their symmetry. A rack-scale system
+(GB200 NVL72) fills a rack of its own. Each used rack gets enough PDUs for its load.
+"""
+
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+from solver.model.constraints.fabric import switch_count
+from solver.model.data import ModelData
+from solver.model.variables import Variables
+
+
+def node_rack_units(data: ModelData, key: str) -> int:
+    config = data.config(key)
+    if config.node.kind == "rack-scale":
+        return data.facility.rack_units
+    return config.node.rack_units
+
+
+def add(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:
+    facility = data.facility
+    units = facility.rack_units
+    bins = facility.rack_bins
+    switch_units = max((tech.switch.rack_units for tech in data.fabric), default=1) or 1
+    switch_power = max((int(tech.switch.power_w) for tech in data.fabric), default=0)
+    switches_total = switch_count(variables) if data.fabric else 0
+    pdu_capacity = facility.pdu.power_capacity_w or 1
+    for rack in range(bins):
+        used = model.new_bool_var(f"rack_used[{rack}]")
+        variables.rack_used.append(used)
+        if rack:
+            model.add(variables.rack_used[rack - 1] >= used)
+        space = []
+        load = []
+        for config in data.configs:
+            size = node_rack_units(data, config.key)
+            if size > units:
+                continue
+            count = model.new_int_var(0, min(data.node_upper[config.key], units // size), f"nodes_in_rack[{rack}|{config.key}]")
+            variables.nodes_in_rack[(rack, config.key)] = count
+            space.append(count * size)
+            load.append(count * config.power_w)
+        switches = model.new_int_var(0, units // switch_units, f"switches_in_rack[{rack}]")
+        variables.switches_in_rack[rack] = switches
+        space.append(switches * switch_units)
+        load.append(switches * switch_power)
+        model.add(sum(space) <= units * used).with_name(f"rack_space[{rack}]")
+        rack_load = sum(load)
+        if facility.rack_power_w is not None:
+            model.add(rack_load <= facility.rack_power_w).only_enforce_if(variables.guard(model, "rack_power"))
+        pdus = model.new_int_var(0, 64, f"pdus[{rack}]")
+        variables.pdus[rack] = pdus
+        model.add(pdus * pdu_capacity >= rack_load).with_name(f"pdu_capacity[{rack}]")
+        model.add(pdus <= 64 * used)
+    for config in data.configs:
+        placed = [variables.nodes_in_rack[(r, config.key)] for r in range(bins) if (r, config.key) in variables.nodes_in_rack]
+        model.add(sum(placed) == variables.nodes(data, config.key)).with_name(f"every_node_in_a_rack[{config.key}]")
+    model.add(sum(variables.switches_in_rack.values()) == switches_total).with_name("every_switch_in_a_rack")
+    limit = data.problem.limits.racks
+    if limit is not None:
+        model.add(sum(variables.rack_used) <= limit).only_enforce_if(variables.guard(model, "racks"))

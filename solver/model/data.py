@@ -1,0 +1,196 @@
+"""Everything the CP-SAT model needs, precomputed and in integers (dollars, watts, GB).
+
+Building the model from this data alone keeps the model small and makes every coefficient
+inspectable: no estimator call happens while the model is built.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from solver.catalog import Catalog
+from solver.errors import InputError
+from solver.estimator.formats import weight_format
+from solver.estimator.params import count_parameters
+from solver.estimator.training import ADAM_STATE_BYTES, WEIGHT_BYTES_16BIT, lora_parameters
+from solver.estimator.weights import model_weight_bytes
+from solver.options.configs import NodeConfig, node_configs
+from solver.options.generate import DeploymentOption, WorkloadOptions, workload_options
+from solver.specs.hardware import FabricItem
+from solver.specs.problem import Problem
+from solver.units import GB
+
+MAX_RACK_BINS = 64
+
+
+@dataclass(frozen=True)
+class FabricTech:
+    """One scale-out technology: the cheapest NIC, switch and link of it in the catalog."""
+
+    technology: str
+    nic: FabricItem
+    switch: FabricItem
+    cable: FabricItem
+
+    @property
+    def switch_ports(self) -> int:
+        assert self.switch.ports is not None
+        return self.switch.ports
+
+
+@dataclass(frozen=True)
+class Facility:
+    rack: FabricItem
+    pdu: FabricItem
+    storage: FabricItem
+    rack_units: int
+    rack_power_w: int | None
+    rack_bins: int
+
+
+@dataclass
+class ModelData:
+    problem: Problem
+    configs: list[NodeConfig]
+    workloads: list[WorkloadOptions]
+    fabric: list[FabricTech]
+    facility: Facility
+    storage_needed_gb: int
+    node_upper: dict[str, int]
+    """Most nodes of each configuration any sensible plan buys (variable domains)."""
+
+    @property
+    def options(self) -> list[DeploymentOption]:
+        return [option for entry in self.workloads for option in entry.options]
+
+    def config(self, key: str) -> NodeConfig:
+        return next(c for c in self.configs if c.key == key)
+
+
+def price(item: FabricItem) -> int:
+    return round(item.price_usd)
+
+
+def power(item: FabricItem) -> int:
+    return math.ceil(item.power_w)
+
+
+def _cheapest(items: list[FabricItem]) -> FabricItem:
+    return min(items, key=lambda item: (item.price_usd, item.id))
+
+
+def fabric_technologies(catalog: Catalog) -> list[FabricTech]:
+    techs = []
+    items = list(catalog.fabric.values())
+    for technology in sorted({i.technology for i in items if i.technology}):
+        by_category = {cat: [i for i in items if i.technology == technology and i.category == cat] for cat in ("nic", "switch", "cable")}
+        if all(by_category.values()):
+            techs.append(FabricTech(technology, _cheapest(by_category["nic"]), _cheapest(by_category["switch"]), _cheapest(by_category["cable"])))
+    return techs
+
+
+def _single(catalog: Catalog, category: str) -> FabricItem:
+    items = [i for i in catalog.fabric.values() if i.category == category]
+    if not items:
+        raise InputError(f"the fabric catalog has no '{category}' item", hint="add one to catalogs/fabric.yaml or a --catalog file")
+    if category == "storage":
+        # Cheapest per byte, then cheapest outright.
+        return min(items, key=lambda i: (i.price_usd / int(i.capacity or 1), i.price_usd, i.id))
+    return _cheapest(items)
+
+
+def storage_needed_bytes(problem: Problem, catalog: Catalog) -> float:
+    """One copy of every served checkpoint, plus kept training checkpoints (weights + Adam
+    states for full training; adapters with their optimizer for LoRA)."""
+    needed = 0.0
+    seen: set[tuple[str, str]] = set()
+    for workload in problem.workloads:
+        model = catalog.model(workload.model)
+        precision = "nf4" if workload.method == "qlora" else ("bf16" if workload.is_training and workload.training_method == "full" else workload.precision)
+        if (model.id, precision) not in seen:
+            seen.add((model.id, precision))
+            needed += model_weight_bytes(model, weight_format(precision))
+        if workload.is_training:
+            if workload.training_method == "full":
+                per_checkpoint = count_parameters(model).total * (WEIGHT_BYTES_16BIT + ADAM_STATE_BYTES)
+            else:
+                per_checkpoint = lora_parameters(model, workload.lora_rank or problem.assumptions.lora_rank) * 16
+            needed += per_checkpoint * problem.assumptions.checkpoint_copies * workload.demand.required
+    return needed
+
+
+def _node_upper_bounds(configs: list[NodeConfig], workloads: list[WorkloadOptions], max_nodes: int | None) -> dict[str, int]:
+    """Nodes of a configuration needed to serve all demand on it with its least dense options,
+    plus one partial node per option for rounding, plus what is owned."""
+    bounds = {}
+    for config in configs:
+        nodes = 0.0
+        for entry in workloads:
+            footprints = []
+            for option in entry.options:
+                if option.config_key != config.key:
+                    continue
+                replicas = math.ceil(entry.required / option.serves)
+                if option.nodes:
+                    footprints.append(replicas * option.nodes)
+                elif option.mig_profile:
+                    footprints.append(math.ceil(replicas / option.slices_per_gpu) / config.gpu_count + 1)
+                else:
+                    footprints.append(replicas * option.gpus / config.gpu_count + 1)
+            if footprints:
+                nodes += max(footprints)
+        bound = math.ceil(nodes) + config.owned if config.purchasable else config.owned
+        if max_nodes is not None:
+            bound = min(bound, max_nodes)
+        bounds[config.key] = max(bound, config.owned)
+    return bounds
+
+
+def _rack_bins(problem: Problem, configs: list[NodeConfig], upper: dict[str, int], workloads: list[WorkloadOptions]) -> int:
+    # Rack units of serving each workload alone on its bulkiest configuration (an upper bound
+    # on any plan the objective would pick), plus owned servers and room for switches.
+    units = sum(c.owned * c.node.rack_units for c in configs)
+    for entry in workloads:
+        per_config = []
+        for config in configs:
+            options = [o for o in entry.options if o.config_key == config.key]
+            if options:
+                per_config.append(config.node.rack_units * max(1, min(upper[config.key], math.ceil(max(
+                    (math.ceil(entry.required / o.serves) * (o.nodes or (o.gpus or 1) / config.gpu_count)) for o in options
+                )) + 1)))
+        if per_config:
+            units += max(per_config)
+    bins = max(1, min(math.ceil(units / problem.limits.rack_units) + 2, MAX_RACK_BINS))
+    # With a rack limit, keep bins beyond it so the limit is a guarded constraint that an
+    # infeasibility explanation can relax.
+    return max(bins, problem.limits.racks or 0)
+
+
+def build_data(problem: Problem, catalog: Catalog) -> ModelData:
+    configs = node_configs(catalog, problem.limits)
+    if not configs:
+        raise InputError("no node configuration is allowed by the limits", hint="relax limits.allowed_gpus / allowed_vendors / allowed_node_types")
+    workloads = []
+    for workload in problem.workloads:
+        model = catalog.model(workload.model)
+        workloads.append(workload_options(workload, model, configs, problem.limits, problem.assumptions))
+    upper = _node_upper_bounds(configs, workloads, problem.limits.max_nodes)
+    rack_power = None if problem.limits.rack_power_kw is None else round(problem.limits.rack_power_kw * 1000)
+    facility = Facility(
+        rack=_single(catalog, "rack"),
+        pdu=_single(catalog, "pdu"),
+        storage=_single(catalog, "storage"),
+        rack_units=problem.limits.rack_units,
+        rack_power_w=rack_power,
+        rack_bins=_rack_bins(problem, configs, upper, workloads),
+    )
+    return ModelData(
+        problem=problem,
+        configs=configs,
+        workloads=workloads,
+        fabric=fabric_technologies(catalog),
+        facility=facility,
+        storage_needed_gb=math.ceil(storage_needed_bytes(problem, catalog) / GB),
+        node_upper=upper,
+    )

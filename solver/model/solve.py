@@ -1,0 +1,186 @@
+"""Solve the procurement model lexicographically and extract the chosen values.
+
+Stages (each re-solves the same model with the previous objectives fixed at their optimum and
+the previous solution as a hint): what-if runs first maximise weighted served demand; then the
+chosen objective (cost, power or TCO); then the other measure (power, or cost); then fewest
+servers. Status, objective, best bound and gap are reported for every stage.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from solver.model.build import BuiltModel, build_model
+from solver.model.data import ModelData
+
+log = logging.getLogger(__name__)
+
+STATUS_NAMES = {
+    cp_model.OPTIMAL: "OPTIMAL",
+    cp_model.FEASIBLE: "FEASIBLE",
+    cp_model.INFEASIBLE: "INFEASIBLE",
+    cp_model.MODEL_INVALID: "MODEL_INVALID",
+    cp_model.UNKNOWN: "UNKNOWN",
+}
+
+
+@dataclass(frozen=True)
+class SolveSettings:
+    objective: str = "cost"
+    time_limit_s: float = 30.0
+    workers: int = 2
+    seed: int = 0
+    hard_demand: bool = True
+    budget_usd: float | None = None
+    hint: dict[str, int] | None = None
+    """Variable name → value from a neighbouring scenario (what-if)."""
+    log_search: bool = False
+
+
+@dataclass(frozen=True)
+class StageResult:
+    name: str
+    status: str
+    value: float
+    bound: float
+    seconds: float
+
+    @property
+    def gap(self) -> float:
+        if self.value == 0:
+            return 0.0
+        return abs(self.value - self.bound) / abs(self.value)
+
+
+@dataclass
+class Solution:
+    status: str
+    objective: str
+    stages: list[StageResult]
+    build_seconds: float
+    solve_seconds: float
+    values: dict[str, int] = field(default_factory=dict)
+    """Every named variable's value, for extraction and hints."""
+    infeasible_guards: list[str] = field(default_factory=list)
+    capex_usd: int = 0
+    power_w: int = 0
+    tco_cents: int = 0
+
+    @property
+    def feasible(self) -> bool:
+        return self.status in ("OPTIMAL", "FEASIBLE")
+
+    @property
+    def primary(self) -> StageResult:
+        return next(s for s in self.stages if s.name == self.objective)
+
+    @property
+    def gap(self) -> float:
+        return max((s.gap for s in self.stages), default=0.0)
+
+
+def _objective_order(objective: str, hard_demand: bool) -> list[str]:
+    order = {"cost": ["cost", "power"], "power": ["power", "cost"], "tco": ["tco", "cost"]}[objective]
+    return ([] if hard_demand else ["served"]) + order + ["nodes"]
+
+
+def _expression(built: BuiltModel, name: str) -> tuple[cp_model.LinearExprT, bool]:
+    """Stage expression and whether it is maximised."""
+    return {
+        "served": (built.served_score, True),
+        "cost": (built.capex, False),
+        "power": (built.power, False),
+        "tco": (built.tco, False),
+        "nodes": (built.nodes, False),
+    }[name]
+
+
+def _solver(settings: SolveSettings, time_limit: float) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(time_limit, 0.1)
+    solver.parameters.num_workers = settings.workers
+    solver.parameters.random_seed = settings.seed
+    # Interleaved search is deterministic for a given worker count: same input, same plan.
+    solver.parameters.interleave_search = True
+    solver.parameters.log_search_progress = settings.log_search
+    return solver
+
+
+def _all_values(built: BuiltModel, solver: cp_model.CpSolver) -> dict[str, int]:
+    proto = built.model.proto
+    return {var.name: int(solver.value(built.model.get_int_var_from_proto_index(i))) for i, var in enumerate(proto.variables) if var.name}
+
+
+def _apply_hint(built: BuiltModel, values: dict[str, int]) -> None:
+    built.model.clear_hints()
+    proto = built.model.proto
+    for index, var in enumerate(proto.variables):
+        if var.name in values:
+            built.model.add_hint(built.model.get_int_var_from_proto_index(index), values[var.name])
+
+
+def solve(data: ModelData, settings: SolveSettings) -> Solution:
+    started = time.perf_counter()
+    built = build_model(data, hard_demand=settings.hard_demand, budget_usd=settings.budget_usd)
+    build_seconds = time.perf_counter() - started
+    log.info("model built in %.2f s: %d variables, %d constraints", build_seconds, len(built.model.proto.variables), len(built.model.proto.constraints))
+    guards = dict(sorted(built.variables.guards.items()))
+    stages: list[StageResult] = []
+    values: dict[str, int] = {}
+    solve_started = time.perf_counter()
+    deadline = solve_started + settings.time_limit_s
+    if settings.hint:
+        _apply_hint(built, settings.hint)
+    built.model.add_assumptions(list(guards.values()))
+    final_status = "OPTIMAL"
+    for index, name in enumerate(_objective_order(settings.objective, settings.hard_demand)):
+        expression, maximise = _expression(built, name)
+        if maximise:
+            built.model.maximize(expression)
+        else:
+            built.model.minimize(expression)
+        remaining = deadline - time.perf_counter()
+        solver = _solver(settings, remaining if index == 0 else max(remaining, 1.0))
+        stage_started = time.perf_counter()
+        status = solver.solve(built.model)
+        status_name = STATUS_NAMES[status]
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            if index == 0:
+                infeasible = _conflicting_guards(built, guards, settings) if status == cp_model.INFEASIBLE else []
+                return Solution(status_name, settings.objective, stages, build_seconds, time.perf_counter() - solve_started, infeasible_guards=infeasible)
+            break  # keep the previous stage's solution
+        value, bound = solver.objective_value, solver.best_objective_bound
+        stages.append(StageResult(name, status_name, value, bound, time.perf_counter() - stage_started))
+        log.info("stage %s: %s value=%s bound=%s", name, status_name, value, bound)
+        values = _all_values(built, solver)
+        if status_name != "OPTIMAL":
+            final_status = "FEASIBLE"
+        if index == 0:
+            built.model.clear_assumptions()
+            for guard in guards.values():
+                built.model.add(guard == 1)
+        fixed = round(value)
+        if maximise:
+            built.model.add(expression >= fixed)
+        else:
+            built.model.add(expression <= fixed)
+        _apply_hint(built, values)
+    solution = Solution(final_status, settings.objective, stages, build_seconds, time.perf_counter() - solve_started, values)
+    solution.capex_usd, solution.power_w, solution.tco_cents = values["capex_usd"], values["power_w"], values["tco_cents"]
+    return solution
+
+
+def _conflicting_guards(built: BuiltModel, guards: dict, settings: SolveSettings) -> list[str]:
+    """Names of guarded families in a sufficient infeasible set (single worker extracts the core)."""
+    solver = _solver(settings, max(settings.time_limit_s, 5.0))
+    solver.parameters.num_workers = 1
+    solver.parameters.interleave_search = False
+    status = solver.solve(built.model)
+    if status != cp_model.INFEASIBLE:
+        return []
+    core = set(solver.sufficient_assumptions_for_infeasibility())
+    return [name for name, literal in guards.items() if literal.index in core]

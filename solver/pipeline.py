@@ -1,0 +1,83 @@
+"""The solve pipeline: precompute options → CP-SAT → plan → independent check → baseline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from solver.baseline import Baseline, rule_of_thumb
+from solver.catalog import Catalog
+from solver.errors import InfeasibleError, ProcureError
+from solver.explain import describe_conflict, raise_if_unservable
+from solver.model.data import ModelData, build_data
+from solver.model.solve import Solution, SolveSettings, solve
+from solver.plan.extract import build_plan
+from solver.plan.schema import Plan
+from solver.specs.problem import Problem
+from solver.verify.checker import require_valid
+
+
+@dataclass
+class SolveResult:
+    problem: Problem
+    data: ModelData
+    solution: Solution
+    plan: Plan
+    baseline: Baseline | None
+
+
+def _relaxed_minimum(problem: Problem, catalog: Catalog, guard: str, settings: SolveSettings) -> str | None:
+    """What the plan would need if `guard`'s limit were lifted (a short re-solve)."""
+    field, measure, unit = {
+        "budget": ("budget_usd", "cost", "capex"),
+        "power": ("power_kw", "power", "power"),
+        "racks": ("racks", "cost", "racks"),
+        "max_nodes": ("max_nodes", "cost", "nodes"),
+        "rack_power": ("rack_power_kw", "cost", "rack power"),
+    }.get(guard, (None, None, None))
+    if field is None:
+        return None
+    relaxed = problem.model_copy(update={"limits": problem.limits.model_copy(update={field: None})})
+    data = build_data(relaxed, catalog)
+    solution = solve(data, SolveSettings(objective=measure, time_limit_s=min(settings.time_limit_s, 10), workers=settings.workers, seed=settings.seed))
+    if not solution.feasible:
+        return "still infeasible without it"
+    if guard == "budget":
+        return f"the cheapest plan serving all demand costs ${solution.capex_usd:,} (budget ${problem.limits.budget_usd:,.0f})"
+    if guard == "power":
+        return f"the lowest-power plan serving all demand draws {solution.power_w / 1000:,.1f} kW (cap {problem.limits.power_kw:g} kW)"
+    racks = sum(1 for name, value in solution.values.items() if name.startswith("rack_used[") and value)
+    if guard == "racks":
+        return f"the cheapest plan without the limit uses {racks} racks (limit {problem.limits.racks})"
+    if guard == "max_nodes":
+        return f"the cheapest plan without the limit uses {solution.values.get('nodes_total', 0)} nodes (limit {problem.limits.max_nodes})"
+    return "the cheapest plan without it exceeds the per-rack power"
+
+
+def solve_problem(problem: Problem, catalog: Catalog, settings: SolveSettings) -> SolveResult:
+    data = build_data(problem, catalog)
+    raise_if_unservable(data)
+    solution = solve(data, settings)
+    if solution.status == "INFEASIBLE":
+        minimums = {}
+        for guard in solution.infeasible_guards:
+            if not guard.startswith("demand:"):
+                minimums[guard] = _relaxed_minimum(problem, catalog, guard, settings)
+        raise InfeasibleError(describe_conflict(solution.infeasible_guards, {k: v for k, v in minimums.items() if v}))
+    if not solution.feasible:
+        raise ProcureError(
+            f"no plan found within {settings.time_limit_s:g} s (status {solution.status})",
+            hint="raise --time-limit or add --workers",
+        )
+    tco_usd = solution.tco_cents / 100
+    plan = build_plan(data, solution, tco_usd=tco_usd)
+    baseline = rule_of_thumb(data)
+    if baseline is not None:
+        plan.baseline = {
+            "description": "one dedicated instance per concurrent session/job on its own server, cheapest single GPU type that fits at batch 1, no packing",
+            "capex_usd": baseline.capex_usd,
+            "gpus": baseline.gpus,
+            "saving_usd": baseline.capex_usd - plan.summary.capex_usd,
+            "lines": [line.__dict__ for line in baseline.lines],
+        }
+    require_valid(plan, problem, catalog)
+    return SolveResult(problem, data, solution, plan, baseline)

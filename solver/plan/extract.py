@@ -1,0 +1,188 @@
+"""Turn solver values into a Plan: servers, racks, fabric, placements, workloads and the BOM."""
+
+from __future__ import annotations
+
+from solver.model.data import ModelData
+from solver.model.racks_view import rack_assignment
+from solver.model.solve import Solution
+from solver.model.variables import bought_name, mig_name, replica_name
+from solver.plan.bom import Purchases, bom_lines
+from solver.plan.placement import PlacedReplica, ServerSlots, place_config
+from solver.plan.schema import FabricPlan, NodePlan, Placement, Plan, RackPlan, ReplicaPlan, Summary, WorkloadPlan
+from solver.units import GB
+
+
+def _servers(data: ModelData, values: dict[str, int]) -> list[ServerSlots]:
+    racks = rack_assignment(data, values)
+    servers = []
+    for config in data.configs:
+        total = values[bought_name(config.key)] + config.owned
+        fabric_count = values.get(f"fabric_nodes[{config.key}]", 0)
+        rack_of = racks.get(config.key, [])
+        for index in range(total):
+            servers.append(
+                ServerSlots(
+                    id=f"{config.node.id}-{config.gpu.id}-{index + 1:02d}",
+                    config=config,
+                    owned=index < config.owned,
+                    fabric=index < fabric_count,
+                    rack=rack_of[index] if index < len(rack_of) else 0,
+                )
+            )
+    return servers
+
+
+def build_plan(data: ModelData, solution: Solution, *, tco_usd: float) -> Plan:
+    values = solution.values
+    servers = _servers(data, values)
+    placed: list[PlacedReplica] = []
+    for config in data.configs:
+        config_servers = [s for s in servers if s.config.key == config.key]
+        items = [(o, values[replica_name(o)]) for o in data.options if o.config_key == config.key and values[replica_name(o)]]
+        migs = {profile: values[mig_name(key, profile)] for (key, profile) in {(o.config_key, o.mig_profile) for o in data.options if o.mig_profile and o.config_key == config.key} if values[mig_name(key, profile)]}
+        if items or migs:
+            placed.extend(place_config(config_servers, items, migs))
+    workloads_by_name = {entry.workload.name: entry for entry in data.workloads}
+    replicas = []
+    for replica in placed:
+        option = replica.option
+        workload = workloads_by_name[option.workload].workload
+        model = workloads_by_name[option.workload].model
+        replicas.append(
+            ReplicaPlan(
+                workload=option.workload,
+                model=model.id,
+                precision=("nf4" if workload.method == "qlora" else ("bf16" if workload.training_method == "full" and workload.is_training else workload.precision)),
+                kv_precision=workload.kv_precision,
+                gpu=option.gpu,
+                node_type=data.config(option.config_key).node.id,
+                tp=option.tp,
+                pp=option.pp,
+                dp=option.dp,
+                zero_stage=option.zero_stage,
+                mig_profile=option.mig_profile,
+                placement=[Placement(node=node, gpus=gpus, mig_slice=slice_index) for node, gpus, slice_index in replica.placement],
+                sessions=option.sessions,
+                serves=option.serves,
+                memory_per_gpu_bytes=option.memory_per_gpu_bytes,
+                usable_memory_per_gpu_bytes=option.usable_bytes_per_gpu,
+                decode_tokens_per_s=None if option.decode_tokens_per_s is None else round(option.decode_tokens_per_s, 3),
+                ttft_s=None if option.ttft_s is None else round(option.ttft_s, 4),
+                training_hours=None if option.training_hours is None else round(option.training_hours, 3),
+            )
+        )
+    replicas.sort(key=lambda r: (r.workload, r.placement[0].node, r.placement[0].gpus, r.placement[0].mig_slice or 0))
+
+    workloads = []
+    for entry in data.workloads:
+        name = entry.workload.name
+        capacity = sum(r.serves for r in replicas if r.workload == name)
+        served = min(capacity, entry.required)
+        workloads.append(
+            WorkloadPlan(
+                name=name, kind=entry.workload.kind, unit=entry.unit, required_sessions=entry.required,
+                served_sessions=served, served_fraction=round(served / entry.required, 6),
+                replicas=sum(1 for r in replicas if r.workload == name),
+            )
+        )
+
+    fabric_tech = next((t for t in data.fabric if values.get(f"use_fabric[{t.technology}]")), None)
+    fabric_counts: dict[str, tuple[int, int, int]] = {}
+    for tech in data.fabric:
+        name = tech.technology
+        ports = values.get(f"nic_ports[{name}]", 0)
+        switches = values.get(f"leaf_switches[{name}]", 0) + values.get(f"spine_switches[{name}]", 0)
+        cables = ports + values.get(f"uplinks[{name}]", 0)
+        fabric_counts[name] = (ports, switches, cables)
+    ports, switches, cables = fabric_counts.get(fabric_tech.technology, (0, 0, 0)) if fabric_tech else (0, 0, 0)
+    fabric = FabricPlan(
+        technology=fabric_tech.technology if fabric_tech and ports else None,
+        nodes=[s.id for s in servers if s.fabric],
+        nics=ports,
+        leaf_switches=values.get(f"leaf_switches[{fabric_tech.technology}]", 0) if fabric_tech else 0,
+        spine_switches=values.get(f"spine_switches[{fabric_tech.technology}]", 0) if fabric_tech else 0,
+        cables=cables,
+    )
+
+    racks = []
+    for index in range(data.facility.rack_bins):
+        if not values.get(f"rack_used[{index}]"):
+            continue
+        members = [s for s in servers if s.rack == index]
+        racks.append(
+            RackPlan(
+                index=index,
+                nodes=[s.id for s in members],
+                switches=values.get(f"switches_in_rack[{index}]", 0),
+                pdus=values.get(f"pdus[{index}]", 0),
+                power_w=sum(s.config.power_w for s in members) + values.get(f"switches_in_rack[{index}]", 0) * max((int(t.switch.power_w) for t in data.fabric), default=0),
+                rack_units_used=sum(data.facility.rack_units if s.config.node.kind == "rack-scale" else s.config.node.rack_units for s in members)
+                + values.get(f"switches_in_rack[{index}]", 0) * max((t.switch.rack_units for t in data.fabric), default=1),
+            )
+        )
+    rack_scale = sum(1 for s in servers if s.config.node.kind == "rack-scale")
+    purchases = Purchases(
+        bought={c.key: values[bought_name(c.key)] for c in data.configs},
+        fabric=fabric_counts,
+        drives=values.get("storage_drives", 0),
+        racks=len(racks) - rack_scale,
+        pdus=sum(r.pdus for r in racks),
+    )
+    bom = bom_lines(data, purchases)
+    included_gb = sum(int(s.config.node.storage) // GB for s in servers)
+    drive_gb = int(data.facility.storage.capacity or 0) // GB
+    storage = {
+        "needed_gb": data.storage_needed_gb,
+        "included_in_servers_gb": included_gb,
+        "drives": purchases.drives,
+        "drive_sku": data.facility.storage.id,
+        "drive_capacity_gb": drive_gb,
+    }
+    gpus: dict[str, int] = {}
+    for server in servers:
+        gpus[server.config.gpu.id] = gpus.get(server.config.gpu.id, 0) + server.config.gpu_count
+    primary = solution.primary
+    summary = Summary(
+        problem=data.problem.name,
+        status=solution.status,
+        objective=solution.objective,
+        objective_value=primary.value,
+        best_bound=primary.bound,
+        gap=round(solution.gap, 6),
+        capex_usd=solution.capex_usd,
+        power_w=solution.power_w,
+        tco_usd=round(tco_usd, 2),
+        gpus=dict(sorted(gpus.items())),
+        nodes=len(servers),
+        racks=len(racks),
+        solve_seconds=round(solution.solve_seconds, 3),
+        build_seconds=round(solution.build_seconds, 3),
+        stages=[{"name": s.name, "status": s.status, "value": s.value, "bound": s.bound, "seconds": round(s.seconds, 3)} for s in solution.stages],
+        binding_limits=binding_limits(data, solution, len(racks)),
+    )
+    nodes = [
+        NodePlan(
+            id=s.id, node_type=s.config.node.id, gpu=s.config.gpu.id, gpu_count=s.config.gpu_count,
+            nvlink_domain=s.config.nvlink_domain, gpu_memory_bytes=int(s.config.gpu.memory), owned=s.owned,
+            rack=s.rack, fabric=s.fabric, power_w=s.config.power_w, rack_units=s.config.node.rack_units,
+        )
+        for s in servers
+    ]
+    return Plan(summary=summary, nodes=nodes, replicas=replicas, workloads=workloads, fabric=fabric, racks=racks, storage=storage, bom=bom)
+
+
+def binding_limits(data: ModelData, solution: Solution, racks_used: int) -> list[str]:
+    """Limits the plan sits at or within 2% of (where relaxing them could change the answer)."""
+    limits = data.problem.limits
+    near = []
+    if limits.budget_usd is not None and solution.capex_usd >= 0.98 * limits.budget_usd:
+        near.append(f"budget: ${solution.capex_usd:,} of ${limits.budget_usd:,.0f}")
+    if limits.power_kw is not None and solution.power_w >= 0.98 * limits.power_kw * 1000:
+        near.append(f"power: {solution.power_w / 1000:,.1f} kW of {limits.power_kw:g} kW")
+    if limits.racks is not None and racks_used >= limits.racks:
+        near.append(f"racks: {racks_used} of {limits.racks}")
+    if limits.max_nodes is not None:
+        total = sum(solution.values[bought_name(c.key)] + c.owned for c in data.configs)
+        if total >= limits.max_nodes:
+            near.append(f"max_nodes: {total} of {limits.max_nodes}")
+    return near

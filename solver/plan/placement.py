@@ -1,0 +1,98 @@
+"""Place replicas on concrete servers and GPU indices.
+
+Whole-node replicas take fabric-connected servers first; in-node replicas follow, widest first,
+each at the first offset that is a multiple of its width (buddy allocation, which the packing
+constraint proves always succeeds); MIG GPUs are width-one items whose slices are then handed out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from solver.errors import ProcureError
+from solver.options.configs import NodeConfig
+from solver.options.generate import DeploymentOption
+
+
+@dataclass
+class ServerSlots:
+    id: str
+    config: NodeConfig
+    owned: bool
+    fabric: bool
+    rack: int
+    free: list[bool] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.free = [True] * self.config.gpu_count
+
+    def take_aligned(self, width: int) -> list[int] | None:
+        for offset in range(0, self.config.gpu_count - width + 1, width):
+            if all(self.free[offset : offset + width]):
+                for index in range(offset, offset + width):
+                    self.free[index] = False
+                return list(range(offset, offset + width))
+        return None
+
+
+@dataclass(frozen=True)
+class PlacedReplica:
+    option: DeploymentOption
+    placement: list[tuple[str, list[int], int | None]]
+    """(server id, GPU indices, MIG slice index)."""
+
+
+class PlacementError(ProcureError):
+    """The solver's counts could not be placed: a bug, reported rather than hidden."""
+
+    exit_code = 70
+
+
+def place_config(servers: list[ServerSlots], items: list[tuple[DeploymentOption, int]], mig_gpus: dict[str, int]) -> list[PlacedReplica]:
+    """Place `count` replicas of each option (all of one configuration) on `servers`."""
+    placed: list[PlacedReplica] = []
+    fabric_servers = [s for s in servers if s.fabric]
+    spanning = [(o, n) for o, n in items if o.nodes]
+    for option, count in spanning:
+        for _ in range(count):
+            chosen = [s for s in fabric_servers if all(s.free)][: option.nodes]
+            if len(chosen) < option.nodes:
+                raise PlacementError(f"cannot place {option.workload} across {option.nodes} fabric servers")
+            placement = []
+            for server in chosen:
+                placement.append((server.id, server.take_aligned(server.config.gpu_count) or [], None))
+            placed.append(PlacedReplica(option, placement))
+    width_items: list[tuple[int, str, DeploymentOption | None, int]] = []
+    for option, count in items:
+        if not option.nodes and not option.mig_profile:
+            width_items.append((option.gpus, option.workload, option, count))
+    for profile, count in sorted(mig_gpus.items()):
+        width_items.append((1, f"~mig:{profile}", None, count))
+    width_items.sort(key=lambda item: (-item[0], item[1], item[2].label if item[2] else ""))
+    mig_devices: dict[str, list[tuple[str, int]]] = {}
+    for width, label, option, count in width_items:
+        for _ in range(count):
+            gpus = None
+            server = None
+            for server in servers:
+                gpus = server.take_aligned(width)
+                if gpus is not None:
+                    break
+            if gpus is None or server is None:
+                raise PlacementError(f"cannot place a {width}-GPU replica of {label} on {servers[0].config.key}")
+            if option is None:
+                mig_devices.setdefault(label.removeprefix("~mig:"), []).append((server.id, gpus[0]))
+            else:
+                placed.append(PlacedReplica(option, [(server.id, gpus, None)]))
+    for option, count in items:
+        if not option.mig_profile:
+            continue
+        devices = mig_devices.get(option.mig_profile, [])
+        used = sum(1 for p in placed if p.option.mig_profile == option.mig_profile and p.option.config_key == option.config_key)
+        for index in range(used, used + count):
+            device, slice_index = divmod(index, option.slices_per_gpu)
+            if device >= len(devices):
+                raise PlacementError(f"not enough MIG {option.mig_profile} slices for {option.workload}")
+            server_id, gpu_index = devices[device]
+            placed.append(PlacedReplica(option, [(server_id, [gpu_index], slice_index)]))
+    return placed

@@ -1,0 +1,124 @@
+"""The plan as written to plan.json (and read back by the verifier)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class PlanModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Summary(PlanModel):
+    problem: str
+    status: str
+    objective: str
+    objective_value: float
+    best_bound: float
+    gap: float
+    capex_usd: int
+    power_w: int
+    tco_usd: float
+    gpus: dict[str, int]
+    """GPUs in the plan by type (bought and owned)."""
+    nodes: int
+    racks: int
+    solve_seconds: float
+    build_seconds: float
+    stages: list[dict]
+    binding_limits: list[str]
+
+
+class NodePlan(PlanModel):
+    id: str
+    node_type: str
+    gpu: str
+    gpu_count: int
+    nvlink_domain: int
+    gpu_memory_bytes: int
+    owned: bool
+    rack: int
+    fabric: bool
+    power_w: int
+    rack_units: int
+
+
+class Placement(PlanModel):
+    node: str
+    gpus: list[int]
+    mig_slice: int | None = None
+
+
+class ReplicaPlan(PlanModel):
+    workload: str
+    model: str
+    precision: str
+    kv_precision: str
+    gpu: str
+    node_type: str
+    tp: int
+    pp: int
+    dp: int
+    zero_stage: int
+    mig_profile: str | None
+    placement: list[Placement]
+    sessions: int
+    serves: int
+    memory_per_gpu_bytes: int
+    usable_memory_per_gpu_bytes: int
+    decode_tokens_per_s: float | None
+    ttft_s: float | None
+    training_hours: float | None
+
+
+class WorkloadPlan(PlanModel):
+    name: str
+    kind: str
+    unit: str
+    required_sessions: int
+    served_sessions: int
+    served_fraction: float
+    replicas: int
+
+
+class FabricPlan(PlanModel):
+    technology: str | None
+    nodes: list[str]
+    nics: int
+    leaf_switches: int
+    spine_switches: int
+    cables: int
+
+
+class RackPlan(PlanModel):
+    index: int
+    nodes: list[str]
+    switches: int
+    pdus: int
+    power_w: int
+    rack_units_used: int
+
+
+class BomLine(PlanModel):
+    line: int
+    category: str
+    sku: str
+    description: str
+    vendor: str
+    quantity: int
+    unit_price_usd: int
+    extended_price_usd: int
+    unit_power_w: int
+    notes: str
+
+
+class Plan(PlanModel):
+    summary: Summary
+    nodes: list[NodePlan]
+    replicas: list[ReplicaPlan]
+    workloads: list[WorkloadPlan]
+    fabric: FabricPlan
+    racks: list[RackPlan]
+    storage: dict
+    bom: list[BomLine]
+    baseline: dict | None = None

@@ -1,0 +1,65 @@
+"""Load a problem file: schema validation with file:line errors, then every catalog name checked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from solver.catalog import Catalog
+from solver.catalog.yaml_source import YamlDocument, format_location, load_yaml, validate
+from solver.errors import InputError, UnknownNameError
+from solver.estimator.formats import KV_FORMAT_BYTES, WEIGHT_FORMATS
+from solver.specs.problem import Problem
+
+
+def _check(document: YamlDocument, location: tuple, check) -> None:
+    try:
+        check()
+    except InputError as error:
+        raise InputError(f"{document.where(location)}: {format_location(location)}: {error.message}", hint=error.hint) from None
+
+
+def check_names(problem: Problem, catalog: Catalog, document: YamlDocument) -> None:
+    """Every model, GPU, node type and format the problem names exists."""
+    for index, workload in enumerate(problem.workloads):
+        base = ("workloads", index)
+        _check(document, base + ("model",), lambda w=workload: catalog.model(w.model))
+        if workload.precision not in WEIGHT_FORMATS:
+            _check(document, base + ("precision",), lambda w=workload: _raise_unknown("precision", w.precision, WEIGHT_FORMATS))
+        if workload.kv_precision not in KV_FORMAT_BYTES:
+            _check(document, base + ("kv_precision",), lambda w=workload: _raise_unknown("KV precision", w.kv_precision, KV_FORMAT_BYTES))
+        if workload.context_tokens > catalog.model(workload.model).max_position_embeddings:
+            model = catalog.model(workload.model)
+            raise InputError(
+                f"{document.where(base + ('context_tokens',))}: {format_location(base + ('context_tokens',))}: "
+                f"{workload.context_tokens:,} tokens exceed {model.id}'s maximum context of {model.max_position_embeddings:,}",
+                hint=f"use context_tokens ≤ {model.max_position_embeddings}",
+            )
+    limits = problem.limits
+    for field in ("allowed_gpus", "excluded_gpus"):
+        for index, name in enumerate(getattr(limits, field) or []):
+            _check(document, ("limits", field, index), lambda n=name: catalog.gpu(n))
+    for field in ("allowed_node_types", "excluded_node_types"):
+        for index, name in enumerate(getattr(limits, field) or []):
+            _check(document, ("limits", field, index), lambda n=name: catalog.node(n))
+    vendors = sorted({g.vendor for g in catalog.gpus.values()})
+    for field in ("allowed_vendors", "excluded_vendors"):
+        for index, name in enumerate(getattr(limits, field) or []):
+            if name.lower() not in vendors:
+                _check(document, ("limits", field, index), lambda n=name: _raise_unknown("GPU vendor", n, vendors))
+    for index, item in enumerate(limits.inventory):
+        _check(document, ("limits", "inventory", index, "node"), lambda i=item: catalog.node(i.node))
+        _check(document, ("limits", "inventory", index, "gpu"), lambda i=item: catalog.gpu(i.gpu))
+
+
+def _raise_unknown(kind: str, name: str, valid) -> None:
+    raise UnknownNameError(kind, name, list(valid))
+
+
+def problem_from_document(document: YamlDocument, catalog: Catalog) -> Problem:
+    problem = validate(Problem, document.data, document=document)
+    check_names(problem, catalog, document)
+    return problem
+
+
+def load_problem(path: Path, catalog: Catalog) -> Problem:
+    return problem_from_document(load_yaml(Path(path)), catalog)

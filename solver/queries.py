@@ -1,0 +1,140 @@
+"""The calculator questions behind `procure estimate` and `procure fits`, as plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from solver.catalog import Catalog
+from solver.errors import InputError
+from solver.estimator.deployment import Deployment
+from solver.estimator.fit import SplitResult, best_split, check_format_supported
+from solver.estimator.memory import MemoryEstimate, estimate_memory
+from solver.estimator.speed import decode_speed, prefill_seconds, training_hours, whole_gpu
+from solver.specs.assumptions import Assumptions
+from solver.specs.hardware import GpuSpec
+from solver.specs.model import ModelSpec
+
+DEFAULT_HEADROOM = 0.10
+
+
+@dataclass(frozen=True)
+class EstimateReport:
+    model: ModelSpec
+    gpu: GpuSpec | None
+    memory: MemoryEstimate
+    decode_tokens_per_s: float | None
+    aggregate_tokens_per_s: float | None
+    decode_bound: str | None
+    ttft_s: float | None
+
+    def as_dict(self) -> dict:
+        memory = self.memory
+        deployment = memory.deployment
+        parts = memory.all_gpus
+        result = {
+            "model": self.model.id,
+            "precision": deployment.precision,
+            "kv_precision": deployment.kv_precision,
+            "mode": deployment.mode,
+            "context_tokens": deployment.context_tokens,
+            "batch": deployment.batch,
+            "tp": deployment.tp,
+            "pp": deployment.pp,
+            "dp": deployment.dp,
+            "gpus": deployment.gpus,
+            "params_total": round(memory.params_total),
+            "params_active": round(memory.params_active),
+            "trainable_params": round(memory.trainable_params),
+            "model_weights_bytes": round(memory.model_weights_bytes),
+            "kv_bytes_per_token": round(memory.kv_bytes_per_token),
+            "weights_bytes": round(parts.weights),
+            "kv_cache_bytes": round(parts.kv_cache),
+            "activations_bytes": round(parts.activations),
+            "gradients_bytes": round(parts.gradients),
+            "optimizer_bytes": round(parts.optimizer),
+            "overhead_bytes": round(parts.overhead),
+            "total_bytes": round(parts.total),
+            "per_gpu_bytes": round(memory.per_gpu_bytes),
+            "per_gpu": {
+                "weights_bytes": round(memory.per_gpu.weights),
+                "kv_cache_bytes": round(memory.per_gpu.kv_cache),
+                "activations_bytes": round(memory.per_gpu.activations),
+                "gradients_bytes": round(memory.per_gpu.gradients),
+                "optimizer_bytes": round(memory.per_gpu.optimizer),
+                "overhead_bytes": round(memory.per_gpu.overhead),
+            },
+        }
+        if self.gpu is not None:
+            result["gpu"] = self.gpu.id
+            result["gpu_memory_bytes"] = int(self.gpu.memory)
+            result["decode_tokens_per_s"] = None if self.decode_tokens_per_s is None else round(self.decode_tokens_per_s, 3)
+            result["aggregate_tokens_per_s"] = None if self.aggregate_tokens_per_s is None else round(self.aggregate_tokens_per_s, 3)
+            result["decode_bound"] = self.decode_bound
+            result["ttft_s"] = None if self.ttft_s is None else round(self.ttft_s, 4)
+        return result
+
+
+def _speeds(model: ModelSpec, deployment: Deployment, gpu: GpuSpec, assumptions: Assumptions) -> tuple[float | None, float | None, str | None, float | None]:
+    if deployment.is_training:
+        return None, None, None, None
+    device = whole_gpu(gpu, scaleup=deployment.tp <= gpu.max_scaleup_domain)
+    speed = decode_speed(model, deployment, device, assumptions)
+    prompt = max(1, deployment.context_tokens - min(512, deployment.context_tokens // 2))
+    return speed.tokens_per_s_per_sequence, speed.aggregate_tokens_per_s(deployment.batch), speed.bound, prefill_seconds(model, deployment, device, prompt, assumptions)
+
+
+def estimate(catalog: Catalog, model_name: str, deployment: Deployment, gpu_name: str | None, assumptions: Assumptions = Assumptions()) -> EstimateReport:
+    model = catalog.model(model_name)
+    gpu = catalog.gpu(gpu_name) if gpu_name else None
+    if gpu is not None:
+        check_format_supported(gpu, deployment)
+    memory = estimate_memory(model, deployment, assumptions)
+    speeds = _speeds(model, deployment, gpu, assumptions) if gpu is not None else (None, None, None, None)
+    return EstimateReport(model, gpu, memory, *speeds)
+
+
+@dataclass(frozen=True)
+class FitReport:
+    estimate: EstimateReport
+    split: SplitResult
+    count: int
+    headroom: float
+    training_hours_per_billion_tokens: float | None
+
+    @property
+    def fits(self) -> bool:
+        return self.split.fits
+
+    def as_dict(self) -> dict:
+        result = self.estimate.as_dict()
+        result.update(
+            {
+                "fits": self.fits,
+                "count": self.count,
+                "usable_bytes_per_gpu": round(self.split.usable_bytes),
+                "headroom": self.headroom,
+                "free_bytes_per_gpu": round(self.split.usable_bytes - self.split.memory.per_gpu_bytes),
+                "best_split": {"tp": self.split.deployment.tp, "pp": self.split.deployment.pp, "dp": self.split.deployment.dp},
+            }
+        )
+        if self.training_hours_per_billion_tokens is not None:
+            result["training_hours_per_billion_tokens"] = round(self.training_hours_per_billion_tokens, 3)
+        return result
+
+
+def fits(catalog: Catalog, model_name: str, base: Deployment, gpu_name: str, count: int, headroom: float = DEFAULT_HEADROOM, assumptions: Assumptions = Assumptions()) -> FitReport:
+    if count < 1:
+        raise InputError(f"--count must be at least 1 (got {count})")
+    if not 0 <= headroom < 1:
+        raise InputError(f"--headroom must be in [0, 1) (got {headroom})")
+    model = catalog.model(model_name)
+    gpu = catalog.gpu(gpu_name)
+    split = best_split(model, base, gpu, count, headroom, assumptions)
+    deployment = split.deployment
+    speeds = _speeds(model, deployment, gpu, assumptions)
+    report = EstimateReport(model, gpu, split.memory, *speeds)
+    hours = None
+    if deployment.is_training:
+        device = whole_gpu(gpu, scaleup=True)
+        hours = training_hours(model, 1e9, count, device, deployment.mode, deployment.gradient_checkpointing, assumptions)
+    return FitReport(report, split, count, headroom, hours)

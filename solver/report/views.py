@@ -1,0 +1,135 @@
+"""Terminal views (rich) of estimates, fit answers and solved plans. GB = 10^9 B, GiB = 2^30 B."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from solver.plan.schema import Plan
+from solver.queries import EstimateReport, FitReport
+from solver.units import GB, GiB
+
+
+def _bytes(num_bytes: float) -> tuple[str, str]:
+    return f"{num_bytes / GiB:,.2f}", f"{num_bytes / GB:,.2f}"
+
+
+def estimate_view(report: EstimateReport) -> Group:
+    memory = report.memory
+    deployment = memory.deployment
+    header = Text(
+        f"{report.model.id} · {deployment.mode} · weights {deployment.base_precision} · KV {deployment.kv_precision} · "
+        f"context {deployment.context_tokens:,} · batch {deployment.batch} · TP{deployment.tp}×PP{deployment.pp}"
+        + (f"×DP{deployment.dp} ZeRO-{deployment.zero_stage}" if deployment.dp > 1 or deployment.zero_stage else "")
+        + f"\nparameters {memory.params_total / 1e9:,.2f} B total, {memory.params_active / 1e9:,.2f} B active"
+        + (f", {memory.trainable_params / 1e9:,.3f} B trained" if memory.trainable_params else "")
+        + f"; KV {memory.kv_bytes_per_token:,.0f} B per token; checkpoint {memory.model_weights_bytes / GB:,.1f} GB"
+    )
+    table = Table(title="Memory", title_justify="left", header_style="bold")
+    table.add_column("Component")
+    table.add_column("Per GPU (GiB)", justify="right")
+    table.add_column("Per GPU (GB)", justify="right")
+    table.add_column(f"All {deployment.gpus} GPUs (GiB)", justify="right")
+    for label, attribute in (("weights", "weights"), ("KV cache", "kv_cache"), ("activations", "activations"), ("gradients", "gradients"), ("optimizer", "optimizer"), ("runtime overhead", "overhead")):
+        per_gpu = getattr(memory.per_gpu, attribute)
+        table.add_row(label, *_bytes(per_gpu), f"{getattr(memory.all_gpus, attribute) / GiB:,.2f}")
+    table.add_row("total", *_bytes(memory.per_gpu_bytes), f"{memory.total_bytes / GiB:,.2f}", style="bold")
+    parts: list = [header, table]
+    if report.gpu is not None:
+        gpu = report.gpu
+        lines = [f"{gpu.id}: {int(gpu.memory) / GiB:,.1f} GiB ({int(gpu.memory) / GB:,.1f} GB) per GPU"]
+        if report.decode_tokens_per_s is not None:
+            lines.append(
+                f"decode ≈ {report.decode_tokens_per_s:,.1f} tok/s per sequence, {report.aggregate_tokens_per_s:,.1f} tok/s aggregate "
+                f"({report.decode_bound}-bound); first token of a {deployment.context_tokens:,}-token prompt ≈ {report.ttft_s:,.2f} s"
+            )
+        parts.append(Text("\n".join(lines)))
+    return Group(*parts)
+
+
+def fit_view(report: FitReport) -> Group:
+    split = report.split
+    deployment = split.deployment
+    verdict = "FITS" if report.fits else "DOES NOT FIT"
+    style = "bold green" if report.fits else "bold red"
+    free = split.usable_bytes - split.memory.per_gpu_bytes
+    line = Text(
+        f"{verdict}: {report.estimate.model.id} ({deployment.base_precision}) on {report.count}× {report.estimate.gpu.id if report.estimate.gpu else ''} "
+        f"— best split TP{deployment.tp}×PP{deployment.pp}" + (f"×DP{deployment.dp}" if deployment.dp > 1 else "")
+        + f": {split.memory.per_gpu_bytes / GiB:,.2f} GiB per GPU of {split.usable_bytes / GiB:,.2f} GiB usable "
+        f"({report.headroom:.0%} headroom); {'free' if free >= 0 else 'short by'} {abs(free) / GiB:,.2f} GiB",
+        style=style,
+    )
+    parts: list = [line, estimate_view(report.estimate)]
+    if report.training_hours_per_billion_tokens is not None:
+        parts.append(Text(f"training ≈ {report.training_hours_per_billion_tokens:,.1f} h per billion tokens on {report.count} GPUs"))
+    return Group(*parts)
+
+
+def plan_view(plan: Plan) -> Group:
+    summary = plan.summary
+    head = Text(
+        f"{summary.problem}: {summary.status} ({summary.objective}); capex ${summary.capex_usd:,}; power {summary.power_w / 1000:,.1f} kW; "
+        f"{summary.nodes} servers in {summary.racks} rack(s); GPUs: " + ", ".join(f"{count}× {gpu}" for gpu, count in summary.gpus.items())
+        + f"\nbest bound {summary.best_bound:,.0f}, gap {summary.gap:.2%}; solved in {summary.solve_seconds:.2f} s (+{summary.build_seconds:.2f} s build); "
+        f"TCO ${summary.tco_usd:,.0f}",
+        style="bold",
+    )
+    workloads = Table(title="Workloads", title_justify="left", header_style="bold")
+    for column, justify in (("Workload", "left"), ("Served / required", "right"), ("Deployment", "left"), ("Replicas", "right"), ("Sessions/replica", "right"), ("tok/s per session", "right"), ("TTFT (s)", "right"), ("Memory/GPU used of usable (GiB)", "right")):
+        workloads.add_column(column, justify=justify)
+    by_workload = defaultdict(list)
+    for replica in plan.replicas:
+        by_workload[replica.workload].append(replica)
+    for entry in plan.workloads:
+        groups = defaultdict(list)
+        for replica in by_workload[entry.name]:
+            key = (replica.gpu, replica.node_type, replica.tp, replica.pp, replica.dp, replica.mig_profile)
+            groups[key].append(replica)
+        first = True
+        for (gpu, node_type, tp, pp, dp, mig), replicas in sorted(groups.items(), key=lambda item: str(item[0])):
+            sample = replicas[0]
+            shape = f"MIG {mig}" if mig else f"TP{tp}×PP{pp}" + (f"×DP{dp}" if dp > 1 else "")
+            workloads.add_row(
+                entry.name if first else "",
+                f"{entry.served_sessions}/{entry.required_sessions} {entry.unit}" if first else "",
+                f"{gpu} {shape} ({node_type})",
+                str(len(replicas)),
+                str(sample.sessions),
+                "–" if sample.decode_tokens_per_s is None else f"{sample.decode_tokens_per_s:,.1f}",
+                "–" if sample.ttft_s is None else f"{sample.ttft_s:,.2f}",
+                f"{sample.memory_per_gpu_bytes / GiB:,.1f} / {sample.usable_memory_per_gpu_bytes / GiB:,.1f}",
+            )
+            first = False
+    utilisation = Table(title="Servers", title_justify="left", header_style="bold")
+    for column in ("Server", "Rack", "GPUs used", "Fabric", "Owned"):
+        utilisation.add_column(column)
+    used = defaultdict(set)
+    for replica in plan.replicas:
+        for placement in replica.placement:
+            used[placement.node].update(placement.gpus)
+    for node in plan.nodes:
+        utilisation.add_row(node.id, str(node.rack), f"{len(used[node.id])}/{node.gpu_count}", "yes" if node.fabric else "", "yes" if node.owned else "")
+    bom = Table(title="Bill of materials", title_justify="left", header_style="bold")
+    for column, justify in (("#", "right"), ("Category", "left"), ("SKU", "left"), ("Qty", "right"), ("Unit $", "right"), ("Extended $", "right")):
+        bom.add_column(column, justify=justify)
+    for line in plan.bom:
+        bom.add_row(str(line.line), line.category, line.sku, str(line.quantity), f"{line.unit_price_usd:,}", f"{line.extended_price_usd:,}")
+    bom.add_row("", "", "total", "", "", f"{sum(line.extended_price_usd for line in plan.bom):,}", style="bold")
+    parts: list = [head, workloads, utilisation, bom]
+    limits = summary.binding_limits
+    parts.append(Text("limits at or near their bound: " + ("; ".join(limits) if limits else "none")))
+    if plan.baseline:
+        baseline = plan.baseline
+        parts.append(
+            Text(
+                f"rule of thumb ({baseline['description']}): ${baseline['capex_usd']:,} for {baseline['gpus']} GPUs — "
+                f"procure saves ${baseline['saving_usd']:,}"
+                + (f" ({baseline['saving_usd'] / baseline['capex_usd']:.0%})" if baseline["capex_usd"] else ""),
+                style="cyan",
+            )
+        )
+    return Group(*parts)

@@ -1,0 +1,64 @@
+"""Estimator constants that are judgement, not physics: explicit, documented and overridable.
+
+A problem file may override any of them under `assumptions:`; `procure estimate` takes the
+defaults. Each default names its basis.
+"""
+
+from __future__ import annotations
+
+from pydantic import ByteSize, Field
+
+from solver.specs.common import StrictModel
+from solver.units import GiB, MiB
+
+
+class Assumptions(StrictModel):
+    cuda_context: ByteSize = Field(
+        default=ByteSize(GiB // 2),
+        description="Per-GPU runtime context (CUDA/ROCm context, cuBLAS/cuDNN workspaces, kernels). "
+        "PyTorch's CUDA context alone is 300-500 MiB on Hopper (PyTorch CUDA semantics notes); vLLM "
+        "reports ~0.5-1 GiB of non-torch memory at start-up.",
+    )
+    allocator_overhead_fraction: float = Field(
+        default=0.05, ge=0, le=0.5,
+        description="Fragmentation and caching-allocator slack as a share of weights+KV+activations "
+        "(PyTorch caching allocator rounds to 2 MiB blocks; vLLM's default gpu_memory_utilization 0.9 "
+        "leaves 10% of the device for this and the context).",
+    )
+    comm_buffer_per_peer: ByteSize = Field(
+        default=ByteSize(128 * MiB),
+        description="Collective-communication buffers per tensor/pipeline peer: NCCL allocates "
+        "NCCL_BUFFSIZE (4 MiB) per channel per peer for send and receive; 16 channels → 128 MiB.",
+    )
+    prefill_chunk_tokens: int = Field(
+        default=8192, ge=256,
+        description="Tokens per prefill chunk; sets the activation peak (vLLM max_num_batched_tokens).",
+    )
+    bandwidth_efficiency: float = Field(
+        default=0.80, gt=0, le=1,
+        description="Achieved share of peak memory bandwidth in decode (memory-bound GEMV/attention "
+        "kernels reach 70-90% of HBM peak).",
+    )
+    compute_efficiency: float = Field(
+        default=0.50, gt=0, le=1,
+        description="Achieved share of peak dense tensor throughput in prefill (model FLOPs utilisation).",
+    )
+    training_mfu: float = Field(
+        default=0.40, gt=0, le=1,
+        description="Model FLOPs utilisation in training (Korthikanti et al. 2022 report 42-54% on A100; "
+        "Llama 3 paper reports 38-43% on H100).",
+    )
+    link_efficiency: float = Field(
+        default=0.70, gt=0, le=1,
+        description="Achieved share of link bandwidth in all-reduce (NCCL bus bandwidth vs peak).",
+    )
+    collective_latency_us: float = Field(
+        default=10.0, ge=0,
+        description="Fixed latency of one all-reduce step over NVLink/PCIe, microseconds (NCCL small-message latency).",
+    )
+    max_batch_per_replica: int = Field(
+        default=256, ge=1,
+        description="Most sequences one replica runs at once (vLLM max_num_seqs default 256).",
+    )
+    lora_rank: int = Field(default=16, ge=1, description="LoRA rank r when a workload does not state one.")
+    checkpoint_copies: int = Field(default=2, ge=1, description="Training checkpoints kept on disk per job.")

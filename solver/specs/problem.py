@@ -1,0 +1,147 @@
+"""The problem file: workloads to run, limits to respect, and what to minimise."""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from solver.specs.assumptions import Assumptions
+from solver.specs.common import ID_PATTERN, StrictModel
+
+WorkloadKind = Literal["interactive", "batch", "finetune", "pretrain"]
+FinetuneMethod = Literal["full", "lora", "qlora"]
+
+
+class Demand(StrictModel):
+    """How much of a workload runs at once: sessions, users × active share, or jobs."""
+
+    sessions: int | None = Field(default=None, ge=1, description="Concurrent sessions (sequences) to serve.")
+    users: int | None = Field(default=None, ge=1, description="People using the model.")
+    active_fraction: float | None = Field(default=None, gt=0, le=1, description="Share of users active at peak.")
+    jobs: int | None = Field(default=None, ge=1, description="Training/batch jobs running at once.")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> "Demand":
+        forms = [self.sessions is not None, self.users is not None, self.jobs is not None]
+        if sum(forms) != 1:
+            raise ValueError("give exactly one of sessions, users (with active_fraction), or jobs")
+        if (self.users is None) != (self.active_fraction is None):
+            raise ValueError("users and active_fraction go together")
+        return self
+
+    @property
+    def required(self) -> int:
+        """Concurrent units of demand: sessions, or jobs. Users × share rounds up."""
+        if self.sessions is not None:
+            return self.sessions
+        if self.jobs is not None:
+            return self.jobs
+        assert self.users is not None and self.active_fraction is not None
+        # Round before ceil so 20 × 0.35 = 7.000000000000001 stays 7.
+        return max(1, math.ceil(round(self.users * self.active_fraction, 9)))
+
+
+class Workload(StrictModel):
+    name: str = Field(pattern=ID_PATTERN, description="Unique workload name.")
+    model: str = Field(description="Model id or alias from the model catalog.")
+    precision: str = Field(default="bf16", description="Weight format: bf16, fp16, fp8, int8, int4, awq, gptq-int4, gptq-int8, nf4, q4_k_m, q8_0.")
+    kv_precision: str = Field(default="bf16", description="KV-cache precision: bf16, fp16, fp8, int8.")
+    kind: WorkloadKind = "interactive"
+    method: FinetuneMethod | None = Field(default=None, description="Fine-tuning method (finetune only): full, lora, qlora.")
+    context_tokens: int = Field(ge=1, description="Tokens each sequence holds (prompt + generated); training: sequence length.")
+    output_tokens: int = Field(default=512, ge=1, description="Generated tokens per request (prompt = context − output).")
+    demand: Demand
+    min_decode_tokens_per_s: float | None = Field(default=None, gt=0, description="Decode speed floor per session.")
+    max_ttft_s: float | None = Field(default=None, gt=0, description="Time-to-first-token ceiling for a full prompt.")
+    tokens: float | None = Field(default=None, gt=0, description="Tokens to process (batch inference: generated+prompt; training: tokens seen).")
+    deadline_hours: float | None = Field(default=None, gt=0, description="Time by which `tokens` must be processed.")
+    sharing: Literal["shared", "dedicated"] = Field(default="shared", description="shared: one replica batches many sessions; dedicated: one isolated instance per session (MIG slices may serve).")
+    priority: float = Field(default=1.0, gt=0, description="Weight when demand must be cut (what-if budgets).")
+    lora_rank: int | None = Field(default=None, ge=1)
+    micro_batch: int = Field(default=1, ge=1, description="Training micro-batch (sequences per GPU step).")
+    gradient_checkpointing: bool = True
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> "Workload":
+        if self.kind == "finetune" and self.method is None:
+            raise ValueError("finetune workloads need method: full, lora or qlora")
+        if self.kind != "finetune" and self.method is not None:
+            raise ValueError("method applies to finetune workloads only")
+        if self.kind in ("batch", "finetune", "pretrain") and (self.tokens is None or self.deadline_hours is None):
+            raise ValueError(f"{self.kind} workloads need tokens and deadline_hours")
+        if self.kind in ("finetune", "pretrain") and self.demand.jobs is None:
+            raise ValueError(f"{self.kind} workloads state demand as jobs")
+        if self.kind == "interactive" and self.demand.jobs is not None:
+            raise ValueError("interactive workloads state demand as sessions or users")
+        if self.output_tokens >= self.context_tokens and self.kind in ("interactive", "batch"):
+            raise ValueError("output_tokens must be smaller than context_tokens")
+        return self
+
+    @property
+    def is_training(self) -> bool:
+        return self.kind in ("finetune", "pretrain")
+
+    @property
+    def training_method(self) -> FinetuneMethod:
+        return self.method or "full"
+
+    @property
+    def prompt_tokens(self) -> int:
+        return self.context_tokens - self.output_tokens
+
+
+class InventoryItem(StrictModel):
+    node: str = Field(description="Node type id of owned servers.")
+    gpu: str = Field(description="GPU id fitted in them.")
+    count: int = Field(ge=1)
+
+
+class Limits(StrictModel):
+    budget_usd: float | None = Field(default=None, gt=0)
+    power_kw: float | None = Field(default=None, gt=0, description="Facility power cap for IT load (nameplate), kW.")
+    racks: int | None = Field(default=None, ge=1, description="Most racks available.")
+    rack_units: int = Field(default=42, ge=1, description="Usable units per rack.")
+    rack_power_kw: float | None = Field(default=None, gt=0, description="Power deliverable per rack, kW.")
+    allowed_gpus: list[str] | None = None
+    excluded_gpus: list[str] = Field(default_factory=list)
+    allowed_vendors: list[str] | None = None
+    excluded_vendors: list[str] = Field(default_factory=list)
+    allowed_node_types: list[str] | None = None
+    excluded_node_types: list[str] = Field(default_factory=list)
+    vram_headroom: float = Field(default=0.10, ge=0, lt=1, description="Share of each GPU's memory left free.")
+    tp_requires_nvlink: bool = Field(default=True, description="Tensor-parallel groups must sit in one NVLink domain.")
+    allow_multinode: bool = Field(default=True, description="Replicas may span nodes over InfiniBand (pipeline stages per node).")
+    max_nodes: int | None = Field(default=None, ge=1)
+    inventory: list[InventoryItem] = Field(default_factory=list, description="Owned servers: no purchase cost, still count for power and space.")
+
+
+class TcoSettings(StrictModel):
+    years: float = Field(default=4.0, gt=0)
+    electricity_usd_per_kwh: float = Field(default=0.10, ge=0, description="EIA US commercial ≈ $0.12, industrial ≈ $0.08 (2024).")
+    pue: float = Field(default=1.3, ge=1, description="Uptime Institute 2023 average 1.58; new builds ≈ 1.3.")
+    utilization: float = Field(default=0.7, gt=0, le=1, description="Average draw as a share of nameplate power.")
+
+
+class ObjectiveSpec(StrictModel):
+    minimize: Literal["cost", "power", "tco"] = "cost"
+    tco: TcoSettings = Field(default_factory=TcoSettings)
+
+
+class Problem(StrictModel):
+    name: str
+    description: str = ""
+    workloads: list[Workload] = Field(min_length=1)
+    limits: Limits = Field(default_factory=Limits)
+    objective: ObjectiveSpec = Field(default_factory=ObjectiveSpec)
+    assumptions: Assumptions = Field(default_factory=Assumptions)
+    scenarios: dict[str, dict] = Field(default_factory=dict, description="Named overlays on this problem for `procure whatif` (dotted field paths to values).")
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> "Problem":
+        names = [w.name for w in self.workloads]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"workload names must be unique; repeated: {', '.join(duplicates)}")
+        return self

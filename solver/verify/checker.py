@@ -1,0 +1,220 @@
+"""Plan verifier: every rule the model encodes, re-checked on the concrete plan."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+from solver.catalog import Catalog
+from solver.errors import ProcureError
+from solver.estimator.deployment import Deployment
+from solver.estimator.memory import estimate_memory
+from solver.estimator.speed import decode_speed, mig_slice, whole_gpu
+from solver.plan.schema import Plan
+from solver.specs.problem import Problem
+from solver.units import GB
+
+SPEED_TOLERANCE = 1e-6
+
+
+class PlanRejected(ProcureError):
+    """The verifier found a violated rule: a bug in procure, never shown as a valid plan."""
+
+    exit_code = 70
+
+
+def _deployment(problem: Problem, replica, workload) -> Deployment:
+    mode = workload.training_method if workload.is_training else "inference"
+    return Deployment(
+        precision=replica.precision if mode != "qlora" else workload.precision,
+        kv_precision=replica.kv_precision,
+        context_tokens=workload.context_tokens,
+        batch=workload.micro_batch if workload.is_training else replica.sessions,
+        mode=mode,
+        tp=replica.tp,
+        pp=replica.pp,
+        dp=replica.dp,
+        zero_stage=replica.zero_stage,
+        gradient_checkpointing=workload.gradient_checkpointing,
+        lora_rank=workload.lora_rank or problem.assumptions.lora_rank,
+    )
+
+
+def verify_plan(plan: Plan, problem: Problem, catalog: Catalog) -> list[str]:
+    """Every violation found, as one line each (empty: the plan is valid)."""
+    issues: list[str] = []
+    limits = problem.limits
+    nodes = {node.id: node for node in plan.nodes}
+    workloads = {w.name: w for w in problem.workloads}
+    used: dict[tuple[str, int], list[str]] = defaultdict(list)
+    host_load: dict[str, float] = defaultdict(float)
+    served: dict[str, int] = defaultdict(int)
+
+    for number, replica in enumerate(plan.replicas):
+        label = f"replica {number} ({replica.workload})"
+        workload = workloads.get(replica.workload)
+        if workload is None:
+            issues.append(f"{label}: unknown workload")
+            continue
+        gpu = catalog.gpu(replica.gpu)
+        model = catalog.model(workload.model)
+        deployment = _deployment(problem, replica, workload)
+        width = replica.tp * replica.pp * replica.dp
+        gpu_slots = [(p.node, g, p.mig_slice) for p in replica.placement for g in p.gpus]
+        if replica.mig_profile is None and len(gpu_slots) != width:
+            issues.append(f"{label}: occupies {len(gpu_slots)} GPUs but TP×PP×DP is {width}")
+        for placement in replica.placement:
+            node = nodes.get(placement.node)
+            if node is None:
+                issues.append(f"{label}: placed on unknown node {placement.node}")
+                continue
+            if node.gpu != replica.gpu:
+                issues.append(f"{label}: needs {replica.gpu} but {node.id} holds {node.gpu}")
+            for index in placement.gpus:
+                if not 0 <= index < node.gpu_count:
+                    issues.append(f"{label}: GPU index {index} outside {node.id} (0..{node.gpu_count - 1})")
+                owner = f"{replica.workload}#{number}" + (f"/slice{placement.mig_slice}" if placement.mig_slice is not None else "")
+                used[(node.id, index)].append(owner)
+        if len(replica.placement) > 1 and not all(nodes[p.node].fabric for p in replica.placement if p.node in nodes):
+            issues.append(f"{label}: spans nodes that are not on the InfiniBand fabric")
+        # Tensor-parallel groups: consecutive GPUs of each node's share, one NVLink domain each.
+        if replica.tp > 1 and limits.tp_requires_nvlink:
+            for placement in replica.placement:
+                node = nodes.get(placement.node)
+                if node is None:
+                    continue
+                for start in range(0, len(placement.gpus), replica.tp):
+                    group = placement.gpus[start : start + replica.tp]
+                    if len({index // node.nvlink_domain for index in group}) != 1 or node.nvlink_domain < replica.tp:
+                        issues.append(f"{label}: TP group {group} on {node.id} straddles NVLink domains of {node.nvlink_domain}")
+        # Memory, recomputed.
+        memory = estimate_memory(model, deployment, problem.assumptions)
+        if replica.mig_profile:
+            profile = next((p for p in gpu.mig_profiles if p.name == replica.mig_profile), None)
+            if profile is None:
+                issues.append(f"{label}: {gpu.id} has no MIG profile {replica.mig_profile}")
+                continue
+            device = mig_slice(gpu, profile)
+        else:
+            device = whole_gpu(gpu, scaleup=replica.tp <= min(nodes[replica.placement[0].node].nvlink_domain, gpu.max_scaleup_domain) if replica.placement[0].node in nodes else False)
+        usable = device.memory_bytes * (1 - limits.vram_headroom)
+        if memory.per_gpu_bytes > usable + 1:
+            issues.append(f"{label}: needs {memory.per_gpu_bytes / GB:.2f} GB per GPU, usable {usable / GB:.2f} GB")
+        if deployment.base_precision not in gpu.supported_formats:
+            issues.append(f"{label}: {gpu.id} cannot run {deployment.base_precision}")
+        for placement in replica.placement:
+            host_load[placement.node] += memory.per_gpu.weights * len(placement.gpus)
+        # Speed floors, recomputed.
+        if not workload.is_training:
+            speed = decode_speed(model, deployment, device, problem.assumptions, inter_node_stages=len(replica.placement) > 1)
+            floor = workload.min_decode_tokens_per_s
+            if floor is not None and speed.tokens_per_s_per_sequence < floor * (1 - SPEED_TOLERANCE):
+                issues.append(f"{label}: {speed.tokens_per_s_per_sequence:.2f} tok/s per session below floor {floor}")
+            capacity = replica.sessions if workload.kind == "interactive" else math.floor(replica.sessions * speed.tokens_per_s_per_sequence)
+            if replica.serves > capacity:
+                issues.append(f"{label}: claims {replica.serves} but can serve {capacity}")
+        served[replica.workload] += replica.serves
+
+    for (node_id, index), owners in used.items():
+        slices = [o for o in owners if "/slice" in o]
+        whole = [o for o in owners if "/slice" not in o]
+        if len(whole) > 1 or (whole and slices):
+            issues.append(f"{node_id} GPU {index} is used by several replicas: {', '.join(owners)}")
+        if len(set(slices)) != len(slices):
+            issues.append(f"{node_id} GPU {index}: a MIG slice is used twice")
+
+    for node_id, load in host_load.items():
+        node = nodes[node_id]
+        host_ram = int(catalog.node(node.node_type).host_ram)
+        if host_ram and load > host_ram:
+            issues.append(f"{node_id}: weights to stage {load / GB:.1f} GB exceed host RAM {host_ram / GB:.1f} GB")
+
+    for entry in plan.workloads:
+        if entry.served_sessions > served.get(entry.name, 0):
+            issues.append(f"workload {entry.name}: reports {entry.served_sessions} served but replicas provide {served.get(entry.name, 0)}")
+    issues.extend(_check_bom_and_limits(plan, problem, catalog))
+    return issues
+
+
+def _check_bom_and_limits(plan: Plan, problem: Problem, catalog: Catalog) -> list[str]:
+    issues = []
+    limits = problem.limits
+    for number, line in enumerate(plan.bom, start=1):
+        if line.line != number:
+            issues.append(f"BOM line {line.line}: numbering should be {number}")
+        if line.extended_price_usd != line.quantity * line.unit_price_usd:
+            issues.append(f"BOM line {line.line}: {line.quantity} × {line.unit_price_usd} ≠ {line.extended_price_usd}")
+    total = sum(line.extended_price_usd for line in plan.bom)
+    if total != plan.summary.capex_usd:
+        issues.append(f"BOM total ${total:,} differs from capex ${plan.summary.capex_usd:,}")
+    # GPUs and servers in the BOM match the bought servers.
+    bought_gpus: dict[str, int] = defaultdict(int)
+    bought_servers: dict[str, int] = defaultdict(int)
+    for node in plan.nodes:
+        if not node.owned:
+            bought_gpus[node.gpu] += node.gpu_count
+            bought_servers[node.node_type] += 1
+    bom_gpus = {line.sku: line.quantity for line in plan.bom if line.category == "gpu"}
+    bom_servers = {line.sku: line.quantity for line in plan.bom if line.category == "server"}
+    if dict(bought_gpus) != bom_gpus:
+        issues.append(f"BOM GPUs {bom_gpus} differ from bought servers' GPUs {dict(bought_gpus)}")
+    if dict(bought_servers) != bom_servers:
+        issues.append(f"BOM servers {bom_servers} differ from bought servers {dict(bought_servers)}")
+    if limits.budget_usd is not None and plan.summary.capex_usd > limits.budget_usd:
+        issues.append(f"capex ${plan.summary.capex_usd:,} exceeds budget ${limits.budget_usd:,.0f}")
+    # Power from the catalog: servers (base + GPUs) and every powered BOM item but GPUs/servers.
+    server_power = sum(catalog.node(n.node_type).base_power_w + n.gpu_count * catalog.gpu(n.gpu).tdp_w for n in plan.nodes)
+    other_power = sum(line.quantity * line.unit_power_w for line in plan.bom if line.category in ("nic", "switch", "cable", "storage"))
+    power = server_power + other_power
+    if power != plan.summary.power_w:
+        issues.append(f"power recomputed {power} W differs from the plan's {plan.summary.power_w} W")
+    if limits.power_kw is not None and power > limits.power_kw * 1000:
+        issues.append(f"power {power / 1000:.1f} kW exceeds the cap {limits.power_kw} kW")
+    # Racks.
+    if limits.racks is not None and len(plan.racks) > limits.racks:
+        issues.append(f"{len(plan.racks)} racks exceed the limit {limits.racks}")
+    rack_of = {n.id: n.rack for n in plan.nodes}
+    for rack in plan.racks:
+        if rack.rack_units_used > limits.rack_units:
+            issues.append(f"rack {rack.index}: {rack.rack_units_used} U exceeds {limits.rack_units} U")
+        if limits.rack_power_kw is not None and rack.power_w > limits.rack_power_kw * 1000:
+            issues.append(f"rack {rack.index}: {rack.power_w / 1000:.1f} kW exceeds {limits.rack_power_kw} kW")
+        pdu_capacity = sum(int(item.power_capacity_w or 0) for item in catalog.fabric.values() if item.category == "pdu" and item.id == next((l.sku for l in plan.bom if l.category == "pdu"), None))
+        if rack.power_w and pdu_capacity and rack.pdus * pdu_capacity < rack.power_w:
+            issues.append(f"rack {rack.index}: {rack.pdus} PDUs cannot deliver {rack.power_w} W")
+        for node_id in rack.nodes:
+            if rack_of.get(node_id) != rack.index:
+                issues.append(f"rack {rack.index}: lists {node_id}, which the node table puts elsewhere")
+    placed = {node_id for rack in plan.racks for node_id in rack.nodes}
+    for node in plan.nodes:
+        if node.id not in placed:
+            issues.append(f"{node.id} is in no rack")
+    # Inventory.
+    owned: dict[tuple[str, str], int] = defaultdict(int)
+    for item in limits.inventory:
+        owned[(catalog.node(item.node).id, catalog.gpu(item.gpu).id)] += item.count
+    for (node_type, gpu), count in owned.items():
+        present = sum(1 for n in plan.nodes if n.owned and n.node_type == node_type and n.gpu == gpu)
+        if present != count:
+            issues.append(f"inventory {node_type}/{gpu}: {count} owned but {present} in the plan")
+    if limits.max_nodes is not None and len(plan.nodes) > limits.max_nodes:
+        issues.append(f"{len(plan.nodes)} nodes exceed max_nodes {limits.max_nodes}")
+    # Fabric: spanning nodes have NICs, NIC count matches.
+    fabric_nodes = [n for n in plan.nodes if n.fabric]
+    nics = sum(catalog.node(n.node_type).fabric_nics for n in fabric_nodes)
+    if nics != plan.fabric.nics:
+        issues.append(f"fabric: {len(fabric_nodes)} fabric nodes need {nics} NICs, plan has {plan.fabric.nics}")
+    bom_nics = sum(line.quantity for line in plan.bom if line.category == "nic")
+    if bom_nics != plan.fabric.nics:
+        issues.append(f"fabric: BOM lists {bom_nics} NICs, fabric plan {plan.fabric.nics}")
+    # Storage.
+    storage = plan.storage
+    if storage["included_in_servers_gb"] + storage["drives"] * storage["drive_capacity_gb"] < storage["needed_gb"]:
+        issues.append(f"storage: {storage['needed_gb']} GB needed, {storage['included_in_servers_gb']} GB in servers + {storage['drives']} drives")
+    return issues
+
+
+def require_valid(plan: Plan, problem: Problem, catalog: Catalog) -> None:
+    issues = verify_plan(plan, problem, catalog)
+    if issues:
+        raise PlanRejected("the independent checker rejected the plan (a bug in procure):\n" + "\n".join(issues[:20]))

@@ -1,0 +1,85 @@
+"""Atomic writes and output-directory preparation."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from solver.errors import InputError
+from solver.report import atomic
+from solver.report.atomic import prepare_output_dir, write_bytes_atomic, write_text_atomic
+
+
+def leftovers(directory):
+    return [path.name for path in directory.iterdir() if path.name.endswith(".tmp")]
+
+
+def test_write_text_creates_parents(tmp_path):
+    target = tmp_path / "a" / "b" / "out.txt"
+    assert write_text_atomic(target, "héllo\n") == target
+    assert target.read_text(encoding="utf-8") == "héllo\n"
+    assert leftovers(target.parent) == []
+
+
+def test_write_bytes_overwrites_and_keeps_mode(tmp_path):
+    target = tmp_path / "data.bin"
+    target.write_bytes(b"old")
+    os.chmod(target, 0o640)
+    write_bytes_atomic(target, b"\x00new")
+    assert target.read_bytes() == b"\x00new"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert leftovers(tmp_path) == []
+
+
+def test_new_file_mode_follows_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        write_text_atomic(tmp_path / "f.txt", "x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "f.txt").stat().st_mode) == 0o644
+
+
+def test_failed_replace_leaves_old_file_and_no_temp(tmp_path, monkeypatch):
+    target = tmp_path / "keep.txt"
+    target.write_text("old")
+
+    def failing_replace(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "replace", failing_replace)
+    with pytest.raises(InputError, match="cannot write .*keep.txt: No space left on device"):
+        write_text_atomic(target, "new")
+    assert target.read_text() == "old"
+    assert leftovers(tmp_path) == []
+
+
+def test_target_is_a_directory(tmp_path):
+    with pytest.raises(InputError, match="is a directory"):
+        write_text_atomic(tmp_path, "x")
+
+
+def test_prepare_creates(tmp_path):
+    out = tmp_path / "x" / "y"
+    assert prepare_output_dir(out, force=False) == out
+    assert out.is_dir()
+    assert prepare_output_dir(out, force=False) == out  # empty: fine
+
+
+def test_prepare_non_empty_needs_force(tmp_path):
+    (tmp_path / "existing.json").write_text("{}")
+    with pytest.raises(InputError) as excinfo:
+        prepare_output_dir(tmp_path, force=False)
+    assert excinfo.value.message == f"output directory {tmp_path} is not empty"
+    assert "--force" in (excinfo.value.hint or "") and "--out" in (excinfo.value.hint or "")
+    assert prepare_output_dir(tmp_path, force=True) == tmp_path
+    assert (tmp_path / "existing.json").exists()
+
+
+def test_prepare_on_a_file(tmp_path):
+    path = tmp_path / "file"
+    path.write_text("x")
+    with pytest.raises(InputError, match="not a directory"):
+        prepare_output_dir(path, force=True)
