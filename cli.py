@@ -289,5 +289,147 @@ def models_import(session: Session, path: Path, model_id: str | None) -> None:
 # (estimate, fits, solve and whatif are added below this line)
 
 
+def _deployment_options(command: Any) -> Any:
+    """Options shared by `estimate` and `fits`: how the model is deployed."""
+    options = [
+        click.option("--precision", default="bf16", show_default=True, help="Weight format: bf16, fp16, fp8, int8, int4, awq, gptq-int4, gptq-int8, nf4, q4_k_m, q8_0."),
+        click.option("--kv-precision", default="bf16", show_default=True, help="KV-cache precision: bf16, fp16, fp8, int8."),
+        click.option("--context", "context_tokens", type=int, default=4096, show_default=True, help="Tokens each sequence holds in the KV cache (prompt + generated); training: sequence length."),
+        click.option("--batch", type=int, default=1, show_default=True, help="Sequences at once (inference) or micro-batch per GPU (training)."),
+        click.option("--mode", default="inference", show_default=True, help="inference, full (fine-tune), lora or qlora."),
+        click.option("--zero", "zero_stage", type=int, default=0, show_default=True, help="ZeRO stage 0-3 over data-parallel GPUs (training)."),
+        click.option("--lora-rank", type=int, default=16, show_default=True),
+        click.option("--no-checkpointing", is_flag=True, help="Keep all activations (no gradient checkpointing)."),
+        click.option("--json", "as_json", is_flag=True, help="Print one JSON object."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _deployment(precision: str, kv_precision: str, context_tokens: int, batch: int, mode: str, tp: int, pp: int, dp: int, zero_stage: int, lora_rank: int, no_checkpointing: bool) -> Any:
+    from solver.estimator.deployment import MODES, Deployment
+    from solver.estimator.formats import KV_FORMAT_BYTES, WEIGHT_FORMATS
+
+    return Deployment(
+        precision=_match_choice("precision", precision, WEIGHT_FORMATS),
+        kv_precision=_match_choice("KV precision", kv_precision, KV_FORMAT_BYTES),
+        context_tokens=context_tokens,
+        batch=batch,
+        mode=_match_choice("mode", mode, MODES),  # type: ignore[arg-type]
+        tp=tp,
+        pp=pp,
+        dp=dp,
+        zero_stage=zero_stage,
+        gradient_checkpointing=not no_checkpointing,
+        lora_rank=lora_rank,
+    )
+
+
+# ============================================================================================
+# procure estimate
+
+
+@main.command()
+@click.argument("model")
+@_deployment_options
+@click.option("--tp", type=int, default=1, show_default=True, help="Tensor-parallel degree.")
+@click.option("--pp", type=int, default=1, show_default=True, help="Pipeline-parallel degree.")
+@click.option("--dp", type=int, default=1, show_default=True, help="Data-parallel degree (training; shards ZeRO states).")
+@click.option("--gpu", "gpu_name", help="GPU to estimate speed on (decode tokens/s, time to first token).")
+@pass_session
+def estimate(session: Session, model: str, gpu_name: str | None, as_json: bool, **options: Any) -> None:
+    """Memory (and with --gpu, speed) of MODEL deployed one way, per GPU and in total."""
+    from solver.queries import estimate as run_estimate
+    from solver.report.tables import print_renderable
+    from solver.report.views import estimate_view
+
+    report = run_estimate(session.catalog(), model, _deployment(**options), gpu_name)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2))
+    else:
+        print_renderable(estimate_view(report))
+
+
+# ============================================================================================
+# procure fits
+
+
+@main.command()
+@click.argument("model")
+@click.option("--gpu", "gpu_name", required=True, help="GPU type.")
+@click.option("--count", type=int, default=1, show_default=True, help="Number of GPUs.")
+@click.option("--headroom", type=float, default=0.10, show_default=True, help="Share of each GPU's memory kept free.")
+@_deployment_options
+@pass_session
+def fits(session: Session, model: str, gpu_name: str, count: int, headroom: float, as_json: bool, **options: Any) -> None:
+    """Does MODEL fit on COUNT GPUs, and with which tensor/pipeline split?"""
+    from solver.queries import fits as run_fits
+    from solver.report.tables import print_renderable
+    from solver.report.views import fit_view
+
+    report = run_fits(session.catalog(), model, _deployment(tp=1, pp=1, dp=1, **options), gpu_name, count, headroom)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2))
+    else:
+        print_renderable(fit_view(report))
+
+
+# ============================================================================================
+# procure solve
+
+
+def _load_problem_and_catalog(session: Session, problem_path: Path, prices: Path | None) -> tuple[Any, Any]:
+    from solver.prices import apply_quotes, read_quotes
+    from solver.problem_io import load_problem
+
+    catalog = session.catalog()
+    if prices is not None:
+        catalog = apply_quotes(catalog, read_quotes(prices), prices)
+    return load_problem(problem_path, catalog), catalog
+
+
+@main.command()
+@click.argument("problem_path", metavar="PROBLEM", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write bom.csv and plan.json into this directory.")
+@click.option("--force", is_flag=True, help="Write into a non-empty --out directory.")
+@click.option("--objective", type=click.Choice(["cost", "power", "tco"]), help="Override the problem's objective.")
+@click.option("--budget", type=float, help="Override limits.budget_usd (USD).")
+@click.option("--prices", type=click.Path(dir_okay=False, path_type=Path), help="Vendor quote CSV (sku,unit_price_usd) overriding catalog prices.")
+@click.option("--time-limit", type=float, default=60.0, show_default=True, help="Solver time limit, seconds.")
+@click.option("--workers", type=int, default=1, show_default=True, help="CP-SAT workers (more than one interleaves them deterministically).")
+@click.option("--log", "log_search", is_flag=True, help="Print the CP-SAT search log.")
+@click.option("--json", "as_json", is_flag=True, help="Print plan.json to stdout instead of tables.")
+@pass_session
+def solve(session: Session, problem_path: Path, out: Path | None, force: bool, objective: str | None, budget: float | None, prices: Path | None, time_limit: float, workers: int, log_search: bool, as_json: bool) -> None:
+    """Find the cheapest (or lowest-power, or lowest-TCO) purchase that runs PROBLEM's workloads."""
+    from solver.errors import InputError
+    from solver.model.solve import SolveSettings
+    from solver.pipeline import solve_problem
+    from solver.report.atomic import prepare_output_dir
+    from solver.report.outputs import plan_json, write_plan_files
+    from solver.report.tables import print_renderable
+    from solver.report.views import plan_view
+
+    if budget is not None and budget <= 0:
+        raise InputError(f"--budget must be positive (got {budget:g})")
+    if time_limit <= 0 or workers < 1:
+        raise InputError("--time-limit must be positive and --workers at least 1")
+    problem, catalog = _load_problem_and_catalog(session, problem_path, prices)
+    if budget is not None:
+        problem = problem.model_copy(update={"limits": problem.limits.model_copy(update={"budget_usd": budget})})
+    directory = prepare_output_dir(out, force=force) if out is not None else None
+    settings = SolveSettings(objective=objective or problem.objective.minimize, time_limit_s=time_limit, workers=workers, log_search=log_search)
+    result = solve_problem(problem, catalog, settings)
+    if directory is not None:
+        written = write_plan_files(result.plan, directory)
+    if as_json:
+        click.echo(plan_json(result.plan), nl=False)
+        return
+    print_renderable(plan_view(result.plan))
+    if directory is not None:
+        click.echo("wrote " + ", ".join(str(path) for path in written))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main(prog_name="procure")

@@ -47,6 +47,9 @@ class Facility:
     rack_units: int
     rack_power_w: int | None
     rack_bins: int
+    """Racks the model may fill: the limit, or an upper bound when there is none."""
+    rack_bins_unlimited: int
+    """Upper bound ignoring the limit (to test whether the rack limit is what conflicts)."""
 
 
 @dataclass
@@ -161,10 +164,7 @@ def _rack_bins(problem: Problem, configs: list[NodeConfig], upper: dict[str, int
                 )) + 1)))
         if per_config:
             units += max(per_config)
-    bins = max(1, min(math.ceil(units / problem.limits.rack_units) + 2, MAX_RACK_BINS))
-    # With a rack limit, keep bins beyond it so the limit is a guarded constraint that an
-    # infeasibility explanation can relax.
-    return max(bins, problem.limits.racks or 0)
+    return max(1, min(math.ceil(units / problem.limits.rack_units) + 2, MAX_RACK_BINS))
 
 
 def build_data(problem: Problem, catalog: Catalog) -> ModelData:
@@ -175,7 +175,11 @@ def build_data(problem: Problem, catalog: Catalog) -> ModelData:
     for workload in problem.workloads:
         model = catalog.model(workload.model)
         workloads.append(workload_options(workload, model, configs, problem.limits, problem.assumptions))
+    # A configuration no workload can use and nobody owns would only ever be bought at zero.
+    used = {option.config_key for entry in workloads for option in entry.options}
+    configs = [c for c in configs if c.key in used or c.owned]
     upper = _node_upper_bounds(configs, workloads, problem.limits.max_nodes)
+    unlimited_bins = _rack_bins(problem, configs, upper, workloads)
     rack_power = None if problem.limits.rack_power_kw is None else round(problem.limits.rack_power_kw * 1000)
     facility = Facility(
         rack=_single(catalog, "rack"),
@@ -183,7 +187,8 @@ def build_data(problem: Problem, catalog: Catalog) -> ModelData:
         storage=_single(catalog, "storage"),
         rack_units=problem.limits.rack_units,
         rack_power_w=rack_power,
-        rack_bins=_rack_bins(problem, configs, upper, workloads),
+        rack_bins=problem.limits.racks or unlimited_bins,
+        rack_bins_unlimited=max(unlimited_bins, problem.limits.racks or 0),
     )
     return ModelData(
         problem=problem,

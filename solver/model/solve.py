@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
@@ -32,7 +32,7 @@ STATUS_NAMES = {
 class SolveSettings:
     objective: str = "cost"
     time_limit_s: float = 30.0
-    workers: int = 2
+    workers: int = 1
     seed: int = 0
     hard_demand: bool = True
     budget_usd: float | None = None
@@ -104,8 +104,9 @@ def _solver(settings: SolveSettings, time_limit: float) -> cp_model.CpSolver:
     solver.parameters.max_time_in_seconds = max(time_limit, 0.1)
     solver.parameters.num_workers = settings.workers
     solver.parameters.random_seed = settings.seed
-    # Interleaved search is deterministic for a given worker count: same input, same plan.
-    solver.parameters.interleave_search = True
+    # One worker searches deterministically; several workers race unless their work is
+    # interleaved, which CP-SAT then schedules deterministically. Same input, same plan.
+    solver.parameters.interleave_search = settings.workers > 1
     solver.parameters.log_search_progress = settings.log_search
     return solver
 
@@ -135,7 +136,11 @@ def solve(data: ModelData, settings: SolveSettings) -> Solution:
     deadline = solve_started + settings.time_limit_s
     if settings.hint:
         _apply_hint(built, settings.hint)
-    built.model.add_assumptions(list(guards.values()))
+    # Guards hold during the solve (assumptions would hide them from presolve and make the
+    # search several times slower); only an infeasible model is re-solved with them as
+    # assumptions, to name the conflicting families.
+    for guard in guards.values():
+        built.model.add(guard == 1)
     final_status = "OPTIMAL"
     for index, name in enumerate(_objective_order(settings.objective, settings.hard_demand)):
         expression, maximise = _expression(built, name)
@@ -150,7 +155,7 @@ def solve(data: ModelData, settings: SolveSettings) -> Solution:
         status_name = STATUS_NAMES[status]
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             if index == 0:
-                infeasible = _conflicting_guards(built, guards, settings) if status == cp_model.INFEASIBLE else []
+                infeasible = _conflicting_guards(data, settings) if status == cp_model.INFEASIBLE else []
                 return Solution(status_name, settings.objective, stages, build_seconds, time.perf_counter() - solve_started, infeasible_guards=infeasible)
             break  # keep the previous stage's solution
         value, bound = solver.objective_value, solver.best_objective_bound
@@ -159,10 +164,6 @@ def solve(data: ModelData, settings: SolveSettings) -> Solution:
         values = _all_values(built, solver)
         if status_name != "OPTIMAL":
             final_status = "FEASIBLE"
-        if index == 0:
-            built.model.clear_assumptions()
-            for guard in guards.values():
-                built.model.add(guard == 1)
         fixed = round(value)
         if maximise:
             built.model.add(expression >= fixed)
@@ -174,11 +175,14 @@ def solve(data: ModelData, settings: SolveSettings) -> Solution:
     return solution
 
 
-def _conflicting_guards(built: BuiltModel, guards: dict, settings: SolveSettings) -> list[str]:
-    """Names of guarded families in a sufficient infeasible set (single worker extracts the core)."""
-    solver = _solver(settings, max(settings.time_limit_s, 5.0))
-    solver.parameters.num_workers = 1
-    solver.parameters.interleave_search = False
+def _conflicting_guards(data: ModelData, settings: SolveSettings) -> list[str]:
+    """Names of guarded families in a sufficient infeasible set, from a fresh model solved with
+    the guards as assumptions (one worker: core extraction needs it)."""
+    relaxed_racks = replace(data, facility=replace(data.facility, rack_bins=data.facility.rack_bins_unlimited))
+    built = build_model(relaxed_racks, hard_demand=settings.hard_demand, budget_usd=settings.budget_usd)
+    guards = dict(sorted(built.variables.guards.items()))
+    built.model.add_assumptions(list(guards.values()))
+    solver = _solver(replace(settings, workers=1), max(settings.time_limit_s, 5.0))
     status = solver.solve(built.model)
     if status != cp_model.INFEASIBLE:
         return []

@@ -225,3 +225,15 @@ __all__ = [
     "node_table",
     "print_table",
 ]
+
+
+def print_renderable(renderable: Any, *, file: IO[str] | None = None) -> None:
+    """Print any rich renderable (tables, groups of text and tables) like print_table does."""
+    console = make_console(file)
+    if console.is_terminal:
+        console.print(renderable)
+        return
+    with console.capture() as captured:
+        console.print(renderable)
+    text = "\n".join(line.rstrip() for line in captured.get().splitlines())
+    console.file.write(text + "\n")
