@@ -30,7 +30,7 @@ def workload_without_options(data: ModelData, entry: WorkloadOptions) -> list[st
         ranked = sorted(entry.smallest_need.items(), key=lambda item: -max((int(c.gpu.memory) for c in data.configs if c.gpu.id == item[0]), default=0))
         for gpu_id, (need, split) in ranked[:4]:
             config = next(c for c in data.configs if c.gpu.id == gpu_id)
-            usable = int(config.gpu.memory) * (1 - limits.vram_headroom)
+            usable = config.gpu.usable_memory_bytes * (1 - limits.vram_headroom)
             gpus_needed = math.ceil((weights + kv) / usable)
             lines.append(
                 f"  on {gpu_id}: at best {need / GiB:,.1f} GiB per GPU ({split}) vs {usable / GiB:,.1f} GiB usable; "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from solver.baseline import Baseline, rule_of_thumb
@@ -54,7 +55,9 @@ def _relaxed_minimum(problem: Problem, catalog: Catalog, guard: str, settings: S
 
 
 def solve_problem(problem: Problem, catalog: Catalog, settings: SolveSettings) -> SolveResult:
+    started = time.perf_counter()
     data = build_data(problem, catalog)
+    precompute_seconds = time.perf_counter() - started
     raise_if_unservable(data)
     solution = solve(data, settings)
     if solution.status == "INFEASIBLE":
@@ -70,6 +73,7 @@ def solve_problem(problem: Problem, catalog: Catalog, settings: SolveSettings) -
         )
     tco_usd = solution.tco_cents / 100
     plan = build_plan(data, solution, tco_usd=tco_usd)
+    plan.summary.precompute_seconds = round(precompute_seconds, 3)
     baseline = rule_of_thumb(data)
     if baseline is not None:
         plan.baseline = {

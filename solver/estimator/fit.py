@@ -40,7 +40,7 @@ def check_format_supported(gpu: GpuSpec, deployment: Deployment) -> None:
 
 def evaluate_split(model: ModelSpec, deployment: Deployment, gpu: GpuSpec, headroom: float, assumptions: Assumptions, nvlink: bool) -> SplitResult:
     memory = estimate_memory(model, deployment, assumptions)
-    usable = int(gpu.memory) * (1 - headroom)
+    usable = gpu.usable_memory_bytes * (1 - headroom)
     speed = None if deployment.is_training else decode_speed(model, deployment, whole_gpu(gpu, nvlink), assumptions)
     return SplitResult(deployment, memory, usable, speed)
 

@@ -113,7 +113,18 @@ def _stage_memory(model: ModelSpec, deployment: Deployment, stage: StageLayers, 
 def estimate_memory(model: ModelSpec, deployment: Deployment, assumptions: Assumptions = DEFAULT_ASSUMPTIONS) -> MemoryEstimate:
     validate_deployment(model, deployment)
     counts = count_parameters(model)
-    stage_parts = [_stage_memory(model, deployment, stage, index, assumptions) for index, stage in enumerate(pipeline_stages(model, deployment.pp))]
+    stages = pipeline_stages(model, deployment.pp)
+    if deployment.is_training:
+        # 1F1B: a stage's in-flight micro-batches depend on its position.
+        stage_parts = [_stage_memory(model, deployment, stage, index, assumptions) for index, stage in enumerate(stages)]
+    else:
+        # Inference stages with the same layers are identical: compute each shape once.
+        by_shape: dict[StageLayers, MemoryParts] = {}
+        stage_parts = []
+        for index, stage in enumerate(stages):
+            if stage not in by_shape:
+                by_shape[stage] = _stage_memory(model, deployment, stage, index, assumptions)
+            stage_parts.append(by_shape[stage])
     per_gpu = max(stage_parts, key=lambda parts: parts.total)
     all_gpus = MemoryParts()
     for parts in stage_parts:

@@ -27,8 +27,6 @@ from solver.specs.assumptions import Assumptions
 from solver.specs.hardware import GpuSpec, MigProfile
 from solver.specs.model import ModelSpec
 
-MIG_COMPUTE_SLICES = 7
-MIG_MEMORY_SLICES = 8
 INTER_NODE_BYTES_PER_S = 50e9
 """One 400 Gb/s NDR port per GPU (rail-optimised), for pipeline hops between nodes."""
 INTER_NODE_LATENCY_S = 10e-6
@@ -54,7 +52,7 @@ class Device:
 def whole_gpu(gpu: GpuSpec, scaleup: bool) -> Device:
     """A whole GPU; `scaleup` when its TP peers are in its NVLink domain, else PCIe."""
     link = gpu.scaleup_bandwidth_gb_s / 2 if scaleup and gpu.has_scaleup else gpu.host_link_gb_s
-    return Device(gpu, int(gpu.memory), gpu.memory_bandwidth_gb_s * 1e9, 1.0, link * 1e9)
+    return Device(gpu, gpu.usable_memory_bytes, gpu.memory_bandwidth_gb_s * 1e9, 1.0, link * 1e9)
 
 
 def mig_slice(gpu: GpuSpec, profile: MigProfile) -> Device:
@@ -62,8 +60,8 @@ def mig_slice(gpu: GpuSpec, profile: MigProfile) -> Device:
     return Device(
         gpu,
         int(profile.memory),
-        gpu.memory_bandwidth_gb_s * 1e9 * profile.memory_slices / MIG_MEMORY_SLICES,
-        profile.compute_slices / MIG_COMPUTE_SLICES,
+        gpu.memory_bandwidth_gb_s * 1e9 * profile.memory_slices / profile.total_memory_slices,
+        profile.compute_slices / profile.total_compute_slices,
         0.0,
         profile.name,
     )

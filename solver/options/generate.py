@@ -248,7 +248,9 @@ class _Builder:
                 option = self.mig_option(config, profile)
                 if option:
                     options.append(option)
-        if limits.allow_multinode and config.node.fabric_nics > 0:
+        served_in_node = max((min(o.serves, self.entry.required) for o in options if not o.mig_profile), default=0)
+        # A wider-than-a-node replica cannot beat an in-node one that already serves everything.
+        if limits.allow_multinode and config.node.fabric_nics > 0 and served_in_node < self.entry.required:
             fits_in_node = bool(options)
             tps = valid_tp_degrees(model, limit=min(gpu_count, tp_limit))
             for nodes in range(2, (4 if fits_in_node else MAX_REPLICA_NODES) + 1):
@@ -273,7 +275,7 @@ class _Builder:
         hours = training_hours(model, workload.tokens, width, device, base.mode, base.gradient_checkpointing, assumptions)
         if hours > workload.deadline_hours:
             return None
-        usable = self.usable(int(config.gpu.memory))
+        usable = self.usable(config.gpu.usable_memory_bytes)
         tp_limit = _tp_limit(config, self.limits)
         for tp in valid_tp_degrees(model, limit=min(width, tp_limit, config.gpu_count)):
             rest = width // tp

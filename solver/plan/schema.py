@@ -25,6 +25,8 @@ class Summary(PlanModel):
     racks: int
     solve_seconds: float
     build_seconds: float
+    precompute_seconds: float = 0.0
+    """Estimating every deployment option before the model is built."""
     stages: list[dict]
     binding_limits: list[str]
 

@@ -29,6 +29,7 @@ def plan_json(plan: Plan, *, include_timings: bool = True) -> str:
     if not include_timings:
         data["summary"].pop("solve_seconds", None)
         data["summary"].pop("build_seconds", None)
+        data["summary"].pop("precompute_seconds", None)
         for stage in data["summary"].get("stages", []):
             stage.pop("seconds", None)
     return json.dumps(data, indent=2, sort_keys=False) + "\n"

@@ -21,15 +21,27 @@ class MigProfile(StrictModel):
 
     name: str = Field(description="Profile name as nvidia-smi prints it, e.g. '1g.10gb'.")
     memory: ByteSize = Field(description="Memory of one instance, as exposed.")
-    compute_slices: int = Field(ge=1, le=7, description="GPCs (of 7) given to one instance.")
-    memory_slices: int = Field(ge=1, le=8, description="Memory slices (of 8) given to one instance; sets its share of bandwidth.")
+    compute_slices: int = Field(ge=1, le=7, description="Compute slices (GPCs) given to one instance.")
+    memory_slices: int = Field(ge=1, le=8, description="Memory slices given to one instance; sets its share of bandwidth.")
     instances_per_gpu: int = Field(ge=1, le=7, description="Instances when the whole GPU uses this profile.")
+    total_compute_slices: int = Field(default=7, ge=1, le=7, description="Compute slices of the whole GPU (7 on A100/H100/H200/B200, 4 on RTX PRO 6000).")
+    total_memory_slices: int = Field(default=8, ge=1, le=8, description="Memory slices of the whole GPU.")
+
+    @model_validator(mode="after")
+    def _slices_within_gpu(self) -> "MigProfile":
+        if self.compute_slices > self.total_compute_slices or self.memory_slices > self.total_memory_slices:
+            raise ValueError("an instance cannot have more slices than the GPU")
+        return self
 
 
 class GpuSpec(CatalogEntry):
     vendor: Vendor
     kind: Literal["gpu", "unified-memory", "cpu"] = Field(default="gpu", description="Discrete GPU, unified-memory SoC, or a CPU socket pair used as an accelerator.")
     memory: ByteSize = Field(description="Memory as the device exposes it, e.g. '80 GiB' or '141 GB'.")
+    allocatable_memory: ByteSize | None = Field(
+        default=None,
+        description="Memory one process may use when the platform caps it below `memory` (macOS lets the GPU wire ~75% of unified memory by default).",
+    )
     memory_bandwidth_gb_s: float = Field(gt=0, description="Peak memory bandwidth, GB/s (10^9 B/s).")
     bf16_tflops: float = Field(gt=0, description="Dense BF16 tensor throughput with FP32 accumulate, TFLOPS.")
     fp16_tflops: float | None = Field(default=None, gt=0, description="Dense FP16 throughput if it differs from BF16.")
@@ -48,6 +60,11 @@ class GpuSpec(CatalogEntry):
     price_usd: float = Field(gt=0, description="Indicative unit price, USD.")
     price_source: str = Field(min_length=3)
     year: int = Field(ge=2015, le=2030)
+
+    @property
+    def usable_memory_bytes(self) -> int:
+        """What a serving process can allocate: the platform cap when there is one."""
+        return int(self.allocatable_memory if self.allocatable_memory is not None else self.memory)
 
     @property
     def has_scaleup(self) -> bool:

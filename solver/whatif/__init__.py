@@ -1,0 +1,1 @@
+"""What-if analysis: budget sweeps, objective trade-offs, Pareto frontiers and scenario overlays."""
