@@ -12,58 +12,69 @@ from solver.model.data import ModelData
 from solver.options.generate import WorkloadOptions
 from solver.units import GiB
 
+MAX_GPU_LINES = 4
+MAX_REJECTION_LINES = 4
+
 
 def _largest_domain(data: ModelData) -> int:
-    return max((c.nvlink_domain for c in data.configs), default=1)
+    return max((c.nvlink_domain for c in data.allowed_configs), default=1)
 
 
-def workload_without_options(data: ModelData, entry: WorkloadOptions) -> list[str]:
+def workload_without_options(data: ModelData, entry: WorkloadOptions) -> tuple[list[str], list[str]]:
+    """(reasons, fixes) for a workload no allowed hardware can serve."""
     workload, model = entry.workload, entry.model
-    lines = [
+    limits = data.problem.limits
+    reasons = [
         f"workload '{workload.name}' ({model.id} {workload.precision}, {workload.context_tokens:,}-token context, "
-        f"{entry.required} {entry.unit}) has no feasible deployment on the allowed hardware."
+        f"{entry.required} {entry.unit}) has no feasible deployment on the allowed hardware"
     ]
     weights = model_weight_bytes(model, weight_format("nf4" if workload.method == "qlora" else workload.precision))
     kv = kv_bytes_per_token(model, workload.kv_precision) * workload.context_tokens
-    limits = data.problem.limits
-    if entry.smallest_need:
-        ranked = sorted(entry.smallest_need.items(), key=lambda item: -max((int(c.gpu.memory) for c in data.configs if c.gpu.id == item[0]), default=0))
-        for gpu_id, (need, split) in ranked[:4]:
-            config = next(c for c in data.configs if c.gpu.id == gpu_id)
-            usable = config.gpu.usable_memory_bytes * (1 - limits.vram_headroom)
-            gpus_needed = math.ceil((weights + kv) / usable)
-            lines.append(
-                f"  on {gpu_id}: at best {need / GiB:,.1f} GiB per GPU ({split}) vs {usable / GiB:,.1f} GiB usable; "
-                f"the weights ({weights / GiB:,.0f} GiB) and one sequence's KV ({kv / GiB:,.1f} GiB) need ≥ {gpus_needed} such GPUs"
-            )
-    for rejection in entry.rejections[:4]:
-        lines.append(f"  {rejection}")
     largest = _largest_domain(data)
+    configs_by_gpu = {c.gpu.id: c for c in data.allowed_configs}
+    ranked = sorted(entry.smallest_need.items(), key=lambda item: -configs_by_gpu[item[0]].gpu.usable_memory_bytes)
+    for gpu_id, (need, split) in ranked[:MAX_GPU_LINES]:
+        gpu = configs_by_gpu[gpu_id].gpu
+        usable = gpu.usable_memory_bytes * (1 - limits.vram_headroom)
+        gpus_needed = math.ceil((weights + kv) / usable)
+        domain = max(c.nvlink_domain for c in data.allowed_configs if c.gpu.id == gpu_id)
+        reasons.append(
+            f"on {gpu_id}: at best {need / GiB:,.1f} GiB per GPU ({split}) vs {usable / GiB:,.1f} GiB usable; "
+            f"{weights / GiB:,.0f} GiB of weights plus {kv / GiB:,.1f} GiB of KV per sequence need ≥ {gpus_needed} such GPUs"
+            + (f", more than its largest NVLink domain of {domain}" if gpus_needed > domain else "")
+        )
+    reasons.extend(entry.rejections[:MAX_REJECTION_LINES])
     fixes = []
     if not limits.allow_multinode:
         fixes.append("allow pipeline parallel over InfiniBand (limits.allow_multinode: true)")
-    if workload.precision in ("bf16", "fp16"):
-        fixes.append("use fp8 or a 4-bit format (precision: fp8 / awq)")
-    if workload.kv_precision in ("bf16", "fp16"):
+    if workload.precision in ("bf16", "fp16") and not workload.is_training:
+        fixes.append("use fp8 or a 4-bit format (precision: fp8, awq)")
+    if workload.kv_precision in ("bf16", "fp16") and not workload.is_training:
         fixes.append("use an fp8 KV cache (kv_precision: fp8)")
     fixes.append("shorten context_tokens")
     if largest < 72:
         fixes.append(f"allow a larger NVLink domain (largest allowed: {largest} GPUs; a GB200 NVL72 rack has 72)")
+    if limits.allowed_gpus is not None or limits.allowed_vendors is not None or limits.excluded_gpus:
+        fixes.append("allow more GPU types (limits.allowed_gpus / allowed_vendors)")
     if workload.min_decode_tokens_per_s or workload.max_ttft_s:
         fixes.append("relax min_decode_tokens_per_s / max_ttft_s")
     if workload.deadline_hours:
         fixes.append("extend deadline_hours")
-    lines.append("  To fix: " + "; or ".join(fixes))
-    return lines
+    return reasons, fixes
 
 
 def raise_if_unservable(data: ModelData) -> None:
-    lines: list[str] = []
+    reasons: list[str] = []
+    fixes: list[str] = []
+    names = []
     for entry in data.workloads:
         if not entry.options:
-            lines.extend(workload_without_options(data, entry))
-    if lines:
-        raise InfeasibleError("\n".join(lines))
+            names.append(entry.workload.name)
+            workload_reasons, workload_fixes = workload_without_options(data, entry)
+            reasons.extend(workload_reasons)
+            fixes.extend(fix for fix in workload_fixes if fix not in fixes)
+    if names:
+        raise InfeasibleError(f"no hardware can serve {', '.join(names)}", explanation=reasons, hint="; or ".join(fixes))
 
 
 GUARD_TEXT = {
@@ -75,17 +86,16 @@ GUARD_TEXT = {
 }
 
 
-def describe_conflict(guards: list[str], relaxed_minimums: dict[str, str]) -> str:
+def conflict_error(guards: list[str], relaxed_minimums: dict[str, str]) -> InfeasibleError:
     """One explanation from the conflicting families and, per limit, what the plan would need."""
     demands = [g.removeprefix("demand:") for g in guards if g.startswith("demand:")]
     limits = [g for g in guards if not g.startswith("demand:")]
-    lines = ["no purchase meets every requirement at once."]
+    explanation = []
     if demands:
-        lines.append(f"  demand that cannot all be served: {', '.join(demands)}")
+        explanation.append(f"demand that cannot all be served together: {', '.join(demands)}")
     for limit in limits:
-        text = GUARD_TEXT.get(limit, limit)
         need = relaxed_minimums.get(limit)
-        lines.append(f"  conflicts with {text}" + (f": {need}" if need else ""))
-    hint = "raise or drop the limits named above, lower the demand, or run `procure whatif` to see what each budget serves"
-    lines.append(f"  To fix: {hint}")
-    return "\n".join(lines)
+        explanation.append(f"conflicts with {GUARD_TEXT.get(limit, limit)}" + (f": {need}" if need else ""))
+    names = [GUARD_TEXT.get(limit, limit).split(" (")[1].rstrip(")") for limit in limits]
+    hint = (f"raise or drop {', '.join(names)}, " if names else "") + "lower the demand, or run `procure whatif` to see what each budget serves"
+    return InfeasibleError("no purchase meets every requirement at once", explanation=explanation, hint=hint)

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from solver.baseline import Baseline, rule_of_thumb
 from solver.catalog import Catalog
-from solver.errors import InfeasibleError, ProcureError
-from solver.explain import describe_conflict, raise_if_unservable
+from solver.errors import ProcureError
+from solver.explain import conflict_error, raise_if_unservable
 from solver.model.data import ModelData, build_data
 from solver.model.solve import Solution, SolveSettings, solve
 from solver.plan.extract import build_plan
@@ -65,7 +65,7 @@ def solve_problem(problem: Problem, catalog: Catalog, settings: SolveSettings) -
         for guard in solution.infeasible_guards:
             if not guard.startswith("demand:"):
                 minimums[guard] = _relaxed_minimum(problem, catalog, guard, settings)
-        raise InfeasibleError(describe_conflict(solution.infeasible_guards, {k: v for k, v in minimums.items() if v}))
+        raise conflict_error(solution.infeasible_guards, {k: v for k, v in minimums.items() if v})
     if not solution.feasible:
         raise ProcureError(
             f"no plan found within {settings.time_limit_s:g} s (status {solution.status})",

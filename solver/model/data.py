@@ -62,6 +62,8 @@ class ModelData:
     storage_needed_gb: int
     node_upper: dict[str, int]
     """Most nodes of each configuration any sensible plan buys (variable domains)."""
+    allowed_configs: list[NodeConfig]
+    """Every configuration the limits allow, usable or not (for infeasibility explanations)."""
 
     @property
     def options(self) -> list[DeploymentOption]:
@@ -177,6 +179,7 @@ def build_data(problem: Problem, catalog: Catalog) -> ModelData:
         workloads.append(workload_options(workload, model, configs, problem.limits, problem.assumptions))
     # A configuration no workload can use and nobody owns would only ever be bought at zero.
     used = {option.config_key for entry in workloads for option in entry.options}
+    allowed = configs
     configs = [c for c in configs if c.key in used or c.owned]
     upper = _node_upper_bounds(configs, workloads, problem.limits.max_nodes)
     unlimited_bins = _rack_bins(problem, configs, upper, workloads)
@@ -198,4 +201,5 @@ def build_data(problem: Problem, catalog: Catalog) -> ModelData:
         facility=facility,
         storage_needed_gb=math.ceil(storage_needed_bytes(problem, catalog) / GB),
         node_upper=upper,
+        allowed_configs=allowed,
     )
