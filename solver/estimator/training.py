@@ -33,32 +33,35 @@ class TrainingStates:
     optimizer: float
 
 
+def _sharded(weights: float, gradients: float, optimizer: float, dp: int, zero_stage: int) -> TrainingStates:
+    """Stage 1 shards the optimizer over dp ranks, stage 2 also gradients, stage 3 also weights."""
+    return TrainingStates(
+        weights / dp if zero_stage >= 3 else weights,
+        gradients / dp if zero_stage >= 2 else gradients,
+        optimizer / dp if zero_stage >= 1 else optimizer,
+    )
+
+
 def zero_sharded_states(trained_params: float, dp: int, zero_stage: int) -> TrainingStates:
     """Per-rank bytes of 16-bit weights, gradients and Adam states for `trained_params` parameters."""
-    weights = trained_params * WEIGHT_BYTES_16BIT
-    gradients = trained_params * GRADIENT_BYTES_16BIT
-    optimizer = trained_params * ADAM_STATE_BYTES
-    if zero_stage >= 1:
-        optimizer /= dp
-    if zero_stage >= 2:
-        gradients /= dp
-    if zero_stage >= 3:
-        weights /= dp
-    return TrainingStates(weights, gradients, optimizer)
+    return _sharded(
+        trained_params * WEIGHT_BYTES_16BIT,
+        trained_params * GRADIENT_BYTES_16BIT,
+        trained_params * ADAM_STATE_BYTES,
+        dp,
+        zero_stage,
+    )
 
 
 def adapter_states(adapter_params: float, dp: int, zero_stage: int) -> TrainingStates:
     """FP32 LoRA adapters with Adam, sharded like full states by the ZeRO stage."""
-    weights = adapter_params * ADAPTER_WEIGHT_BYTES
-    gradients = adapter_params * ADAPTER_GRADIENT_BYTES
-    optimizer = adapter_params * ADAPTER_ADAM_BYTES
-    if zero_stage >= 1:
-        optimizer /= dp
-    if zero_stage >= 2:
-        gradients /= dp
-    if zero_stage >= 3:
-        weights /= dp
-    return TrainingStates(weights, gradients, optimizer)
+    return _sharded(
+        adapter_params * ADAPTER_WEIGHT_BYTES,
+        adapter_params * ADAPTER_GRADIENT_BYTES,
+        adapter_params * ADAPTER_ADAM_BYTES,
+        dp,
+        zero_stage,
+    )
 
 
 def lora_parameters_per_layer(model: ModelSpec, rank: int) -> int:
