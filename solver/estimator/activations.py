@@ -67,7 +67,7 @@ def training_activation_bytes_per_layer(model: ModelSpec, tokens: int, tp: int, 
     hidden = model.hidden_size
     q_width = model.num_attention_heads * model.head_dim
     replicated = 4 * hidden
-    split = (2 * q_width + kv_width_per_rank(model, 1) + 4 * mlp_width_per_token(model, moe_layer)) / tp
+    split = (2 * q_width + 4 * mlp_width_per_token(model, moe_layer)) / tp + kv_width_per_rank(model, tp)
     return tokens * (replicated + split) * ACTIVATION_BYTES
 
 

@@ -6,9 +6,10 @@ from solver.specs.assumptions import Assumptions
 
 
 def communication_peers(tp: int, pp: int, dp: int) -> int:
-    """Peers a rank keeps NCCL buffers for: its TP group, up to two pipeline neighbours, and two
-    ring neighbours for data-parallel gradient reduction."""
-    return (tp - 1) + min(pp - 1, 2) + (2 if dp > 1 else 0)
+    """Peers a rank keeps NCCL buffers for. Ring and tree collectives connect each rank to its two
+    neighbours per channel whatever the group size, so a TP or DP group costs at most two peers'
+    buffers; pipeline stages talk to the previous and next stage."""
+    return min(tp - 1, 2) + min(pp - 1, 2) + (min(dp - 1, 2) if dp > 1 else 0)
 
 
 def runtime_overhead_bytes(payload_bytes: float, tp: int, pp: int, dp: int, assumptions: Assumptions) -> float:

@@ -3,7 +3,8 @@
 Tensor parallelism (Megatron-LM, Shoeybi et al. 2019, arXiv:1909.08053) splits attention by heads
 and MLPs by columns/rows; embeddings and lm_head are vocab-parallel. What stays whole on every rank:
 norms, the MoE router, K/V projections once TP exceeds the KV heads (vLLM replicates a KV head to
-each rank that needs it), and MLA's down-projection `kv_a_proj_with_mqa`, which all heads share.
+each rank that needs it), and MLA's down-projections `q_a_proj` and `kv_a_proj_with_mqa`, which
+all heads share.
 Routed experts divide across the TP (or expert-parallel) group either way.
 """
 
@@ -49,7 +50,8 @@ def _attention_rank_bits(model: ModelSpec, fmt: WeightFormat, tp: int) -> float:
     mla = model.mla
     if mla is not None:
         projections, value_part, small = attention_parameters(model)
-        replicated = hidden * (mla.kv_lora_rank + mla.qk_rope_head_dim)
+        # vLLM builds both down-projections (q_a_proj, kv_a_proj_with_mqa) as ReplicatedLinear.
+        replicated = hidden * (mla.kv_lora_rank + mla.qk_rope_head_dim) + hidden * (mla.q_lora_rank or 0)
         split = projections - replicated - value_part
         return (
             split / tp * fmt.linear_bits
