@@ -155,10 +155,10 @@ def _node_upper_bounds(configs: list[NodeConfig], workloads: list[WorkloadOption
 def _rack_bins(problem: Problem, configs: list[NodeConfig], upper: dict[str, int], workloads: list[WorkloadOptions]) -> int:
     # Rack units of serving each workload alone on its bulkiest configuration (an upper bound
     # on any plan the objective would pick), plus owned servers and room for switches.
-    units = sum(c.owned * c.node.rack_units for c in configs)
+    units = sum(c.owned * c.node.rack_units for c in configs if c.rack_mounted)
     for entry in workloads:
         per_config = []
-        for config in configs:
+        for config in (c for c in configs if c.rack_mounted):
             options = [o for o in entry.options if o.config_key == config.key]
             if options:
                 per_config.append(config.node.rack_units * max(1, min(upper[config.key], math.ceil(max(

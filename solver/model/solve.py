@@ -3,7 +3,8 @@
 Stages (each re-solves the same model with the previous objectives fixed at their optimum and
 the previous solution as a hint): what-if runs first maximise weighted served demand; then the
 chosen objective (cost, power or TCO); then the other measure (power, or cost); then fewest
-servers. Status, objective, best bound and gap are reported for every stage.
+servers. Status, objective, best bound and gap are reported for every stage; the plan's status
+and gap are those of the deciding objective, since tie-breaks only choose among its optima.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from solver.model.build import BuiltModel, build_model
 from solver.model.data import ModelData
 
 log = logging.getLogger(__name__)
+
+TIE_BREAK_SHARE = 0.2
+MIN_STAGE_SECONDS = 1.0
 
 STATUS_NAMES = {
     cp_model.OPTIMAL: "OPTIMAL",
@@ -80,7 +84,8 @@ class Solution:
 
     @property
     def gap(self) -> float:
-        return max((s.gap for s in self.stages), default=0.0)
+        """Relative gap of the objective that decides the plan (what-if: also served demand)."""
+        return max((s.gap for s in self.stages if s.name in (self.objective, "served")), default=0.0)
 
 
 def _objective_order(objective: str, hard_demand: bool) -> list[str]:
@@ -152,7 +157,11 @@ def solve(data: ModelData, settings: SolveSettings) -> Solution:
         else:
             built.model.minimize(expression)
         remaining = deadline - time.perf_counter()
-        solver = _solver(settings, remaining if index == 0 else max(remaining, 1.0))
+        primary = name in (settings.objective, "served")
+        # Tie-breaking stages refine an already optimal plan: each gets a bounded share of the
+        # time limit, and stopping early only leaves a less polished tie-break.
+        budget = remaining if primary else max(min(remaining, TIE_BREAK_SHARE * settings.time_limit_s), MIN_STAGE_SECONDS)
+        solver = _solver(settings, budget)
         stage_started = time.perf_counter()
         status = solver.solve(built.model)
         status_name = STATUS_NAMES[status]
@@ -165,7 +174,7 @@ def solve(data: ModelData, settings: SolveSettings) -> Solution:
         stages.append(StageResult(name, status_name, value, bound, time.perf_counter() - stage_started))
         log.info("stage %s: %s value=%s bound=%s", name, status_name, value, bound)
         values = _all_values(built, solver)
-        if status_name != "OPTIMAL":
+        if status_name != "OPTIMAL" and primary:
             final_status = "FEASIBLE"
         fixed = round(value)
         if maximise:

@@ -52,6 +52,10 @@ class NodeConfig:
         return self.node.base_power_w + self.gpu_count * self.gpu.tdp_w
 
     @property
+    def rack_mounted(self) -> bool:
+        return self.node.rack_mounted
+
+    @property
     def host_ram_per_gpu_bytes(self) -> float:
         return int(self.node.host_ram) / self.gpu_count
 

@@ -26,7 +26,7 @@ def _servers(data: ModelData, values: dict[str, int]) -> list[ServerSlots]:
                     config=config,
                     owned=index < config.owned,
                     fabric=index < fabric_count,
-                    rack=rack_of[index] if index < len(rack_of) else 0,
+                    rack=(rack_of[index] if index < len(rack_of) else None) if config.rack_mounted else None,
                 )
             )
     return servers

@@ -20,7 +20,7 @@ class ServerSlots:
     config: NodeConfig
     owned: bool
     fabric: bool
-    rack: int
+    rack: int | None
     free: list[bool] = field(default_factory=list)
 
     def __post_init__(self) -> None:

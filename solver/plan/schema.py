@@ -39,7 +39,8 @@ class NodePlan(PlanModel):
     nvlink_domain: int
     gpu_memory_bytes: int
     owned: bool
-    rack: int
+    rack: int | None
+    """None for desk-side machines."""
     fabric: bool
     power_w: int
     rack_units: int

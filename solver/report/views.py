@@ -112,7 +112,7 @@ def plan_view(plan: Plan) -> Group:
         for placement in replica.placement:
             used[placement.node].update(placement.gpus)
     for node in plan.nodes:
-        utilisation.add_row(node.id, str(node.rack), f"{len(used[node.id])}/{node.gpu_count}", "yes" if node.fabric else "", "yes" if node.owned else "")
+        utilisation.add_row(node.id, "desk-side" if node.rack is None else str(node.rack), f"{len(used[node.id])}/{node.gpu_count}", "yes" if node.fabric else "", "yes" if node.owned else "")
     bom = Table(title="Bill of materials", title_justify="left", header_style="bold")
     for column, justify in (("#", "right"), ("Category", "left"), ("SKU", "left"), ("Qty", "right"), ("Unit $", "right"), ("Extended $", "right")):
         bom.add_column(column, justify=justify)

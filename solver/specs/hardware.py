@@ -94,6 +94,7 @@ class NodeSpec(CatalogEntry):
     storage: ByteSize = Field(description="Included NVMe capacity.")
     fabric_nics: int = Field(ge=0, description="Scale-out NICs (one port each) fitted when the node joins the fabric; 0 = cannot.")
     cooling: Literal["air", "liquid"] = "air"
+    rack_mounted: bool = Field(default=True, description="False for desk-side machines (towers, Mac Studio): they need no rack space, rack or PDU, but still count for facility power.")
     price_source: str = Field(min_length=3)
 
     @model_validator(mode="after")

@@ -187,8 +187,11 @@ def _check_bom_and_limits(plan: Plan, problem: Problem, catalog: Catalog) -> lis
                 issues.append(f"rack {rack.index}: lists {node_id}, which the node table puts elsewhere")
     placed = {node_id for rack in plan.racks for node_id in rack.nodes}
     for node in plan.nodes:
-        if node.id not in placed:
+        mounted = catalog.node(node.node_type).rack_mounted
+        if mounted and node.id not in placed:
             issues.append(f"{node.id} is in no rack")
+        if not mounted and node.id in placed:
+            issues.append(f"{node.id} is a desk-side machine but sits in a rack")
     # Inventory.
     owned: dict[tuple[str, str], int] = defaultdict(int)
     for item in limits.inventory:

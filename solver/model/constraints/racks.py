@@ -1,4 +1,5 @@
-"""Rack space and per-rack power: each server and switch sits in one rack.
+"""Rack space and per-rack power: each rack-mounted server and each switch sits in one rack
+(desk-side machines need none).
 
 Racks are bins used in order (used[r] ≥ used[r+1]) to break their symmetry. A rack-scale system
 (GB200 NVL72) fills a rack of its own. Each used rack gets enough PDUs for its load.
@@ -36,6 +37,8 @@ def add(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:
         space = []
         load = []
         for config in data.configs:
+            if not config.rack_mounted:
+                continue
             size = node_rack_units(data, config.key)
             if size > units:
                 continue
@@ -55,7 +58,7 @@ def add(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:
         variables.pdus[rack] = pdus
         model.add(pdus * pdu_capacity >= rack_load).with_name(f"pdu_capacity[{rack}]")
         model.add(pdus <= 64 * used)
-    for config in data.configs:
+    for config in (c for c in data.configs if c.rack_mounted):
         placed = [variables.nodes_in_rack[(r, config.key)] for r in range(bins) if (r, config.key) in variables.nodes_in_rack]
         model.add(sum(placed) == variables.nodes(data, config.key)).with_name(f"every_node_in_a_rack[{config.key}]")
     model.add(sum(variables.switches_in_rack.values()) == switches_total).with_name("every_switch_in_a_rack")
