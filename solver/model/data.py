@@ -62,6 +62,8 @@ class ModelData:
     storage_needed_gb: int
     node_upper: dict[str, int]
     """Most nodes of each configuration any sensible plan buys (variable domains)."""
+    node_upper_without_node_limit: dict[str, int]
+    """The same bounds ignoring limits.max_nodes (to test whether that limit is what conflicts)."""
     allowed_configs: list[NodeConfig]
     """Every configuration the limits allow, usable or not (for infeasibility explanations)."""
 
@@ -125,26 +127,28 @@ def storage_needed_bytes(problem: Problem, catalog: Catalog) -> float:
     return needed
 
 
+def _nodes_to_serve_alone(config: NodeConfig, entry: WorkloadOptions) -> float:
+    """Nodes of `config` that serve all of a workload with its least dense option there, plus
+    one partial node for rounding (0 when the workload cannot run on it)."""
+    footprints = []
+    for option in entry.options:
+        if option.config_key != config.key:
+            continue
+        replicas = math.ceil(entry.required / option.serves)
+        if option.nodes:
+            footprints.append(replicas * option.nodes)
+        elif option.mig_profile:
+            footprints.append(math.ceil(replicas / option.slices_per_gpu) / config.gpu_count + 1)
+        else:
+            footprints.append(replicas * option.gpus / config.gpu_count + 1)
+    return max(footprints, default=0.0)
+
+
 def _node_upper_bounds(configs: list[NodeConfig], workloads: list[WorkloadOptions], max_nodes: int | None) -> dict[str, int]:
-    """Nodes of a configuration needed to serve all demand on it with its least dense options,
-    plus one partial node per option for rounding, plus what is owned."""
+    """Most nodes of each configuration worth buying: all demand served on it alone, plus owned."""
     bounds = {}
     for config in configs:
-        nodes = 0.0
-        for entry in workloads:
-            footprints = []
-            for option in entry.options:
-                if option.config_key != config.key:
-                    continue
-                replicas = math.ceil(entry.required / option.serves)
-                if option.nodes:
-                    footprints.append(replicas * option.nodes)
-                elif option.mig_profile:
-                    footprints.append(math.ceil(replicas / option.slices_per_gpu) / config.gpu_count + 1)
-                else:
-                    footprints.append(replicas * option.gpus / config.gpu_count + 1)
-            if footprints:
-                nodes += max(footprints)
+        nodes = sum(_nodes_to_serve_alone(config, entry) for entry in workloads)
         bound = math.ceil(nodes) + config.owned if config.purchasable else config.owned
         if max_nodes is not None:
             bound = min(bound, max_nodes)
@@ -152,21 +156,28 @@ def _node_upper_bounds(configs: list[NodeConfig], workloads: list[WorkloadOption
     return bounds
 
 
-def _rack_bins(problem: Problem, configs: list[NodeConfig], upper: dict[str, int], workloads: list[WorkloadOptions]) -> int:
-    # Rack units of serving each workload alone on its bulkiest configuration (an upper bound
-    # on any plan the objective would pick), plus owned servers and room for switches.
-    units = sum(c.owned * c.node.rack_units for c in configs if c.rack_mounted)
+def _rack_bins(problem: Problem, configs: list[NodeConfig], fabric: list[FabricTech], workloads: list[WorkloadOptions]) -> int:
+    """Racks any sensible plan could need when the problem sets no rack count.
+
+    Each workload served alone on its bulkiest rack-mounted configuration bounds the rack units U
+    and the load W of such a plan. First-fit never leaves two bins half empty, so it needs at most
+    2·⌈U/units⌉ racks for space and 2·⌈W/rack power⌉ for power; their sum (+1) bounds both at once.
+    """
+    port_power = max((power(t.nic) + power(t.cable) for t in fabric), default=0)
+    mounted = [c for c in configs if c.rack_mounted]
+    units = sum(c.owned * c.node.rack_units for c in mounted)
+    load = sum(c.owned * c.power_w for c in mounted)
     for entry in workloads:
-        per_config = []
-        for config in (c for c in configs if c.rack_mounted):
-            options = [o for o in entry.options if o.config_key == config.key]
-            if options:
-                per_config.append(config.node.rack_units * max(1, min(upper[config.key], math.ceil(max(
-                    (math.ceil(entry.required / o.serves) * (o.nodes or (o.gpus or 1) / config.gpu_count)) for o in options
-                )) + 1)))
-        if per_config:
-            units += max(per_config)
-    return max(1, min(math.ceil(units / problem.limits.rack_units) + 2, MAX_RACK_BINS))
+        alone = [(math.ceil(_nodes_to_serve_alone(c, entry)), c) for c in mounted]
+        alone = [(nodes, c) for nodes, c in alone if nodes]
+        if alone:
+            units += max(nodes * c.node.rack_units for nodes, c in alone)
+            load += max(nodes * (c.power_w + c.node.fabric_nics * port_power) for nodes, c in alone)
+    limits = problem.limits
+    bins = 2 * math.ceil(units / limits.rack_units) + 1
+    if limits.rack_power_kw is not None:
+        bins += 2 * math.ceil(load / (limits.rack_power_kw * 1000))
+    return max(1, min(bins, MAX_RACK_BINS))
 
 
 def build_data(problem: Problem, catalog: Catalog) -> ModelData:
@@ -182,7 +193,9 @@ def build_data(problem: Problem, catalog: Catalog) -> ModelData:
     allowed = configs
     configs = [c for c in configs if c.key in used or c.owned]
     upper = _node_upper_bounds(configs, workloads, problem.limits.max_nodes)
-    unlimited_bins = _rack_bins(problem, configs, upper, workloads)
+    upper_without_node_limit = _node_upper_bounds(configs, workloads, None)
+    fabric = fabric_technologies(catalog)
+    unlimited_bins = _rack_bins(problem, configs, fabric, workloads)
     rack_power = None if problem.limits.rack_power_kw is None else round(problem.limits.rack_power_kw * 1000)
     facility = Facility(
         rack=_single(catalog, "rack"),
@@ -197,9 +210,10 @@ def build_data(problem: Problem, catalog: Catalog) -> ModelData:
         problem=problem,
         configs=configs,
         workloads=workloads,
-        fabric=fabric_technologies(catalog),
+        fabric=fabric,
         facility=facility,
         storage_needed_gb=math.ceil(storage_needed_bytes(problem, catalog) / GB),
         node_upper=upper,
+        node_upper_without_node_limit=upper_without_node_limit,
         allowed_configs=allowed,
     )

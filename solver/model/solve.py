@@ -190,7 +190,11 @@ def solve(data: ModelData, settings: SolveSettings) -> Solution:
 def _conflicting_guards(data: ModelData, settings: SolveSettings) -> list[str]:
     """Names of guarded families in a sufficient infeasible set, from a fresh model solved with
     the guards as assumptions (one worker: core extraction needs it)."""
-    relaxed_racks = replace(data, facility=replace(data.facility, rack_bins=data.facility.rack_bins_unlimited))
+    relaxed_racks = replace(
+        data,
+        facility=replace(data.facility, rack_bins=data.facility.rack_bins_unlimited),
+        node_upper=data.node_upper_without_node_limit,
+    )
     built = build_model(relaxed_racks, hard_demand=settings.hard_demand, budget_usd=settings.budget_usd)
     guards = dict(sorted(built.variables.guards.items()))
     built.model.add_assumptions(list(guards.values()))

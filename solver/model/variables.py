@@ -37,6 +37,7 @@ class Variables:
     rack_used: list[cp_model.IntVar] = field(default_factory=list)
     nodes_in_rack: dict[tuple[int, str], cp_model.IntVar] = field(default_factory=dict)
     switches_in_rack: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    fabric_nodes_in_rack: dict[tuple[int, str], cp_model.IntVar] = field(default_factory=dict)
     pdus: dict[int, cp_model.IntVar] = field(default_factory=dict)
 
     def nodes(self, data: ModelData, key: str) -> cp_model.LinearExprT:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from solver.model.data import ModelData
+from solver.model.constraints.racks import node_rack_units
+from solver.model.data import ModelData, power
 from solver.model.racks_view import rack_assignment
 from solver.model.solve import Solution
 from solver.model.variables import bought_name, mig_name, replica_name
@@ -18,15 +19,18 @@ def _servers(data: ModelData, values: dict[str, int]) -> list[ServerSlots]:
     for config in data.configs:
         total = values[bought_name(config.key)] + config.owned
         fabric_count = values.get(f"fabric_nodes[{config.key}]", 0)
-        rack_of = racks.get(config.key, [])
+        placed = racks.get(config.key, [])
         for index in range(total):
+            # Servers beyond the rack assignment (only if a model variant dropped racks) stay
+            # unracked, for the checker to report.
+            rack, fabric = placed[index] if config.rack_mounted and index < len(placed) else (None, index < fabric_count)
             servers.append(
                 ServerSlots(
                     id=f"{config.node.id}-{config.gpu.id}-{index + 1:02d}",
                     config=config,
                     owned=index < config.owned,
-                    fabric=index < fabric_count,
-                    rack=(rack_of[index] if index < len(rack_of) else None) if config.rack_mounted else None,
+                    fabric=fabric,
+                    rack=rack,
                 )
             )
     return servers
@@ -105,19 +109,22 @@ def build_plan(data: ModelData, solution: Solution, *, tco_usd: float) -> Plan:
     )
 
     racks = []
+    switch_power = int(fabric_tech.switch.power_w) if fabric_tech else 0
+    switch_units = fabric_tech.switch.rack_units if fabric_tech else 0
+    port_power = (power(fabric_tech.nic) + power(fabric_tech.cable)) if fabric_tech else 0
     for index in range(data.facility.rack_bins):
         if not values.get(f"rack_used[{index}]"):
             continue
         members = [s for s in servers if s.rack == index]
+        switches_here = values.get(f"switches_in_rack[{index}]", 0)
         racks.append(
             RackPlan(
                 index=index,
                 nodes=[s.id for s in members],
-                switches=values.get(f"switches_in_rack[{index}]", 0),
+                switches=switches_here,
                 pdus=values.get(f"pdus[{index}]", 0),
-                power_w=sum(s.config.power_w for s in members) + values.get(f"switches_in_rack[{index}]", 0) * max((int(t.switch.power_w) for t in data.fabric), default=0),
-                rack_units_used=sum(data.facility.rack_units if s.config.node.kind == "rack-scale" else s.config.node.rack_units for s in members)
-                + values.get(f"switches_in_rack[{index}]", 0) * max((t.switch.rack_units for t in data.fabric), default=1),
+                power_w=sum(s.config.power_w + (s.config.node.fabric_nics * port_power if s.fabric else 0) for s in members) + switches_here * switch_power,
+                rack_units_used=sum(node_rack_units(data, s.config.key) for s in members) + switches_here * switch_units,
             )
         )
     rack_scale = sum(1 for s in servers if s.config.node.kind == "rack-scale")

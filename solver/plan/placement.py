@@ -79,7 +79,8 @@ def place_config(servers: list[ServerSlots], items: list[tuple[DeploymentOption,
                 if gpus is not None:
                     break
             if gpus is None or server is None:
-                raise PlacementError(f"cannot place a {width}-GPU replica of {label} on {servers[0].config.key}")
+                where = servers[0].config.key if servers else "no servers"
+                raise PlacementError(f"cannot place a {width}-GPU replica of {label} on {where}")
             if option is None:
                 mig_devices.setdefault(label.removeprefix("~mig:"), []).append((server.id, gpus[0]))
             else:

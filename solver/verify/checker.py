@@ -47,6 +47,7 @@ def verify_plan(plan: Plan, problem: Problem, catalog: Catalog) -> list[str]:
     nodes = {node.id: node for node in plan.nodes}
     workloads = {w.name: w for w in problem.workloads}
     used: dict[tuple[str, int], list[str]] = defaultdict(list)
+    mig_slices: dict[tuple[str, int], list[tuple[int, str, str]]] = defaultdict(list)
     host_load: dict[str, float] = defaultdict(float)
     served: dict[str, int] = defaultdict(int)
 
@@ -73,8 +74,10 @@ def verify_plan(plan: Plan, problem: Problem, catalog: Catalog) -> list[str]:
             for index in placement.gpus:
                 if not 0 <= index < node.gpu_count:
                     issues.append(f"{label}: GPU index {index} outside {node.id} (0..{node.gpu_count - 1})")
-                owner = f"{replica.workload}#{number}" + (f"/slice{placement.mig_slice}" if placement.mig_slice is not None else "")
-                used[(node.id, index)].append(owner)
+                if placement.mig_slice is None:
+                    used[(node.id, index)].append(f"{replica.workload}#{number}")
+                else:
+                    mig_slices[(node.id, index)].append((placement.mig_slice, replica.mig_profile or "", f"{replica.workload}#{number}"))
         if len(replica.placement) > 1 and not all(nodes[p.node].fabric for p in replica.placement if p.node in nodes):
             issues.append(f"{label}: spans nodes that are not on the InfiniBand fabric")
         # Tensor-parallel groups: consecutive GPUs of each node's share, one NVLink domain each.
@@ -116,15 +119,26 @@ def verify_plan(plan: Plan, problem: Problem, catalog: Catalog) -> list[str]:
         served[replica.workload] += replica.serves
 
     for (node_id, index), owners in used.items():
-        slices = [o for o in owners if "/slice" in o]
-        whole = [o for o in owners if "/slice" not in o]
-        if len(whole) > 1 or (whole and slices):
-            issues.append(f"{node_id} GPU {index} is used by several replicas: {', '.join(owners)}")
-        if len(set(slices)) != len(slices):
+        if len(owners) > 1 or (node_id, index) in mig_slices:
+            sharing = owners + [owner for _, _, owner in mig_slices.get((node_id, index), [])]
+            issues.append(f"{node_id} GPU {index} is used by several replicas: {', '.join(sharing)}")
+    for (node_id, index), slices in mig_slices.items():
+        profiles = {profile for _, profile, _ in slices}
+        if len(profiles) > 1:
+            issues.append(f"{node_id} GPU {index} mixes MIG profiles {sorted(profiles)}")
+        node = nodes.get(node_id)
+        gpu = catalog.gpu(node.gpu) if node else None
+        profile = next((p for p in gpu.mig_profiles if p.name in profiles), None) if gpu else None
+        taken = [slice_index for slice_index, _, _ in slices]
+        if len(set(taken)) != len(taken):
             issues.append(f"{node_id} GPU {index}: a MIG slice is used twice")
+        if profile is not None and any(not 0 <= s < profile.instances_per_gpu for s in taken):
+            issues.append(f"{node_id} GPU {index}: MIG slice index outside 0..{profile.instances_per_gpu - 1} of {profile.name}")
 
     for node_id, load in host_load.items():
-        node = nodes[node_id]
+        node = nodes.get(node_id)
+        if node is None:
+            continue
         host_ram = int(catalog.node(node.node_type).host_ram)
         if host_ram and load > host_ram:
             issues.append(f"{node_id}: weights to stage {load / GB:.1f} GB exceed host RAM {host_ram / GB:.1f} GB")
@@ -174,14 +188,32 @@ def _check_bom_and_limits(plan: Plan, problem: Problem, catalog: Catalog) -> lis
     if limits.racks is not None and len(plan.racks) > limits.racks:
         issues.append(f"{len(plan.racks)} racks exceed the limit {limits.racks}")
     rack_of = {n.id: n.rack for n in plan.nodes}
+    switches_in_racks = sum(rack.switches for rack in plan.racks)
+    if switches_in_racks != plan.fabric.leaf_switches + plan.fabric.spine_switches:
+        issues.append(f"fabric: {plan.fabric.leaf_switches + plan.fabric.spine_switches} switches but {switches_in_racks} placed in racks")
+    bom_power = {line.category: line.unit_power_w for line in plan.bom if line.category in ("nic", "cable", "switch")}
+    bom_units = {line.category: catalog.fabric_item(line.sku).rack_units for line in plan.bom if line.category == "switch"}
+    port_power = bom_power.get("nic", 0) + bom_power.get("cable", 0)
+    pdu_sku = next((line.sku for line in plan.bom if line.category == "pdu"), None)
+    pdu_capacity = int(catalog.fabric_item(pdu_sku).power_capacity_w or 0) if pdu_sku else 0
+    nodes_by_id = {n.id: n for n in plan.nodes}
     for rack in plan.racks:
-        if rack.rack_units_used > limits.rack_units:
-            issues.append(f"rack {rack.index}: {rack.rack_units_used} U exceeds {limits.rack_units} U")
-        if limits.rack_power_kw is not None and rack.power_w > limits.rack_power_kw * 1000:
-            issues.append(f"rack {rack.index}: {rack.power_w / 1000:.1f} kW exceeds {limits.rack_power_kw} kW")
-        pdu_capacity = sum(int(item.power_capacity_w or 0) for item in catalog.fabric.values() if item.category == "pdu" and item.id == next((l.sku for l in plan.bom if l.category == "pdu"), None))
-        if rack.power_w and pdu_capacity and rack.pdus * pdu_capacity < rack.power_w:
-            issues.append(f"rack {rack.index}: {rack.pdus} PDUs cannot deliver {rack.power_w} W")
+        members = [nodes_by_id[n] for n in rack.nodes if n in nodes_by_id]
+        units = sum(limits.rack_units if catalog.node(n.node_type).kind == "rack-scale" else catalog.node(n.node_type).rack_units for n in members)
+        units += rack.switches * bom_units.get("switch", 0)
+        load = sum(
+            catalog.node(n.node_type).base_power_w + n.gpu_count * catalog.gpu(n.gpu).tdp_w
+            + (catalog.node(n.node_type).fabric_nics * port_power if n.fabric else 0)
+            for n in members
+        ) + rack.switches * bom_power.get("switch", 0)
+        if load != rack.power_w or units != rack.rack_units_used:
+            issues.append(f"rack {rack.index}: recomputed {load} W / {units} U, plan says {rack.power_w} W / {rack.rack_units_used} U")
+        if units > limits.rack_units:
+            issues.append(f"rack {rack.index}: {units} U exceeds {limits.rack_units} U")
+        if limits.rack_power_kw is not None and load > limits.rack_power_kw * 1000:
+            issues.append(f"rack {rack.index}: {load / 1000:.1f} kW exceeds {limits.rack_power_kw} kW")
+        if load and rack.pdus * pdu_capacity < load:
+            issues.append(f"rack {rack.index}: {rack.pdus} PDUs cannot deliver {load} W ({pdu_capacity} W each)")
         for node_id in rack.nodes:
             if rack_of.get(node_id) != rack.index:
                 issues.append(f"rack {rack.index}: lists {node_id}, which the node table puts elsewhere")

@@ -2,7 +2,10 @@
 (desk-side machines need none).
 
 Racks are bins used in order (used[r] ≥ used[r+1]) to break their symmetry. A rack-scale system
-(GB200 NVL72) fills a rack of its own. Each used rack gets enough PDUs for its load.
+(GB200 NVL72) fills a rack of its own. A rack's load is its servers, its switches, and the NICs
+and optics of its fabric-connected servers (at the dearest technology's per-port power, so the
+bound holds whichever technology is chosen). Each used rack gets enough PDUs for its load.
+Storage drives (tens of watts each) count towards facility power only.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 from ortools.sat.python import cp_model
 
 from solver.model.constraints.fabric import switch_count
-from solver.model.data import ModelData
+from solver.model.data import ModelData, power
 from solver.model.variables import Variables
 
 
@@ -27,6 +30,8 @@ def add(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:
     bins = facility.rack_bins
     switch_units = max((tech.switch.rack_units for tech in data.fabric), default=1) or 1
     switch_power = max((int(tech.switch.power_w) for tech in data.fabric), default=0)
+    # Per-port NIC and optics power of the dearest technology: safe whichever one is chosen.
+    port_power = max((power(tech.nic) + power(tech.cable) for tech in data.fabric), default=0)
     switches_total = switch_count(variables) if data.fabric else 0
     pdu_capacity = facility.pdu.power_capacity_w or 1
     for rack in range(bins):
@@ -46,6 +51,11 @@ def add(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:
             variables.nodes_in_rack[(rack, config.key)] = count
             space.append(count * size)
             load.append(count * config.power_w)
+            if config.key in variables.fabric_nodes and config.node.fabric_nics:
+                joined = model.new_int_var(0, min(data.node_upper[config.key], units // size), f"fabric_nodes_in_rack[{rack}|{config.key}]")
+                variables.fabric_nodes_in_rack[(rack, config.key)] = joined
+                model.add(joined <= count)
+                load.append(joined * config.node.fabric_nics * port_power)
         switches = model.new_int_var(0, units // switch_units, f"switches_in_rack[{rack}]")
         variables.switches_in_rack[rack] = switches
         space.append(switches * switch_units)
@@ -62,6 +72,10 @@ def add(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:
         placed = [variables.nodes_in_rack[(r, config.key)] for r in range(bins) if (r, config.key) in variables.nodes_in_rack]
         model.add(sum(placed) == variables.nodes(data, config.key)).with_name(f"every_node_in_a_rack[{config.key}]")
     model.add(sum(variables.switches_in_rack.values()) == switches_total).with_name("every_switch_in_a_rack")
+    for config in data.configs:
+        racked = [v for (_, key), v in variables.fabric_nodes_in_rack.items() if key == config.key]
+        if racked:
+            model.add(sum(racked) == variables.fabric_nodes[config.key]).with_name(f"every_fabric_node_in_a_rack[{config.key}]")
     limit = data.problem.limits.racks
     if limit is not None:
         model.add(sum(variables.rack_used) <= limit).only_enforce_if(variables.guard(model, "racks"))

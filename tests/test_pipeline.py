@@ -1,0 +1,109 @@
+"""The solve pipeline end to end: plans, infeasibility explanations, and the lab20 regression."""
+
+from __future__ import annotations
+
+import pytest
+
+from solver.catalog import load_catalog
+from solver.errors import InfeasibleError
+from solver.model.solve import SolveSettings
+from solver.pipeline import solve_problem
+from solver.problem_io import load_problem
+from solver.report.outputs import bom_csv
+from solver.verify.checker import verify_plan
+from tests.fixtures.problems import REPO, chat_fleet, interactive, make_problem, mini_catalog, settings
+
+
+def infeasible(problem) -> InfeasibleError:
+    with pytest.raises(InfeasibleError) as caught:
+        solve_problem(problem, mini_catalog(), settings())
+    return caught.value
+
+
+def test_feasible_problem_gives_a_checked_plan_with_a_baseline():
+    problem = chat_fleet(20)
+    result = solve_problem(problem, mini_catalog(), settings())
+    plan = result.plan
+    assert plan.summary.status == "OPTIMAL" and plan.summary.capex_usd == 25_294
+    assert verify_plan(plan, problem, mini_catalog()) == []
+    # Rule of thumb: one dedicated RTX 4090 per session ($1,599 GPU + a $3,500 workstation each).
+    assert plan.baseline is not None
+    assert plan.baseline["capex_usd"] == 20 * (1_599 + 3_500)
+    assert plan.baseline["saving_usd"] == plan.baseline["capex_usd"] - 25_294
+    assert bom_csv(plan).splitlines()[0].startswith("line,category,sku")
+
+
+def test_workload_no_allowed_gpu_can_hold():
+    # 405B at BF16 needs ~760 GiB; RTX 4090 workstations have no fabric and no NVLink.
+    error = infeasible(make_problem(interactive("frontier", "llama-3.1-405b", 1), allowed_gpus=["rtx-4090"], allow_multinode=False))
+    text = error.render()
+    assert "frontier" in error.message
+    assert "llama-3.1-405b" in text and "rtx-4090" in text
+    assert "To fix" in text
+    assert "allow_multinode" in text  # pipeline parallel over InfiniBand
+    assert "fp8" in text  # a smaller weight format
+
+
+def test_unreachable_speed_floor():
+    problem = make_problem(interactive("chat", "llama-3.1-70b", 4, min_decode_tokens_per_s=10_000), allowed_gpus=["h100-pcie"])
+    error = infeasible(problem)
+    assert "chat" in error.message
+    assert "min_decode_tokens_per_s" in error.render()
+
+
+def test_unservable_workload_is_named_among_servable_ones():
+    error = infeasible(make_problem(
+        interactive("chat", "llama-3.1-8b", 4),
+        interactive("frontier", "llama-3.1-405b", 1),
+        allowed_gpus=["rtx-4090"], allow_multinode=False,
+    ))
+    assert "frontier" in error.message and "chat" not in error.message
+
+
+def test_budget_too_low_names_the_budget_and_the_cheapest_capex():
+    error = infeasible(chat_fleet(4, budget_usd=10_000))
+    text = error.render()
+    assert "budget" in text and "limits.budget_usd" in text
+    assert "$11,898" in text  # the cheapest plan serving all demand
+    assert "$10,000" in text
+    assert "chat" in text
+
+
+def test_power_cap_too_low_names_the_lowest_power_plan():
+    # Least power for 5 GPUs: a 4×L40S server and a workstation, 3,450 W.
+    text = infeasible(chat_fleet(20, power_kw=3)).render()
+    assert "limits.power_kw" in text and "3.5 kW" in text and "cap 3 kW" in text
+
+
+def test_rack_power_below_one_server():
+    text = infeasible(make_problem(interactive("chat", "llama-3.1-70b", 4), allowed_gpus=["h100-sxm"], rack_power_kw=5)).render()
+    assert "limits.rack_power_kw" in text
+
+
+def test_rack_count_too_low_states_the_racks_needed():
+    problem = chat_fleet(20, allowed_gpus=["rtx-4090"], rack_units=8, racks=1)
+    text = infeasible(problem).render()
+    assert "limits.racks" in text and "2 racks" in text
+
+
+@pytest.mark.big_catalog
+def test_lab20_regression():
+    """The flagship problem on the full bundled catalog (the only test that loads it)."""
+    catalog = load_catalog(include_user=False)
+    problem = load_problem(REPO / "problems" / "lab20.yaml", catalog)
+    result = solve_problem(problem, catalog, SolveSettings(time_limit_s=120, workers=1))
+    plan = result.plan
+    assert result.solution.status == "OPTIMAL"
+    assert plan.summary.status == "OPTIMAL" and plan.summary.gap == 0
+    assert verify_plan(plan, problem, catalog) == []
+    assert sum(line.extended_price_usd for line in plan.bom) == plan.summary.capex_usd
+    assert len(plan.workloads) == len(problem.workloads) == 12
+    for workload in plan.workloads:
+        assert workload.served_sessions == workload.required_sessions and workload.served_fraction == 1.0, workload
+    limits = problem.limits
+    assert plan.summary.capex_usd <= limits.budget_usd
+    assert plan.summary.power_w <= limits.power_kw * 1000
+    assert len(plan.racks) <= limits.racks
+    assert all(rack.power_w <= limits.rack_power_kw * 1000 for rack in plan.racks)
+    assert plan.baseline is not None
+    assert plan.summary.capex_usd < plan.baseline["capex_usd"]
