@@ -398,7 +398,7 @@ def _load_problem_and_catalog(session: Session, problem_path: Path, prices: Path
 @click.option("--prices", type=click.Path(dir_okay=False, path_type=Path), help="Vendor quote CSV (sku,unit_price_usd) overriding catalog prices.")
 @click.option("--time-limit", type=float, default=60.0, show_default=True, help="Solver time limit, seconds.")
 @click.option("--workers", type=int, default=1, show_default=True, help="CP-SAT workers (more than one interleaves them deterministically).")
-@click.option("--log", "log_search", is_flag=True, help="Print the CP-SAT search log.")
+@click.option("--log", "log_search", is_flag=True, help="Log model building and the CP-SAT search to stderr.")
 @click.option("--json", "as_json", is_flag=True, help="Print plan.json to stdout instead of tables.")
 @pass_session
 def solve(session: Session, problem_path: Path, out: Path | None, force: bool, objective: str | None, budget: float | None, prices: Path | None, time_limit: float, workers: int, log_search: bool, as_json: bool) -> None:
@@ -411,6 +411,10 @@ def solve(session: Session, problem_path: Path, out: Path | None, force: bool, o
     from solver.report.tables import print_renderable
     from solver.report.views import plan_view
 
+    if log_search:
+        import logging
+
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s: %(message)s")
     if budget is not None and budget <= 0:
         raise InputError(f"--budget must be positive (got {budget:g})")
     if time_limit <= 0 or workers < 1:
@@ -429,6 +433,78 @@ def solve(session: Session, problem_path: Path, out: Path | None, force: bool, o
     print_renderable(plan_view(result.plan))
     if directory is not None:
         click.echo("wrote " + ", ".join(str(path) for path in written))
+
+
+# ============================================================================================
+# procure whatif
+
+
+@main.command()
+@click.argument("problem_path", metavar="PROBLEM", type=click.Path(path_type=Path))
+@click.option("--budget", "budgets", multiple=True, metavar="USD", help="Maximise demand served under this budget, then minimise the objective (250000, 250k, 1.5m). Repeatable.")
+@click.option("--budgets", "budget_ranges", multiple=True, metavar="START:STOP:COUNT", help="COUNT budgets evenly spaced from START to STOP inclusive, e.g. 200k:2m:10. Repeatable.")
+@click.option("--objective", "objectives", multiple=True, metavar="cost|power|tco", help="Compare the plans minimising each (full demand unless budgets are given). Repeatable.")
+@click.option("--frontier", "frontier_points", type=int, is_flag=False, flag_value=8, default=None, metavar="[N]", help="Cost-versus-power Pareto frontier of the problem as given (its own limits), full demand: N power caps (default 8) between the lowest-power and the cheapest plan.")
+@click.option("--vary", "varies", multiple=True, metavar="KNOB=V1,V2", help="Scenario knob: gpus=h100-sxm+h200-sxm,mi300x · precision[:WORKLOAD]=bf16,fp8 · kv_precision[:W]=… · "
+              "active_fraction[:W]=0.3,0.4 · context[:W]=8192,32768 · nvlink=true,false · multinode=true,false · electricity=0.08,0.15 · power=60,80 · racks=2,3 · "
+              "or a dotted field path (limits.max_nodes=4,8). Repeatable: knobs combine.")
+@click.option("--scenario", "named", multiple=True, metavar="NAME", help="A named scenario of the problem file (compared with 'base'). Repeatable.")
+@click.option("--scenarios", "all_named", is_flag=True, help="All named scenarios of the problem file.")
+@click.option("--demand", default="auto", show_default=True, metavar="auto|served|full", help="served: maximise Σ priority × served share, then the objective; full: serve everything; auto: full when objectives are compared without budgets, else served.")
+@click.option("--prices", type=click.Path(dir_okay=False, path_type=Path), help="Vendor quote CSV (sku,unit_price_usd) overriding catalog prices.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write whatif.csv, whatif.json, charts and each scenario's bom.csv/plan.json here.")
+@click.option("--force", is_flag=True, help="Write into a non-empty --out directory.")
+@click.option("--jobs", type=int, default=None, help="Worker processes (default: min(2, CPUs)).")
+@click.option("--time-limit", type=float, default=60.0, show_default=True, help="Solver time limit per scenario, seconds.")
+@click.option("--json", "as_json", is_flag=True, help="Print whatif.json to stdout instead of tables (no progress bar).")
+@pass_session
+def whatif(session: Session, problem_path: Path, budgets: tuple[str, ...], budget_ranges: tuple[str, ...], objectives: tuple[str, ...], frontier_points: int | None, varies: tuple[str, ...], named: tuple[str, ...], all_named: bool, demand: str, prices: Path | None, out: Path | None, force: bool, jobs: int | None, time_limit: float, as_json: bool) -> None:
+    """What each budget buys, and how plans change with the objective, knobs or named scenarios."""
+    from solver.errors import InfeasibleError, InputError
+    from solver.report.atomic import prepare_output_dir
+    from solver.report.tables import print_renderable
+    from solver.verify.checker import PlanRejected
+    from solver.whatif.results import whatif_json, whatif_view, write_outputs
+    from solver.whatif.run import run_whatif
+    from solver.whatif.scenarios import DEMAND_MODES, collect_budgets, plan_scenarios, resolve_named, resolve_objectives
+    from solver.whatif.sweep import default_jobs
+
+    if jobs is not None and jobs < 1:
+        raise InputError(f"--jobs must be at least 1 (got {jobs})")
+    if not time_limit > 0:
+        raise InputError(f"--time-limit must be positive (got {time_limit:g})")
+    if frontier_points is not None and frontier_points < 2:
+        raise InputError(f"--frontier needs at least 2 points (got {frontier_points})")
+    demand_mode = _match_choice("demand mode", demand, DEMAND_MODES)
+    budget_values = collect_budgets(budgets, budget_ranges)
+    objective_values = resolve_objectives(objectives)
+    if not (budget_values or objective_values or varies or named or all_named or frontier_points):
+        raise InputError("nothing to compare", hint="give --budget/--budgets, --objective, --vary, --scenario/--scenarios or --frontier")
+    problem, catalog = _load_problem_and_catalog(session, problem_path, prices)
+    named_values = resolve_named(problem, named, all_named)
+    scenarios = []
+    if budget_values or objective_values or varies or named_values:
+        scenarios = plan_scenarios(problem, catalog, budgets=budget_values, objectives=objective_values, varies=varies, named=named_values, demand=demand_mode)
+    directory = prepare_output_dir(out, force=force) if out is not None else None
+    run = run_whatif(
+        problem, catalog, scenarios,
+        frontier_points=frontier_points,
+        jobs=jobs or default_jobs(),
+        time_limit_s=time_limit,
+        progress=not as_json and sys.stderr.isatty(),
+    )
+    rejected = [(s, r) for s, r in zip(run.scenarios, run.results) if r.status == "REJECTED"]
+    if rejected:
+        raise PlanRejected(f"the independent checker rejected the plan of scenario '{rejected[0][0].name}' (a bug in procure): {rejected[0][1].note}")
+    written = write_outputs(run, directory) if directory is not None else []
+    if as_json:
+        click.echo(whatif_json(run), nl=False)
+    else:
+        print_renderable(whatif_view(run))
+        if directory is not None:
+            click.echo(f"wrote {len(written)} files to {directory} (whatif.csv, whatif.png/svg, one folder per scenario)")
+    if not any(r.plan is not None for r in run.results):
+        raise InfeasibleError("no scenario has a plan", explanation=[f"{s.name}: {r.status}" + (f" — {r.note}" if r.note else "") for s, r in list(zip(run.scenarios, run.results))[:10]])
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,4 +1,36 @@
-"""Assemble the CP-SAT model from precomputed data: variables, then each constraint family."""
+"""Assemble the CP-SAT model from precomputed data: variables, then each constraint family.
+
+Notation (all data integers: dollars, watts, GB, GPUs):
+  k ∈ K      node configurations (node type × GPU type); G_k GPUs, D_k NVLink domain, c_k price,
+             p_k power, u_k rack units, s_k included storage, n_k fabric NICs, o_k owned
+  w ∈ W      workloads with requirement R_w (sessions, jobs or tokens/s) and priority π_w
+  j ∈ O_w,k  deployment options of w on k: width g_j GPUs (power of two dividing G_k), or
+             N_j whole nodes, or a MIG profile with m_j slices per GPU; serves a_j demand units
+  r ∈ 1..B   rack bins; f ∈ F fabric technologies (NIC, P_f-port switch, cable)
+
+Variables:
+  x_k ∈ ℤ≥0 servers bought (N_k = x_k + o_k in the plan); y_j ∈ ℤ≥0 replicas of option j;
+  z_k,q MIG-partitioned GPUs; σ_w ≤ R_w demand served; φ_k fabric servers; per technology:
+  ports_f, leaves_f, spines_f, uplinks_f, use_f, tier2_f; d storage drives; per rack: used_r,
+  ν_r,k servers, φ_r,k fabric servers, ς_r switches, π_r PDUs.
+
+Constraints (module):
+  packing   Σ_j y_j·g_j + Σ_j y_j·N_j·G_k + Σ_q z_k,q ≤ G_k·N_k          ∀k   (exact: see packing)
+            Σ_{j: profile q} y_j ≤ m_q·z_k,q;  Σ_k N_k ≤ max_nodes
+  demand    σ_w ≤ Σ_j a_j·y_j;  σ_w ≥ R_w (hard)                       ∀w
+  fabric    φ_k ≥ Σ_{j multi-node} y_j·N_j;  φ_k ≤ N_k;  Σ_f ports_f = Σ_k n_k·φ_k;  Σ_f use_f ≤ 1
+            one tier: ports_f ≤ P_f;  two tiers: leaves_f·P_f/2 ≥ ports_f, 2·spines_f ≥ leaves_f
+  storage   d·cap + Σ_k s_k·N_k ≥ checkpoints
+  racks     Σ_r ν_r,k = N_k;  Σ_k u_k·ν_r,k + u_sw·ς_r ≤ U·used_r;  load_r ≤ rack power;
+            PDU_cap·π_r ≥ load_r;  used_r ≥ used_{r+1};  Σ_r used_r ≤ racks
+  limits    capex ≤ budget;  power ≤ cap
+Objective (lexicographic, each stage fixing the previous optimum):
+  capex = Σ_k c_k·x_k + Σ_f (NIC+cable)·ports_f + cable·uplinks_f + switch·(leaves_f+spines_f)
+          + drive·d + rack·Σ_r used_r + PDU·Σ_r π_r
+  power = Σ_k p_k·N_k + fabric and drive power;  tco = 100·capex + e·power (cents, e from years,
+  $/kWh, PUE and utilisation);  what-if first maximises Σ_w ⌊10⁴·π_w/R_w⌉·σ_w.
+  cost: capex → power → Σ N_k;  power: power → capex → Σ N_k;  tco: tco → capex → Σ N_k.
+"""
 
 from __future__ import annotations
 

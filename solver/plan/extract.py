@@ -149,12 +149,15 @@ def build_plan(data: ModelData, solution: Solution, *, tco_usd: float) -> Plan:
     for server in servers:
         gpus[server.config.gpu.id] = gpus.get(server.config.gpu.id, 0) + server.config.gpu_count
     primary = solution.primary
+    # TCO is optimised in cents; report every objective in its natural unit.
+    scale = 100 if solution.objective == "tco" else 1
     summary = Summary(
         problem=data.problem.name,
         status=solution.status,
         objective=solution.objective,
-        objective_value=primary.value,
-        best_bound=primary.bound,
+        objective_value=primary.value / scale,
+        best_bound=primary.bound / scale,
+        objective_unit="W" if solution.objective == "power" else "USD",
         gap=round(solution.gap, 6),
         capex_usd=solution.capex_usd,
         power_w=solution.power_w,

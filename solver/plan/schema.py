@@ -15,6 +15,7 @@ class Summary(PlanModel):
     objective: str
     objective_value: float
     best_bound: float
+    objective_unit: str
     gap: float
     capex_usd: int
     power_w: int

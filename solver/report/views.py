@@ -74,7 +74,7 @@ def plan_view(plan: Plan) -> Group:
     head = Text(
         f"{summary.problem}: {summary.status} ({summary.objective}); capex ${summary.capex_usd:,}; power {summary.power_w / 1000:,.1f} kW; "
         f"{summary.nodes} servers in {summary.racks} rack(s); GPUs: " + ", ".join(f"{count}× {gpu}" for gpu, count in summary.gpus.items())
-        + f"\nbest bound {summary.best_bound:,.0f}, gap {summary.gap:.2%}; solved in {summary.solve_seconds:.2f} s (+{summary.precompute_seconds:.2f} s estimating options, {summary.build_seconds:.2f} s building the model); "
+        + f"\n{summary.objective} {summary.objective_value:,.0f} {summary.objective_unit}, best bound {summary.best_bound:,.0f} {summary.objective_unit}, gap {summary.gap:.2%}; solved in {summary.solve_seconds:.2f} s (+{summary.precompute_seconds:.2f} s estimating options, {summary.build_seconds:.2f} s building the model); "
         f"TCO ${summary.tco_usd:,.0f}",
         style="bold",
     )

@@ -143,10 +143,8 @@ def _csv_cell(column: str, value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        if column in ("budget_usd", "capex_usd", "power_w") and value == round(value):
-            return str(int(round(value)))
-        if column in ("tco_usd",):
-            return f"{value:.2f}"
+        if column in ("budget_usd", "capex_usd", "power_w", "tco_usd"):
+            return str(int(round(value))) if value == round(value) and column != "tco_usd" else f"{value:.2f}"
         if column == "power_cap_kw":
             return f"{value:.3f}"
         return f"{value:.6f}"
@@ -424,7 +422,13 @@ def whatif_view(run: WhatIfRun) -> Group:
         parts.append(served_table(run, series))
         if series.cut_order:
             label = "" if series.label == "base" else f" ({series.label})"
-            text = ", ".join(f"{name} (short at ${short_usd(budget)})" if budget != series.budgets[-1] else f"{name} (short even at ${short_usd(budget)})" for name, budget in series.cut_order)
+            groups: dict[float, list[str]] = {}
+            for name, budget in series.cut_order:
+                groups.setdefault(budget, []).append(name)
+            text = "; then ".join(
+                ", ".join(names) + (f" (short even at ${short_usd(budget)})" if budget == series.budgets[-1] else f" (short at ${short_usd(budget)})")
+                for budget, names in groups.items()
+            )
             parts.append(Text(f"cut first as money runs short{label}: {text}"))
         else:
             parts.append(Text("every workload is fully served at every budget" + ("" if series.label == "base" else f" ({series.label})")))

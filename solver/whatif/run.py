@@ -6,7 +6,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from solver.catalog import Catalog
@@ -27,7 +27,6 @@ class WhatIfRun:
     frontier_note: str = ""
     jobs: int = 1
     wall_seconds: float = 0.0
-    notes: list[str] = field(default_factory=list)
 
 
 class _Progress:

@@ -28,7 +28,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -459,7 +459,6 @@ class Scenario:
     data_key: str = ""
     power_cap_w: int | None = None
     """Frontier points: the ε of the power constraint."""
-    knobs: dict[str, str] = field(default_factory=dict)
 
     @property
     def series(self) -> tuple[Any, ...]:
@@ -550,9 +549,9 @@ def plan_scenarios(
         if any(existing == axis.label for existing, _ in axes):
             raise InputError(f"--vary {spec}: knob {axis.label!r} is varied twice", hint="list all its values in one --vary")
         axes.append((axis.label, list(axis.values)))
-    objective_values = objectives or [problem.objective.minimize]
+    objective_count = len(objectives) or 1
     budget_values: list[float | None] = list(budgets) or [None]
-    count = len(objective_values) * len(budget_values)
+    count = objective_count * len(budget_values)
     for _, choices in axes:
         count *= len(choices)
     if count > MAX_SCENARIOS:
@@ -569,7 +568,9 @@ def plan_scenarios(
         name_parts = [value if axis == "scenario" else f"{axis}={value}" for axis, value in labels]
         source = "scenario " + repr(" ".join(name_parts) or "base")
         varied = apply_overlay(problem, overlay, catalog, source=source) if overlay else problem
-        for objective in objective_values:
+        # Without --objective each scenario minimises its own problem's objective (an overlay
+        # may set objective.minimize).
+        for objective in objectives or [varied.objective.minimize]:
             for budget in budget_values:
                 scenario_problem = varied
                 if budget is not None:
@@ -593,7 +594,6 @@ def plan_scenarios(
                         axes=tuple(axis_labels),
                         budget_usd=budget,
                         data_key=cache[key_source],
-                        knobs=dict(axis_labels),
                     )
                 )
     return scenarios

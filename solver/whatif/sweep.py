@@ -9,6 +9,11 @@ Chains go to a ``ProcessPoolExecutor`` of ``--jobs`` processes. Each worker keep
 model data (``build_data``, the slow part) per distinct data key, so a budget sweep builds it
 once per process.
 
+Reuse. When a chain's previous scenario differs only by a smaller budget, minimises cost, was
+proved optimal in every stage and serves every workload in full, its plan is optimal for the
+larger budget too (see :func:`_same_optimum`): it is re-extracted and re-verified, not
+re-solved. On a budget sweep most budgets above the cost of serving everything take this path.
+
 Determinism. The chains depend only on the scenarios, never on ``--jobs`` or timing, and every
 solve uses one CP-SAT worker with a fixed seed: the same input gives the same plans whatever
 the number of processes (as long as no solve stops at its time limit).
@@ -58,10 +63,6 @@ class ScenarioResult:
     """The solution's variable values (kept only when asked: frontier ends hint the ε points)."""
     reused_from: str = ""
     """The neighbour whose optimal plan is provably optimal here too (no solve was needed)."""
-
-    @property
-    def has_plan(self) -> bool:
-        return self.plan is not None
 
 
 @dataclass
@@ -323,7 +324,7 @@ class Sweep:
         ]
         results: dict[int, ScenarioResult] = {}
         notify = (lambda index: self.on_done(scenarios[index])) if self.on_done else None
-        if self._executor is None or len(tasks) == 1:
+        if self._executor is None:
             solver = self._solver()
             for task in tasks:
                 for result in solver.run_chain(task, notify):
