@@ -502,7 +502,8 @@ def whatif(session: Session, problem_path: Path, budgets: tuple[str, ...], budge
     else:
         print_renderable(whatif_view(run))
         if directory is not None:
-            click.echo(f"wrote {len(written)} files to {directory} (whatif.csv, whatif.png/svg, one folder per scenario)")
+            top = [path.name for path in written if path.parent == directory]
+            click.echo(f"wrote {len(written)} files to {directory}: {', '.join(top)}, and bom.csv + plan.json in one folder per scenario")
     if not any(r.plan is not None for r in run.results):
         raise InfeasibleError("no scenario has a plan", explanation=[f"{s.name}: {r.status}" + (f" — {r.note}" if r.note else "") for s, r in list(zip(run.scenarios, run.results))[:10]])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -15,6 +16,8 @@ from solver.plan.extract import build_plan
 from solver.plan.schema import Plan
 from solver.specs.problem import Problem
 from solver.verify.checker import require_valid
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -58,6 +61,10 @@ def solve_problem(problem: Problem, catalog: Catalog, settings: SolveSettings) -
     started = time.perf_counter()
     data = build_data(problem, catalog)
     precompute_seconds = time.perf_counter() - started
+    log.info(
+        "estimated %d deployment options for %d workloads on %d node configurations in %.2f s",
+        len(data.options), len(data.workloads), len(data.configs), precompute_seconds,
+    )
     raise_if_unservable(data)
     solution = solve(data, settings)
     if solution.status == "INFEASIBLE":

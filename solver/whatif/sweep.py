@@ -216,7 +216,9 @@ def _same_optimum(before: Scenario, solution: Any, after: Scenario, data: Any) -
     fit the smaller budget, so it is the cheapest under the larger one too, and the later stages
     (power, then servers, among plans of that cost) choose among the same plans.
     """
-    if solution.status != "OPTIMAL" or before.objective != "cost" or after.objective != "cost":
+    if solution.status != "OPTIMAL" or any(stage.status != "OPTIMAL" for stage in solution.stages):
+        return False
+    if before.objective != "cost" or after.objective != "cost":
         return False
     if (before.hard_demand, before.kind, before.data_key, before.power_cap_w) != (after.hard_demand, after.kind, after.data_key, after.power_cap_w):
         return False
