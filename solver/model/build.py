@@ -67,7 +67,8 @@ def served_score(data: ModelData, variables: Variables) -> cp_model.LinearExprT:
     return sum(terms)
 
 
-def build_model(data: ModelData, *, hard_demand: bool = True, budget_usd: float | None = None) -> BuiltModel:
+def build_model(data: ModelData, *, hard_demand: bool = True, budget_usd: float | None = None, aggregate_racks: bool = False) -> BuiltModel:
+    """The full model; with `aggregate_racks`, the rack relaxation (a lower bound, see racks)."""
     model = cp_model.CpModel()
     model.name = f"procure:{data.problem.name}"
     variables = create_variables(model, data)
@@ -75,7 +76,7 @@ def build_model(data: ModelData, *, hard_demand: bool = True, budget_usd: float 
     demand.add(model, data, variables, hard=hard_demand)
     fabric.add(model, data, variables)
     storage.add(model, data, variables)
-    racks.add(model, data, variables)
+    (racks.add_aggregate if aggregate_racks else racks.add)(model, data, variables)
     limits.add(model, data, variables, budget_usd=budget_usd)
     return BuiltModel(
         model=model,

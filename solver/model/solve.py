@@ -133,6 +133,58 @@ def _apply_hint(built: BuiltModel, values: dict[str, int]) -> None:
 
 
 def solve(data: ModelData, settings: SolveSettings) -> Solution:
+    """Solve lexicographically. With no rack limit, racks are sized from the rack relaxation first
+    (see _solve_with_rack_bound); with a limit, the limit is the number of rack bins."""
+    if data.problem.limits.racks is None:
+        return _solve_with_rack_bound(data, settings)
+    return _solve_lexicographic(data, settings, time.perf_counter() + settings.time_limit_s)
+
+
+def _solve_with_rack_bound(data: ModelData, settings: SolveSettings) -> Solution:
+    """Unlimited racks without hundreds of symmetric rack bins.
+
+    The relaxation that only counts total rack space, load and PDUs bounds the exact optimum
+    (minimising: from below). Solve it, give the exact model a few bins more than the racks it
+    used, and double the bins while the exact optimum stays above the bound. Matching the bound
+    proves optimality for any number of racks, and so does an optimum over the full bin count
+    (data.Facility.rack_bins_unlimited racks suffice for every sensible plan).
+    """
+    started = time.perf_counter()
+    deadline = started + settings.time_limit_s
+    relaxed = build_model(data, hard_demand=settings.hard_demand, budget_usd=settings.budget_usd, aggregate_racks=True)
+    for guard in relaxed.variables.guards.values():
+        relaxed.model.add(guard == 1)
+    first = _objective_order(settings.objective, settings.hard_demand)[0]
+    expression, maximise = _expression(relaxed, first)
+    (relaxed.model.maximize if maximise else relaxed.model.minimize)(expression)
+    if settings.hint:
+        _apply_hint(relaxed, settings.hint)
+    solver = _solver(settings, settings.time_limit_s / 2)
+    status = solver.solve(relaxed.model)
+    if status == cp_model.INFEASIBLE:
+        # The relaxation is infeasible, so is the exact model: explain with the full model.
+        return Solution("INFEASIBLE", settings.objective, [], 0.0, time.perf_counter() - started, infeasible_guards=_conflicting_guards(data, settings))
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return _solve_lexicographic(data, settings, deadline)
+    bound = solver.best_objective_bound
+    hint = _all_values(relaxed, solver)
+    bins = min(data.facility.rack_bins_unlimited, int(solver.value(relaxed.variables.rack_used[0])) + 2)
+    log.info("rack relaxation: %s bound %s with %d racks; trying %d rack bins", first, bound, bins - 2, bins)
+    while True:
+        sized = replace(data, facility=replace(data.facility, rack_bins=bins))
+        # At the full bin count the exact model covers every sensible plan and proves itself.
+        enough = bins >= data.facility.rack_bins_unlimited
+        solution = _solve_lexicographic(sized, replace(settings, hint=hint), deadline, global_bound=None if enough else (first, bound))
+        if not solution.feasible or solution.status == "OPTIMAL" or bins >= data.facility.rack_bins_unlimited or time.perf_counter() >= deadline:
+            return solution
+        bins = min(data.facility.rack_bins_unlimited, 2 * bins)
+        hint = solution.values
+        log.info("exact optimum above the rack relaxation's bound: retrying with %d rack bins", bins)
+
+
+def _solve_lexicographic(data: ModelData, settings: SolveSettings, deadline: float, global_bound: tuple[str, float] | None = None) -> Solution:
+    """The stages of the module docstring. `global_bound` is a bound on the first stage valid
+    beyond this model's rack bins: the stage is OPTIMAL only when its value meets it."""
     started = time.perf_counter()
     built = build_model(data, hard_demand=settings.hard_demand, budget_usd=settings.budget_usd)
     build_seconds = time.perf_counter() - started
@@ -141,7 +193,7 @@ def solve(data: ModelData, settings: SolveSettings) -> Solution:
     stages: list[StageResult] = []
     values: dict[str, int] = {}
     solve_started = time.perf_counter()
-    deadline = solve_started + settings.time_limit_s
+    time_limit = max(deadline - solve_started, MIN_STAGE_SECONDS)
     if settings.hint:
         _apply_hint(built, settings.hint)
     # Guards hold during the solve (assumptions would hide them from presolve and make the
@@ -160,8 +212,8 @@ def solve(data: ModelData, settings: SolveSettings) -> Solution:
         primary = name in (settings.objective, "served")
         # Tie-breaking stages refine an already optimal plan: each gets a bounded share of the
         # time limit, and stopping early only leaves a less polished tie-break.
-        budget = remaining if primary else max(min(remaining, TIE_BREAK_SHARE * settings.time_limit_s), MIN_STAGE_SECONDS)
-        solver = _solver(settings, budget)
+        budget = remaining if primary else max(min(remaining, TIE_BREAK_SHARE * time_limit), MIN_STAGE_SECONDS)
+        solver = _solver(settings, max(budget, MIN_STAGE_SECONDS if index else 0.1))
         stage_started = time.perf_counter()
         status = solver.solve(built.model)
         status_name = STATUS_NAMES[status]
@@ -171,6 +223,10 @@ def solve(data: ModelData, settings: SolveSettings) -> Solution:
                 return Solution(status_name, settings.objective, stages, build_seconds, time.perf_counter() - solve_started, infeasible_guards=infeasible)
             break  # keep the previous stage's solution
         value, bound = solver.objective_value, solver.best_objective_bound
+        if global_bound is not None and name == global_bound[0]:
+            bound = global_bound[1]
+            met = value <= bound + 0.5 if not maximise else value >= bound - 0.5
+            status_name = "OPTIMAL" if met else "FEASIBLE"
         stages.append(StageResult(name, status_name, value, bound, time.perf_counter() - stage_started))
         log.info("stage %s: %s value=%s bound=%s", name, status_name, value, bound)
         values = _all_values(built, solver)

@@ -6,6 +6,10 @@ Racks are bins used in order (used[r] ≥ used[r+1]) to break their symmetry. A 
 and optics of its fabric-connected servers (at the dearest technology's per-port power, so the
 bound holds whichever technology is chosen). Each used rack gets enough PDUs for its load.
 Storage drives (tens of watts each) count towards facility power only.
+
+`add_aggregate` is the relaxation without per-rack assignment (total space and load over the
+rack count, PDUs over the total load): its optimum is a lower bound on the exact model's, which
+the solver uses to size the rack bins and to prove optimality when the rack count is unlimited.
 """
 
 from __future__ import annotations
@@ -24,14 +28,52 @@ def node_rack_units(data: ModelData, key: str) -> int:
     return config.node.rack_units
 
 
+def _switch_units(data: ModelData) -> int:
+    return max((tech.switch.rack_units for tech in data.fabric), default=1) or 1
+
+
+def _switch_power(data: ModelData) -> int:
+    return max((int(tech.switch.power_w) for tech in data.fabric), default=0)
+
+
+def _port_power(data: ModelData) -> int:
+    """Per-port NIC and optics power of the dearest technology: safe whichever one is chosen."""
+    return max((power(tech.nic) + power(tech.cable) for tech in data.fabric), default=0)
+
+
+def add_aggregate(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:
+    facility = data.facility
+    units = facility.rack_units
+    mounted = [c for c in data.configs if c.rack_mounted and node_rack_units(data, c.key) <= units]
+    switches_total = switch_count(variables) if data.fabric else 0
+    space = sum(variables.nodes(data, c.key) * node_rack_units(data, c.key) for c in mounted) + switches_total * _switch_units(data)
+    load = sum(variables.nodes(data, c.key) * c.power_w for c in mounted) + switches_total * _switch_power(data)
+    load += sum(variables.fabric_nodes[c.key] * c.node.fabric_nics * _port_power(data) for c in mounted if c.key in variables.fabric_nodes)
+    upper = facility.rack_bins_unlimited
+    racks_total = model.new_int_var(0, upper, "racks_total")
+    pdus_total = model.new_int_var(0, 64 * upper, "pdus_total")
+    variables.rack_used.append(racks_total)
+    variables.pdus[0] = pdus_total
+    for config in data.configs:
+        if config.rack_mounted and node_rack_units(data, config.key) > units:
+            model.add(variables.nodes(data, config.key) == 0)
+    model.add(units * racks_total >= space).with_name("rack_space_total")
+    model.add(racks_total >= sum(variables.nodes(data, c.key) for c in mounted if c.node.kind == "rack-scale"))
+    if facility.rack_power_w is not None:
+        model.add(facility.rack_power_w * racks_total >= load).only_enforce_if(variables.guard(model, "rack_power"))
+    model.add((facility.pdu.power_capacity_w or 1) * pdus_total >= load).with_name("pdu_capacity_total")
+    limit = data.problem.limits.racks
+    if limit is not None:
+        model.add(racks_total <= limit).only_enforce_if(variables.guard(model, "racks"))
+
+
 def add(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:
     facility = data.facility
     units = facility.rack_units
     bins = facility.rack_bins
-    switch_units = max((tech.switch.rack_units for tech in data.fabric), default=1) or 1
-    switch_power = max((int(tech.switch.power_w) for tech in data.fabric), default=0)
-    # Per-port NIC and optics power of the dearest technology: safe whichever one is chosen.
-    port_power = max((power(tech.nic) + power(tech.cable) for tech in data.fabric), default=0)
+    switch_units = _switch_units(data)
+    switch_power = _switch_power(data)
+    port_power = _port_power(data)
     switches_total = switch_count(variables) if data.fabric else 0
     pdu_capacity = facility.pdu.power_capacity_w or 1
     for rack in range(bins):
