@@ -30,13 +30,9 @@ class LayerParameters:
     """Parameters of one decoder layer, by the tensors that matter for memory and quantisation."""
 
     attention: int
-    """Attention projections (quantised by weight formats)."""
-    attention_v: int
-    """The value projection alone (GGUF *_M mixes store it with more bits)."""
+    """Attention projections."""
     mlp_dense: int
     """Dense or shared-expert MLP (always active)."""
-    mlp_down: int
-    """Down projections within the always-active MLP (GGUF *_M mixes store them with more bits)."""
     experts: int
     """All routed experts (stored)."""
     expert_one: int
@@ -87,7 +83,7 @@ def attention_parameters(model: ModelSpec) -> tuple[int, int, int]:
 
 def layer_parameters(model: ModelSpec, moe_layer: bool) -> LayerParameters:
     hidden = model.hidden_size
-    attention, attention_v, attention_small = attention_parameters(model)
+    attention, _, attention_small = attention_parameters(model)
     norms = 2 * hidden + attention_small
     if moe_layer and model.moe is not None:
         moe = model.moe
@@ -95,9 +91,7 @@ def layer_parameters(model: ModelSpec, moe_layer: bool) -> LayerParameters:
         shared = 3 * hidden * moe.shared_width
         return LayerParameters(
             attention=attention,
-            attention_v=attention_v,
             mlp_dense=shared,
-            mlp_down=hidden * moe.shared_width,
             experts=moe.num_experts * expert_one,
             expert_one=expert_one,
             router=hidden * moe.num_experts,
@@ -105,9 +99,7 @@ def layer_parameters(model: ModelSpec, moe_layer: bool) -> LayerParameters:
         )
     return LayerParameters(
         attention=attention,
-        attention_v=attention_v,
         mlp_dense=3 * hidden * model.intermediate_size,
-        mlp_down=hidden * model.intermediate_size,
         experts=0,
         expert_one=0,
         router=0,

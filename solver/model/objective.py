@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from solver.model.constraints.fabric import switch_count
 from solver.model.data import ModelData, power, price
 from solver.model.variables import Variables
 
@@ -56,6 +55,3 @@ def tco_cents(data: ModelData, variables: Variables) -> cp_model.LinearExprT:
 def node_count(data: ModelData, variables: Variables) -> cp_model.LinearExprT:
     return sum(variables.nodes(data, c.key) for c in data.configs)
 
-
-def switches(variables: Variables) -> cp_model.LinearExprT:
-    return switch_count(variables)

@@ -54,11 +54,6 @@ class DeploymentOption:
     decode_tokens_per_s: float | None
     ttft_s: float | None
     training_hours: float | None
-    weights_per_gpu_bytes: int
-
-    @property
-    def multinode(self) -> bool:
-        return self.nodes > 0
 
     @property
     def label(self) -> str:
@@ -219,7 +214,7 @@ class _Builder:
             workload=workload.name, config_key=config.key, gpu=config.gpu.id, tp=tp, pp=pp, dp=1, zero_stage=0,
             nodes=nodes, gpus=gpus, mig_profile=device.mig_profile, slices_per_gpu=0, sessions=sessions, serves=serves,
             memory_per_gpu_bytes=math.ceil(memory), usable_bytes_per_gpu=math.floor(usable), decode_tokens_per_s=speed,
-            ttft_s=ttft, training_hours=None, weights_per_gpu_bytes=math.ceil(weights),
+            ttft_s=ttft, training_hours=None,
         )
 
     def mig_option(self, config: NodeConfig, profile: MigProfile) -> DeploymentOption | None:
@@ -290,7 +285,7 @@ class _Builder:
                             workload=workload.name, config_key=config.key, gpu=config.gpu.id, tp=tp, pp=pp, dp=dp,
                             zero_stage=stage, nodes=nodes, gpus=width, mig_profile=None, slices_per_gpu=0, sessions=1,
                             serves=1, memory_per_gpu_bytes=math.ceil(memory), usable_bytes_per_gpu=math.floor(usable),
-                            decode_tokens_per_s=None, ttft_s=None, training_hours=hours, weights_per_gpu_bytes=math.ceil(weights),
+                            decode_tokens_per_s=None, ttft_s=None, training_hours=hours,
                         )
         return None
 
