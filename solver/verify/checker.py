@@ -9,7 +9,7 @@ from solver.catalog import Catalog
 from solver.errors import ProcureError
 from solver.estimator.deployment import Deployment
 from solver.estimator.memory import estimate_memory
-from solver.estimator.speed import decode_speed, mig_slice, whole_gpu
+from solver.estimator.speed import decode_speed, mig_slice, prefill_seconds, training_hours, whole_gpu
 from solver.plan.schema import Plan
 from solver.specs.problem import Problem
 from solver.units import GB
@@ -113,9 +113,18 @@ def verify_plan(plan: Plan, problem: Problem, catalog: Catalog) -> list[str]:
             floor = workload.min_decode_tokens_per_s
             if floor is not None and speed.tokens_per_s_per_sequence < floor * (1 - SPEED_TOLERANCE):
                 issues.append(f"{label}: {speed.tokens_per_s_per_sequence:.2f} tok/s per session below floor {floor}")
+            if workload.kind == "interactive" and workload.max_ttft_s is not None:
+                ttft = prefill_seconds(model, deployment, device, workload.prompt_tokens, problem.assumptions)
+                if ttft > workload.max_ttft_s * (1 + SPEED_TOLERANCE):
+                    issues.append(f"{label}: time to first token {ttft:.2f} s exceeds {workload.max_ttft_s} s")
             capacity = replica.sessions if workload.kind == "interactive" else math.floor(replica.sessions * speed.tokens_per_s_per_sequence)
             if replica.serves > capacity:
                 issues.append(f"{label}: claims {replica.serves} but can serve {capacity}")
+        else:
+            assert workload.tokens is not None and workload.deadline_hours is not None
+            hours = training_hours(model, workload.tokens, width, whole_gpu(gpu, scaleup=True), deployment.mode, deployment.gradient_checkpointing, problem.assumptions)
+            if hours > workload.deadline_hours * (1 + SPEED_TOLERANCE):
+                issues.append(f"{label}: training takes {hours:.1f} h, deadline {workload.deadline_hours} h")
         served[replica.workload] += replica.serves
 
     for (node_id, index), owners in used.items():

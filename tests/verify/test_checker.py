@@ -258,3 +258,30 @@ def test_speed_floor_rechecked(pcie):
     workloads = [w.model_copy(update={"min_decode_tokens_per_s": 1000.0}) if w.name == "small" else w for w in problem.workloads]
     issues = verify_plan(plan, problem.model_copy(update={"workloads": workloads}), mini_catalog())
     assert sum("below floor 1000" in issue for issue in issues) == 2, issues
+
+
+# -- speed and deadlines, re-derived by the checker ------------------------------------------------
+
+
+def with_workload(problem: Problem, **fields) -> Problem:
+    workload = problem.workloads[0].model_copy(update=fields)
+    return problem.model_copy(update={"workloads": [workload, *problem.workloads[1:]]})
+
+
+def test_time_to_first_token_is_rechecked(fabric):
+    problem, plan = fabric
+    assert not verify_plan(plan, problem, mini_catalog())
+    # The same placement judged against a ceiling no 405B prefill can meet.
+    strict = with_workload(problem, max_ttft_s=0.001)
+    assert any("time to first token" in issue for issue in verify_plan(plan, strict, mini_catalog()))
+
+
+def test_training_deadline_is_rechecked():
+    finetune = {
+        "name": "tune", "model": "llama-3.1-8b", "kind": "finetune", "method": "lora", "context_tokens": 2048,
+        "demand": {"jobs": 1}, "tokens": 2e8, "deadline_hours": 48,
+    }
+    problem, plan = _solved(make_problem(finetune, allowed_gpus=["l40s"]))
+    assert not verify_plan(plan, problem, mini_catalog())
+    rushed = with_workload(problem, deadline_hours=0.01)
+    assert any("deadline" in issue for issue in verify_plan(plan, rushed, mini_catalog()))
