@@ -307,7 +307,7 @@ def _deployment_options(command: Any) -> Any:
     return command
 
 
-def _deployment(precision: str, kv_precision: str, context_tokens: int, batch: int, mode: str, tp: int, pp: int, dp: int, zero_stage: int, lora_rank: int, no_checkpointing: bool) -> Any:
+def _deployment(precision: str, kv_precision: str, context_tokens: int, batch: int, mode: str, tp: int, pp: int, dp: int, zero_stage: int, lora_rank: int, no_checkpointing: bool, ep: int = 1) -> Any:
     from solver.estimator.deployment import MODES, Deployment
     from solver.estimator.formats import KV_FORMAT_BYTES, WEIGHT_FORMATS
 
@@ -320,6 +320,7 @@ def _deployment(precision: str, kv_precision: str, context_tokens: int, batch: i
         tp=tp,
         pp=pp,
         dp=dp,
+        ep=ep,
         zero_stage=zero_stage,
         gradient_checkpointing=not no_checkpointing,
         lora_rank=lora_rank,
@@ -336,6 +337,7 @@ def _deployment(precision: str, kv_precision: str, context_tokens: int, batch: i
 @click.option("--tp", type=int, default=1, show_default=True, help="Tensor-parallel degree.")
 @click.option("--pp", type=int, default=1, show_default=True, help="Pipeline-parallel degree.")
 @click.option("--dp", type=int, default=1, show_default=True, help="Data-parallel degree (training; shards ZeRO states).")
+@click.option("--ep", type=int, default=1, show_default=True, help="Expert-parallel degree (MoE inference): experts spread whole over EP GPUs, attention TP-split and replicated EP/TP times.")
 @click.option("--gpu", "gpu_name", help="GPU to estimate speed on (decode tokens/s, time to first token).")
 @pass_session
 def estimate(session: Session, model: str, gpu_name: str | None, as_json: bool, **options: Any) -> None:

@@ -41,6 +41,7 @@ class EstimateReport:
             "tp": deployment.tp,
             "pp": deployment.pp,
             "dp": deployment.dp,
+            "ep": deployment.ep,
             "gpus": deployment.gpus,
             "params_total": round(memory.params_total),
             "params_active": round(memory.params_active),
@@ -77,7 +78,7 @@ class EstimateReport:
 def _speeds(model: ModelSpec, deployment: Deployment, gpu: GpuSpec, assumptions: Assumptions) -> tuple[float | None, float | None, str | None, float | None]:
     if deployment.is_training:
         return None, None, None, None
-    device = whole_gpu(gpu, scaleup=deployment.tp <= gpu.max_scaleup_domain)
+    device = whole_gpu(gpu, scaleup=deployment.gpus_per_stage <= gpu.max_scaleup_domain)
     speed = decode_speed(model, deployment, device, assumptions)
     prompt = max(1, deployment.context_tokens - min(512, deployment.context_tokens // 2))
     return speed.tokens_per_s_per_sequence, speed.aggregate_tokens_per_s(deployment.batch), speed.bound, prefill_seconds(model, deployment, device, prompt, assumptions)
@@ -114,7 +115,7 @@ class FitReport:
                 "usable_bytes_per_gpu": round(self.split.usable_bytes),
                 "headroom": self.headroom,
                 "free_bytes_per_gpu": round(self.split.usable_bytes - self.split.memory.per_gpu_bytes),
-                "best_split": {"tp": self.split.deployment.tp, "pp": self.split.deployment.pp, "dp": self.split.deployment.dp},
+                "best_split": {"tp": self.split.deployment.tp, "pp": self.split.deployment.pp, "dp": self.split.deployment.dp, "ep": self.split.deployment.ep},
             }
         )
         if self.training_hours_per_billion_tokens is not None:

@@ -87,7 +87,7 @@ def test_fits_json(gpu: str, count: str, expected: bool) -> None:
     data = json.loads(result.stdout)
     assert data["fits"] is expected
     assert data["count"] == 8
-    assert set(data["best_split"]) == {"tp", "pp", "dp"}
+    assert set(data["best_split"]) == {"tp", "pp", "dp", "ep"}
 
 
 def test_names_are_case_insensitive_and_aliases_work() -> None:

@@ -79,7 +79,7 @@ def test_fits_keys() -> None:
     result = report.as_dict()
     check_sane(result)
     assert result["fits"] is True and report.fits is True
-    assert result["count"] == 2 and result["best_split"] == {"tp": 2, "pp": 1, "dp": 1}
+    assert result["count"] == 2 and result["best_split"] == {"tp": 2, "pp": 1, "dp": 1, "ep": 1}
     assert abs(result["free_bytes_per_gpu"] - (result["usable_bytes_per_gpu"] - result["per_gpu_bytes"])) <= 1
     assert result["headroom"] == 0.10
     assert "decode_tokens_per_s" in result

@@ -26,13 +26,31 @@ class Deployment:
     pp: int = 1
     dp: int = 1
     """Data-parallel ranks sharing optimizer states (training, ZeRO)."""
+    ep: int = 1
+    """Expert-parallel degree (MoE inference). 1: every routed expert is split across the TP
+    group. ep > 1: each of `ep` GPUs per stage holds num_experts/ep whole experts, and attention,
+    TP-split over `tp`, is replicated ep/tp times, each copy serving its own share of the
+    sequences (data-parallel attention, as SGLang and vLLM run DeepSeek models)."""
     zero_stage: int = 0
     gradient_checkpointing: bool = True
     lora_rank: int = 16
 
     @property
+    def gpus_per_stage(self) -> int:
+        return self.ep if self.ep > 1 else self.tp
+
+    @property
+    def attention_groups(self) -> int:
+        """Data-parallel attention copies per stage (1 without expert parallelism)."""
+        return self.ep // self.tp if self.ep > 1 else 1
+
+    @property
+    def sequences_per_group(self) -> int:
+        return -(-self.batch // self.attention_groups)
+
+    @property
     def gpus(self) -> int:
-        return self.tp * self.pp * self.dp
+        return self.gpus_per_stage * self.pp * self.dp
 
     @property
     def is_training(self) -> bool:
@@ -52,7 +70,7 @@ def validate_deployment(model: ModelSpec, deployment: Deployment) -> None:
         raise InputError(f"unknown KV precision '{deployment.kv_precision}'", hint=f"valid: {', '.join(KV_FORMAT_BYTES)}")
     if deployment.mode not in MODES:
         raise InputError(f"unknown mode '{deployment.mode}'", hint=f"valid: {', '.join(MODES)}")
-    for field, value in (("context", deployment.context_tokens), ("batch", deployment.batch), ("tp", deployment.tp), ("pp", deployment.pp), ("dp", deployment.dp), ("lora rank", deployment.lora_rank)):
+    for field, value in (("context", deployment.context_tokens), ("batch", deployment.batch), ("tp", deployment.tp), ("pp", deployment.pp), ("dp", deployment.dp), ("ep", deployment.ep), ("lora rank", deployment.lora_rank)):
         if value < 1:
             raise InputError(f"{field} must be at least 1 (got {value})")
     if deployment.zero_stage not in (0, 1, 2, 3):
@@ -71,6 +89,15 @@ def validate_deployment(model: ModelSpec, deployment: Deployment) -> None:
             raise InputError(f"tensor parallel {deployment.tp} does not divide {model.id}'s {kv_heads} KV heads")
         if deployment.tp > kv_heads and deployment.tp % kv_heads:
             raise InputError(f"tensor parallel {deployment.tp} is not a multiple of {model.id}'s {kv_heads} KV heads")
+    if deployment.ep > 1:
+        if model.moe is None:
+            raise InputError(f"expert parallel needs a mixture-of-experts model; {model.id} is dense", hint="use --ep 1")
+        if deployment.is_training:
+            raise InputError("expert parallel is modelled for inference only", hint="use --ep 1 with --mode full/lora/qlora")
+        if deployment.ep % deployment.tp:
+            raise InputError(f"expert parallel {deployment.ep} must be a multiple of tensor parallel {deployment.tp}")
+        if model.moe.num_experts % deployment.ep:
+            raise InputError(f"expert parallel {deployment.ep} does not divide {model.id}'s {model.moe.num_experts} experts")
     if deployment.pp > model.num_layers:
         raise InputError(f"pipeline parallel {deployment.pp} exceeds {model.id}'s {model.num_layers} layers")
 

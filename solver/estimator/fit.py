@@ -64,6 +64,11 @@ def best_split(model: ModelSpec, base: Deployment, gpu: GpuSpec, count: int, hea
             dp = rest // pp if base.is_training else 1
             deployment = replace(base, tp=tp, pp=pp, dp=dp)
             candidates.append(evaluate_split(model, deployment, gpu, headroom, assumptions, nvlink))
+    if model.moe is not None and not base.is_training and count > 1 and model.moe.num_experts % count == 0:
+        for tp in valid_tp_degrees(model, limit=count):
+            if count % tp == 0:
+                deployment = replace(base, tp=tp, pp=1, ep=count)
+                candidates.append(evaluate_split(model, deployment, gpu, headroom, assumptions, count <= domain))
     if not candidates:
         raise InputError(f"no tensor/pipeline split of {count} GPUs works for {model.id}", hint=f"use a GPU count divisible by one of {valid_tp_degrees(model)}")
 

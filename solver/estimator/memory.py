@@ -79,7 +79,7 @@ def _stage_memory(model: ModelSpec, deployment: Deployment, stage: StageLayers, 
             weights += count_parameters(model).per_layer_max / tp * training.WEIGHT_BYTES_16BIT
         gradients, optimizer = states.gradients, states.optimizer
     else:
-        weights = stage_weight_bytes(model, rank_weights(model, weight_format(deployment.base_precision), tp), stage)
+        weights = stage_weight_bytes(model, rank_weights(model, weight_format(deployment.base_precision), tp, deployment.ep), stage)
         gradients = optimizer = 0.0
         if deployment.mode in ("lora", "qlora"):
             adapters = training.lora_parameters(model, deployment.lora_rank) * stage.layers / model.num_layers / tp
@@ -101,12 +101,14 @@ def _stage_memory(model: ModelSpec, deployment: Deployment, stage: StageLayers, 
             checkpointing=deployment.gradient_checkpointing,
         )
     else:
-        cached_tokens = deployment.context_tokens * deployment.batch
+        # Each attention copy caches only its own sequences.
+        sequences = deployment.sequences_per_group
+        cached_tokens = deployment.context_tokens * sequences
         kv = kv_cache.kv_cache_bytes_per_rank(model, deployment.kv_precision, tp, stage.layers, cached_tokens)
         chunk = min(assumptions.prefill_chunk_tokens, cached_tokens)
-        acts = activations.prefill_activation_bytes(model, chunk, deployment.batch if stage.last else 0, tp)
+        acts = activations.prefill_activation_bytes(model, chunk, sequences if stage.last else 0, tp)
     payload = weights + kv + acts + gradients + optimizer
-    overhead = runtime_overhead_bytes(payload, tp, deployment.pp, dp, assumptions)
+    overhead = runtime_overhead_bytes(payload, deployment.gpus_per_stage, deployment.pp, dp, assumptions)
     return MemoryParts(weights, kv, acts, gradients, optimizer, overhead)
 
 
@@ -128,7 +130,7 @@ def estimate_memory(model: ModelSpec, deployment: Deployment, assumptions: Assum
     per_gpu = max(stage_parts, key=lambda parts: parts.total)
     all_gpus = MemoryParts()
     for parts in stage_parts:
-        all_gpus = all_gpus.plus(parts.scaled(deployment.tp * deployment.dp))
+        all_gpus = all_gpus.plus(parts.scaled(deployment.gpus_per_stage * deployment.dp))
     if deployment.mode == "full":
         trainable = counts.total
     elif deployment.mode in ("lora", "qlora"):

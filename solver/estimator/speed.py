@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from solver.estimator.deployment import Deployment
 from solver.estimator.formats import weight_format
 from solver.estimator.kv_cache import kv_cache_bytes_per_rank
-from solver.estimator.params import count_parameters
+from solver.estimator.params import count_parameters, layer_parameters
 from solver.estimator.weights import pipeline_stages, rank_weights, stage_weight_bytes
 from solver.specs.assumptions import Assumptions
 from solver.specs.hardware import GpuSpec, MigProfile
@@ -104,19 +104,41 @@ class DecodeSpeed:
         return "memory" if self.memory_seconds >= self.compute_seconds else "compute"
 
 
+def all_to_all_seconds(message_bytes: float, ep: int, device: Device, assumptions: Assumptions) -> float:
+    """Expert-parallel dispatch or combine: each rank exchanges (ep−1)/ep of its tokens' states."""
+    if ep == 1:
+        return 0.0
+    bandwidth = device.link_bytes_per_s * assumptions.link_efficiency
+    return assumptions.collective_latency_us * 1e-6 + (ep - 1) / ep * message_bytes / bandwidth
+
+
+def _expert_flops_per_token_layer(model: ModelSpec) -> float:
+    """Routed-expert FLOPs of one token in one MoE layer (2 per active expert weight)."""
+    if model.moe is None:
+        return 0.0
+    return 2 * model.moe.experts_per_token * layer_parameters(model, moe_layer=True).expert_one
+
+
 def decode_speed(model: ModelSpec, deployment: Deployment, device: Device, assumptions: Assumptions, *, inter_node_stages: bool = False) -> DecodeSpeed:
-    """Time of one decode step at batch `deployment.batch` with full contexts (the slowest point)."""
+    """Time of one decode step at batch `deployment.batch` with full contexts (the slowest point).
+
+    With expert parallelism each GPU runs attention for its group's share of the sequences and
+    the routed experts it holds for the whole batch; two all-to-alls per MoE layer replace the
+    MLP all-reduce.
+    """
     fmt = weight_format(deployment.precision)
     peak = device.peak_flops(fmt.compute) or device.peak_flops("bf16")
     assert peak is not None
     counts = count_parameters(model)
-    weights = rank_weights(model, fmt, deployment.tp)
-    batch, tp = deployment.batch, deployment.tp
+    tp, ep = deployment.tp, deployment.ep
+    weights = rank_weights(model, fmt, tp, ep)
+    batch, sequences = deployment.batch, deployment.sequences_per_group
     untouched = 0.0
     if model.moe is not None:
         touched = expected_experts_touched(model.moe.num_experts, model.moe.experts_per_token, batch)
         untouched = weights.moe_layer_experts * (1 - touched / model.moe.num_experts)
-    active_per_layer = counts.layers_active / model.num_layers
+    expert_flops = _expert_flops_per_token_layer(model)
+    other_flops_per_layer = 2 * counts.layers_active / model.num_layers
     memory_s = compute_s = comm_s = 0.0
     for stage in pipeline_stages(model, deployment.pp):
         read = stage_weight_bytes(model, weights, stage) - stage.moe * untouched
@@ -124,16 +146,22 @@ def decode_speed(model: ModelSpec, deployment: Deployment, device: Device, assum
             read -= weights.embedding  # decode looks up b rows, not the matrix
             if stage.last and model.tie_word_embeddings:
                 read += weights.embedding  # ...but a tied lm_head reads it all
-        read += kv_cache_bytes_per_rank(model, deployment.kv_precision, tp, stage.layers, deployment.context_tokens * batch)
-        flops = 2 * batch * active_per_layer * stage.layers / tp
-        flops += 4 * batch * deployment.context_tokens * _attention_width(model) / tp * stage.layers
+        read += kv_cache_bytes_per_rank(model, deployment.kv_precision, tp, stage.layers, deployment.context_tokens * sequences)
+        flops = sequences * (other_flops_per_layer * stage.layers - expert_flops * stage.moe) / tp
+        flops += batch * expert_flops * stage.moe / (ep if ep > 1 else tp)
+        flops += 4 * sequences * deployment.context_tokens * _attention_width(model) / tp * stage.layers
         if stage.last:
-            flops += 2 * batch * model.vocab_size * model.hidden_size / tp
+            flops += 2 * sequences * model.vocab_size * model.hidden_size / tp
         stage_memory = read / (device.bandwidth_bytes_per_s * assumptions.bandwidth_efficiency)
         stage_compute = flops / (peak * assumptions.compute_efficiency)
         memory_s += stage_memory if stage_memory >= stage_compute else 0.0
         compute_s += stage_compute if stage_compute > stage_memory else 0.0
-        comm_s += 2 * stage.layers * allreduce_seconds(batch * model.hidden_size * 2, tp, device, assumptions)
+        reduce = allreduce_seconds(sequences * model.hidden_size * 2, tp, device, assumptions)
+        if ep > 1:
+            exchange = all_to_all_seconds(batch / ep * model.moe.experts_per_token * model.hidden_size * 2, ep, device, assumptions)  # type: ignore[union-attr]
+            comm_s += stage.layers * reduce + stage.dense * reduce + stage.moe * 2 * exchange
+        else:
+            comm_s += 2 * stage.layers * reduce
     hops = deployment.pp - 1
     if hops:
         hop_bytes = batch * model.hidden_size * 2
@@ -143,15 +171,17 @@ def decode_speed(model: ModelSpec, deployment: Deployment, device: Device, assum
 
 
 def prefill_seconds(model: ModelSpec, deployment: Deployment, device: Device, prompt_tokens: int, assumptions: Assumptions) -> float:
-    """Time to first token for one prompt on an otherwise idle replica."""
+    """Time to first token for one prompt on an otherwise idle replica (its attention group's
+    tp GPUs; with expert parallelism the routed experts spread over ep GPUs)."""
     fmt = weight_format(deployment.precision)
     peak = device.peak_flops(fmt.compute) or device.peak_flops("bf16")
     assert peak is not None
     counts = count_parameters(model)
-    tp = deployment.tp
-    flops = 2 * counts.active * prompt_tokens + 2 * model.num_layers * prompt_tokens**2 * _attention_width(model)
-    compute_s = flops / (tp * peak * assumptions.compute_efficiency)
-    weights = rank_weights(model, fmt, tp)
+    tp, ep = deployment.tp, deployment.ep
+    expert = _expert_flops_per_token_layer(model) * model.moe_layers * prompt_tokens
+    other = 2 * counts.active * prompt_tokens - expert + 2 * model.num_layers * prompt_tokens**2 * _attention_width(model)
+    compute_s = (other / tp + expert / (ep if ep > 1 else tp)) / (peak * assumptions.compute_efficiency)
+    weights = rank_weights(model, fmt, tp, ep)
     read = sum(stage_weight_bytes(model, weights, stage) for stage in pipeline_stages(model, deployment.pp))
     memory_s = read / (device.bandwidth_bytes_per_s * assumptions.bandwidth_efficiency)
     comm_s = 2 * model.num_layers * allreduce_seconds(prompt_tokens * model.hidden_size * 2, tp, device, assumptions)

@@ -76,7 +76,8 @@ def _mlp_bits(hidden: int, width: float, fmt: WeightFormat) -> float:
 
 
 @lru_cache(maxsize=4096)
-def rank_weights(model: ModelSpec, fmt: WeightFormat, tp: int = 1) -> RankWeights:
+def rank_weights(model: ModelSpec, fmt: WeightFormat, tp: int = 1, ep: int = 1) -> RankWeights:
+    """One rank's bytes; with expert parallelism (ep > 1) it holds num_experts/ep whole experts."""
     hidden = model.hidden_size
     attention = _attention_rank_bits(model, fmt, tp)
     norms = 2 * hidden * SMALL_TENSOR_BITS
@@ -84,7 +85,7 @@ def rank_weights(model: ModelSpec, fmt: WeightFormat, tp: int = 1) -> RankWeight
     moe_bits = experts_bits = 0.0
     if model.moe is not None:
         moe = model.moe
-        experts_bits = moe.num_experts * _mlp_bits(hidden, moe.expert_intermediate_size, fmt) / tp
+        experts_bits = moe.num_experts * _mlp_bits(hidden, moe.expert_intermediate_size, fmt) / (ep if ep > 1 else tp)
         shared = _mlp_bits(hidden, moe.shared_width / tp, fmt) if moe.shared_width else 0.0
         router = hidden * moe.num_experts * SMALL_TENSOR_BITS
         moe_bits = attention + experts_bits + shared + router + norms

@@ -39,6 +39,7 @@ class DeploymentOption:
     pp: int
     dp: int
     zero_stage: int
+    ep: int
     nodes: int
     """Whole nodes a multi-node replica takes; 0 for a replica inside one node."""
     gpus: int
@@ -57,8 +58,12 @@ class DeploymentOption:
 
     @property
     def label(self) -> str:
-        where = f"MIG {self.mig_profile}" if self.mig_profile else f"TP{self.tp}×PP{self.pp}" + (f"×DP{self.dp}" if self.dp > 1 else "")
+        where = f"MIG {self.mig_profile}" if self.mig_profile else split_label(self.tp, self.pp, self.dp, self.ep)
         return f"{self.config_key} {where}"
+
+
+def split_label(tp: int, pp: int, dp: int = 1, ep: int = 1) -> str:
+    return f"TP{tp}" + (f"×EP{ep}" if ep > 1 else "") + f"×PP{pp}" + (f"×DP{dp}" if dp > 1 else "")
 
 
 @dataclass
@@ -178,14 +183,14 @@ class _Builder:
         return int(config.node.host_ram) == 0 or weights_per_gpu <= config.host_ram_per_gpu_bytes
 
     # -- inference -------------------------------------------------------------------------
-    def inference_option(self, config: NodeConfig, tp: int, pp: int, nodes: int, device: Device) -> DeploymentOption | None:
+    def inference_option(self, config: NodeConfig, tp: int, pp: int, nodes: int, device: Device, ep: int = 1) -> DeploymentOption | None:
         model, workload, assumptions = self.model, self.workload, self.assumptions
         base = self.base_deployment()
-        deployment = replace(base, tp=tp, pp=pp)
+        deployment = replace(base, tp=tp, pp=pp, ep=ep)
         usable = self.usable(device.memory_bytes)
         inter_node = nodes > 0
         memory_one, speed_one, weights = _evaluate(model, deployment, device, assumptions, inter_node)
-        split = f"TP{tp}×PP{pp}" + (f" on {nodes} nodes" if nodes else "")
+        split = split_label(tp, pp, 1, ep) + (f" on {nodes} nodes" if nodes else "")
         self.note_need(config.gpu, memory_one, split)
         if memory_one > usable:
             return None
@@ -209,13 +214,28 @@ class _Builder:
         serves = sessions if workload.kind == "interactive" else math.floor(sessions * speed)
         if serves < 1:
             return None
-        gpus = nodes * config.gpu_count if nodes else tp * pp
+        gpus = nodes * config.gpu_count if nodes else deployment.gpus
         return DeploymentOption(
-            workload=workload.name, config_key=config.key, gpu=config.gpu.id, tp=tp, pp=pp, dp=1, zero_stage=0,
+            workload=workload.name, config_key=config.key, gpu=config.gpu.id, tp=tp, pp=pp, dp=1, zero_stage=0, ep=ep,
             nodes=nodes, gpus=gpus, mig_profile=device.mig_profile, slices_per_gpu=0, sessions=sessions, serves=serves,
             memory_per_gpu_bytes=math.ceil(memory), usable_bytes_per_gpu=math.floor(usable), decode_tokens_per_s=speed,
             ttft_s=ttft, training_hours=None,
         )
+
+    def expert_parallel_options(self, config: NodeConfig, width: int, tp_limit: int) -> list[DeploymentOption]:
+        """MoE replicas of `width` GPUs with experts spread whole over all of them and attention
+        copies of every valid TP degree; the expert group needs the NVLink domain like TP does."""
+        model = self.model
+        if model.moe is None or width < 2 or width > tp_limit or model.moe.num_experts % width:
+            return []
+        device = whole_gpu(config.gpu, scaleup=width <= config.nvlink_domain)
+        found = []
+        for tp in valid_tp_degrees(model, limit=width):
+            if width % tp == 0:
+                option = self.inference_option(config, tp, 1, 0, device, ep=width)
+                if option:
+                    found.append(option)
+        return found
 
     def mig_option(self, config: NodeConfig, profile: MigProfile) -> DeploymentOption | None:
         device = mig_slice(config.gpu, profile)
@@ -238,6 +258,7 @@ class _Builder:
                 option = self.inference_option(config, tp, pp, 0, device)
                 if option:
                     options.append(option)
+            options.extend(self.expert_parallel_options(config, width, tp_limit))
         if self.workload.sharing == "dedicated":
             for profile in config.gpu.mig_profiles:
                 option = self.mig_option(config, profile)
@@ -283,7 +304,7 @@ class _Builder:
                     if memory <= usable and self.host_ram_ok(config, weights):
                         return DeploymentOption(
                             workload=workload.name, config_key=config.key, gpu=config.gpu.id, tp=tp, pp=pp, dp=dp,
-                            zero_stage=stage, nodes=nodes, gpus=width, mig_profile=None, slices_per_gpu=0, sessions=1,
+                            zero_stage=stage, ep=1, nodes=nodes, gpus=width, mig_profile=None, slices_per_gpu=0, sessions=1,
                             serves=1, memory_per_gpu_bytes=math.ceil(memory), usable_bytes_per_gpu=math.floor(usable),
                             decode_tokens_per_s=None, ttft_s=None, training_hours=hours,
                         )

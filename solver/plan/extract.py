@@ -64,6 +64,7 @@ def build_plan(data: ModelData, solution: Solution, *, tco_usd: float) -> Plan:
                 pp=option.pp,
                 dp=option.dp,
                 zero_stage=option.zero_stage,
+                ep=option.ep,
                 mig_profile=option.mig_profile,
                 placement=[Placement(node=node, gpus=gpus, mig_slice=slice_index) for node, gpus, slice_index in replica.placement],
                 sessions=option.sessions,

@@ -64,6 +64,8 @@ class ReplicaPlan(PlanModel):
     pp: int
     dp: int
     zero_stage: int
+    ep: int = 1
+    """Expert-parallel degree (MoE): experts spread whole over ep GPUs per stage."""
     mig_profile: str | None
     placement: list[Placement]
     sessions: int

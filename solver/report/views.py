@@ -8,6 +8,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from solver.options.generate import split_label
 from solver.plan.schema import Plan
 from solver.queries import EstimateReport, FitReport
 from solver.units import GB, GiB
@@ -22,8 +23,8 @@ def estimate_view(report: EstimateReport) -> Group:
     deployment = memory.deployment
     header = Text(
         f"{report.model.id} · {deployment.mode} · weights {deployment.base_precision} · KV {deployment.kv_precision} · "
-        f"context {deployment.context_tokens:,} · batch {deployment.batch} · TP{deployment.tp}×PP{deployment.pp}"
-        + (f"×DP{deployment.dp} ZeRO-{deployment.zero_stage}" if deployment.dp > 1 or deployment.zero_stage else "")
+        f"context {deployment.context_tokens:,} · batch {deployment.batch} · {split_label(deployment.tp, deployment.pp, deployment.dp, deployment.ep)}"
+        + (f" ZeRO-{deployment.zero_stage}" if deployment.zero_stage else "")
         + f"\nparameters {memory.params_total / 1e9:,.2f} B total, {memory.params_active / 1e9:,.2f} B active"
         + (f", {memory.trainable_params / 1e9:,.3f} B trained" if memory.trainable_params else "")
         + f"; KV {memory.kv_bytes_per_token:,.0f} B per token; checkpoint {memory.model_weights_bytes / GB:,.1f} GB"
@@ -58,7 +59,7 @@ def fit_view(report: FitReport) -> Group:
     free = split.usable_bytes - split.memory.per_gpu_bytes
     line = Text(
         f"{verdict}: {report.estimate.model.id} ({deployment.base_precision}) on {report.count}× {report.estimate.gpu.id if report.estimate.gpu else ''} "
-        f"— best split TP{deployment.tp}×PP{deployment.pp}" + (f"×DP{deployment.dp}" if deployment.dp > 1 else "")
+        f"— best split {split_label(deployment.tp, deployment.pp, deployment.dp, deployment.ep)}"
         + f": {split.memory.per_gpu_bytes / GiB:,.2f} GiB per GPU of {split.usable_bytes / GiB:,.2f} GiB usable "
         f"({report.headroom:.0%} headroom); {'free' if free >= 0 else 'short by'} {abs(free) / GiB:,.2f} GiB",
         style=style,
@@ -87,12 +88,12 @@ def plan_view(plan: Plan) -> Group:
     for entry in plan.workloads:
         groups = defaultdict(list)
         for replica in by_workload[entry.name]:
-            key = (replica.gpu, replica.node_type, replica.tp, replica.pp, replica.dp, replica.mig_profile)
+            key = (replica.gpu, replica.node_type, replica.tp, replica.pp, replica.dp, replica.mig_profile, replica.ep)
             groups[key].append(replica)
         first = True
-        for (gpu, node_type, tp, pp, dp, mig), replicas in sorted(groups.items(), key=lambda item: str(item[0])):
+        for (gpu, node_type, tp, pp, dp, mig, _), replicas in sorted(groups.items(), key=lambda item: str(item[0])):
             sample = replicas[0]
-            shape = f"MIG {mig}" if mig else f"TP{tp}×PP{pp}" + (f"×DP{dp}" if dp > 1 else "")
+            shape = f"MIG {mig}" if mig else split_label(tp, pp, dp, replicas[0].ep)
             workloads.add_row(
                 entry.name if first else "",
                 f"{entry.served_sessions}/{entry.required_sessions} {entry.unit}" if first else "",

@@ -34,6 +34,7 @@ def _deployment(problem: Problem, replica, workload) -> Deployment:
         tp=replica.tp,
         pp=replica.pp,
         dp=replica.dp,
+        ep=replica.ep,
         zero_stage=replica.zero_stage,
         gradient_checkpointing=workload.gradient_checkpointing,
         lora_rank=workload.lora_rank or problem.assumptions.lora_rank,
@@ -60,10 +61,15 @@ def verify_plan(plan: Plan, problem: Problem, catalog: Catalog) -> list[str]:
         gpu = catalog.gpu(replica.gpu)
         model = catalog.model(workload.model)
         deployment = _deployment(problem, replica, workload)
-        width = replica.tp * replica.pp * replica.dp
+        width = deployment.gpus
         gpu_slots = [(p.node, g, p.mig_slice) for p in replica.placement for g in p.gpus]
         if replica.mig_profile is None and len(gpu_slots) != width:
             issues.append(f"{label}: occupies {len(gpu_slots)} GPUs but TP×PP×DP is {width}")
+        if replica.ep > 1 and limits.tp_requires_nvlink:
+            for placement in replica.placement:
+                node = nodes.get(placement.node)
+                if node is not None and len({index // node.nvlink_domain for index in placement.gpus}) > 1:
+                    issues.append(f"{label}: expert-parallel group {placement.gpus} on {node.id} straddles NVLink domains of {node.nvlink_domain}")
         for placement in replica.placement:
             node = nodes.get(placement.node)
             if node is None:
