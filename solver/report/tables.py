@@ -205,30 +205,11 @@ def print_table(table: Table, *, file: IO[str] | None = None) -> None:
     if not table.row_count:
         print(f"{table.title}: none match", file=file if file is not None else sys.stdout)
         return
-    console = make_console(file)
-    if console.is_terminal:
-        console.print(table)
-        return
-    # Piped or captured: plain text without trailing padding.
-    with console.capture() as captured:
-        console.print(table)
-    text = "\n".join(line.rstrip() for line in captured.get().splitlines())
-    console.file.write(text + "\n")
-
-
-__all__ = [
-    "entries_json",
-    "fabric_table",
-    "gpu_table",
-    "make_console",
-    "model_table",
-    "node_table",
-    "print_table",
-]
+    print_renderable(table, file=file)
 
 
 def print_renderable(renderable: Any, *, file: IO[str] | None = None) -> None:
-    """Print any rich renderable (tables, groups of text and tables) like print_table does."""
+    """Print any rich renderable; piped or captured output is plain text without trailing padding."""
     console = make_console(file)
     if console.is_terminal:
         console.print(renderable)
