@@ -1,0 +1,79 @@
+"""Deployment options: exact-packing widths, dominance pruning, expert-parallel and MIG options."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from solver.catalog import load_catalog
+from solver.model.data import build_data
+from solver.options.generate import DeploymentOption, in_node_widths, prune_dominated
+from solver.specs.problem import Problem
+
+CATALOG = load_catalog(include_user=False)
+
+
+def option(gpus: int, serves: int, nodes: int = 0, speed: float = 10.0, tp: int = 1) -> DeploymentOption:
+    return DeploymentOption(
+        workload="w", config_key="k", gpu="g", tp=tp, pp=1, dp=1, zero_stage=0, ep=1, nodes=nodes, gpus=gpus,
+        mig_profile=None, slices_per_gpu=0, sessions=serves, serves=serves, memory_per_gpu_bytes=1,
+        usable_bytes_per_gpu=2, decode_tokens_per_s=speed, ttft_s=None, training_hours=None,
+    )
+
+
+def test_widths_are_powers_of_two_dividing_the_node() -> None:
+    assert in_node_widths(8) == [1, 2, 4, 8]
+    assert in_node_widths(6) == [1, 2]  # a 4-wide replica could strand GPUs in a 6-GPU box
+    assert in_node_widths(72) == [1, 2, 4, 8]
+
+
+def test_wider_options_serving_no_more_are_dropped() -> None:
+    narrow, wide, wider = option(2, 5), option(4, 5), option(8, 12)
+    kept = prune_dominated([wider, wide, narrow], required=20)
+    assert kept == [narrow, wider]
+
+
+def test_service_beyond_the_requirement_does_not_justify_width() -> None:
+    # Both serve the whole requirement of 3: the 8-GPU replica's 12 sessions earn nothing more.
+    kept = prune_dominated([option(8, 12), option(2, 3)], required=3)
+    assert kept == [option(2, 3)]
+
+
+def test_same_footprint_keeps_the_faster() -> None:
+    slow, fast = option(4, 6, speed=10.0, tp=4), option(4, 6, speed=20.0, tp=2)
+    assert prune_dominated([slow, fast], required=10) == [fast]
+
+
+def _problem(**workload) -> Problem:
+    base = {"name": "w", "model": "deepseek-v2", "precision": "fp8", "context_tokens": 16384, "demand": {"sessions": 64}}
+    base.update(workload)
+    return Problem.model_validate({"name": "p", "workloads": [base], "limits": {"allowed_gpus": ["h200-sxm"]}})
+
+
+def test_moe_workloads_get_expert_parallel_options() -> None:
+    # Many sessions at a speed floor: pipeline-only replicas are too slow, and data-parallel
+    # attention keeps MLA's cache from being replicated on every rank.
+    data = build_data(_problem(demand={"sessions": 512}, min_decode_tokens_per_s=20), CATALOG)
+    ep = [o for o in data.options if o.ep > 1]
+    assert ep, "DeepSeek-V2 should be offered expert-parallel replicas"
+    assert all(o.gpus == o.ep and 160 % o.ep == 0 and o.ep % o.tp == 0 for o in ep)
+
+
+def test_dense_models_get_none() -> None:
+    data = build_data(_problem(model="llama-3.1-70b"), CATALOG)
+    assert data.options and not any(o.ep > 1 for o in data.options)
+
+
+def test_dedicated_small_models_get_mig_options_with_slices() -> None:
+    problem = _problem(model="qwen2.5-7b", precision="bf16", context_tokens=4096, sharing="dedicated", demand={"sessions": 7})
+    problem = problem.model_copy(update={"limits": problem.limits.model_copy(update={"allowed_gpus": ["h100-sxm"]})})
+    data = build_data(problem, CATALOG)
+    mig = [o for o in data.options if o.mig_profile]
+    assert mig and all(o.gpus == 0 and o.sessions == 1 and o.slices_per_gpu >= 1 for o in mig)
+    # A dedicated sandbox holds one session however much memory is left.
+    assert all(o.sessions == 1 for o in data.options)
+
+
+def test_options_never_exceed_usable_memory() -> None:
+    data = build_data(_problem(), CATALOG)
+    assert all(o.memory_per_gpu_bytes <= o.usable_bytes_per_gpu for o in data.options)
+    assert replace(data.options[0], gpus=0).gpus == 0  # options are plain frozen data
