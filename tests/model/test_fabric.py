@@ -125,3 +125,17 @@ def test_removing_fabric_drops_nics_and_breaks_placement(monkeypatch):
     assert solution.capex_usd == LLAMA405_CAPEX - 16 * (NIC + CABLE) - SWITCH
     with pytest.raises(PlacementError, match="fabric"):
         plan_of(data, solution)
+
+
+def test_fabric_nics_count_towards_their_rack_power(catalog):
+    # An HGX H100 draws 4,400 + 8 × 700 = 10,000 W; on the fabric its 8 NIC ports add
+    # 8 × (25 W NIC + 16 W optics) = 328 W. A 10.3 kW rack holds the bare server but not the
+    # fabric-connected one, so the 405B replica (two fabric servers) has nowhere to go.
+    _, tight = solve_mini(llama405(rack_power_kw=10.3))
+    assert tight.status == "INFEASIBLE"
+    assert "rack_power" in tight.infeasible_guards
+    data, roomy = solve_mini(llama405(rack_power_kw=10.4))
+    assert roomy.status == "OPTIMAL"
+    plan = plan_of(data, roomy)
+    assert verify_plan(plan, llama405(rack_power_kw=10.4), catalog) == []
+    assert sorted(rack.power_w for rack in plan.racks) == [800, 10_328, 10_328]
