@@ -70,6 +70,14 @@ def fit_view(report: FitReport) -> Group:
     return Group(*parts)
 
 
+def _speed(replica) -> str:
+    if replica.decode_tokens_per_s is not None:
+        return f"{replica.decode_tokens_per_s:,.1f} tok/s"
+    if replica.training_hours is not None:
+        return f"{replica.training_hours:,.1f} h to train"
+    return "–"
+
+
 def plan_view(plan: Plan) -> Group:
     summary = plan.summary
     head = Text(
@@ -80,7 +88,7 @@ def plan_view(plan: Plan) -> Group:
         style="bold",
     )
     workloads = Table(title="Workloads", title_justify="left", header_style="bold")
-    for column, justify in (("Workload", "left"), ("Served / required", "right"), ("Deployment", "left"), ("Replicas", "right"), ("Sessions/replica", "right"), ("tok/s per session", "right"), ("TTFT (s)", "right"), ("Memory/GPU used of usable (GiB)", "right")):
+    for column, justify in (("Workload", "left"), ("Served / required", "right"), ("Deployment", "left"), ("Replicas", "right"), ("Sessions/replica", "right"), ("Speed per session / job", "right"), ("TTFT (s)", "right"), ("Memory/GPU used of usable (GiB)", "right")):
         workloads.add_column(column, justify=justify)
     by_workload = defaultdict(list)
     for replica in plan.replicas:
@@ -100,7 +108,7 @@ def plan_view(plan: Plan) -> Group:
                 f"{gpu} {shape} ({node_type})",
                 str(len(replicas)),
                 str(sample.sessions),
-                "–" if sample.decode_tokens_per_s is None else f"{sample.decode_tokens_per_s:,.1f}",
+                _speed(sample),
                 "–" if sample.ttft_s is None else f"{sample.ttft_s:,.2f}",
                 f"{sample.memory_per_gpu_bytes / GiB:,.1f} / {sample.usable_memory_per_gpu_bytes / GiB:,.1f}",
             )
