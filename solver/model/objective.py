@@ -14,7 +14,7 @@ def capex_usd(data: ModelData, variables: Variables) -> cp_model.LinearExprT:
     terms = [variables.bought[c.key] * c.price_usd for c in data.configs]
     for tech in data.fabric:
         name = tech.technology
-        terms.append(variables.nic_ports[name] * (price(tech.nic) + price(tech.cable)))
+        terms.append(variables.nics_bought[name] * price(tech.nic) + variables.nic_ports[name] * price(tech.cable))
         terms.append(variables.uplinks[name] * price(tech.cable))
         terms.append((variables.leaf_switches[name] + variables.spine_switches[name]) * price(tech.switch))
     facility = data.facility
@@ -33,7 +33,7 @@ def power_w(data: ModelData, variables: Variables) -> cp_model.LinearExprT:
     terms = [variables.nodes(data, c.key) * c.power_w for c in data.configs]
     for tech in data.fabric:
         name = tech.technology
-        terms.append(variables.nic_ports[name] * (power(tech.nic) + power(tech.cable)))
+        terms.append(variables.nics_bought[name] * power(tech.nic) + variables.nic_ports[name] * power(tech.cable))
         terms.append(variables.uplinks[name] * power(tech.cable))
         terms.append((variables.leaf_switches[name] + variables.spine_switches[name]) * power(tech.switch))
     assert variables.drives is not None

@@ -29,6 +29,7 @@ class Variables:
     use_fabric: dict[str, cp_model.IntVar] = field(default_factory=dict)
     fabric_nodes: dict[str, cp_model.IntVar] = field(default_factory=dict)
     nic_ports: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    nics_bought: dict[str, cp_model.IntVar] = field(default_factory=dict)
     leaf_switches: dict[str, cp_model.IntVar] = field(default_factory=dict)
     spine_switches: dict[str, cp_model.IntVar] = field(default_factory=dict)
     uplinks: dict[str, cp_model.IntVar] = field(default_factory=dict)

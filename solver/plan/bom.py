@@ -15,7 +15,7 @@ class Purchases:
     bought: dict[str, int]
     """Per configuration key."""
     fabric: dict[str, tuple[int, int, int]]
-    """Per technology: (NIC ports, switches, cables)."""
+    """Per technology: (NICs bought, switches, cables)."""
     drives: int
     racks: int
     """Rack enclosures to buy (rack-scale systems bring their own)."""
@@ -38,8 +38,8 @@ def bom_lines(data: ModelData, purchases: Purchases) -> list[BomLine]:
         node = next(c.node for c in data.configs if c.node.id == node_id)
         rows.append(("server", node.id, f"{node.name} (without GPUs)", node.vendor, quantity, round(node.base_price_usd), node.base_power_w, node.price_source))
     for tech in data.fabric:
-        ports, switches, cables = purchases.fabric.get(tech.technology, (0, 0, 0))
-        for category, item, quantity in (("nic", tech.nic, ports), ("switch", tech.switch, switches), ("cable", tech.cable, cables)):
+        nics, switches, cables = purchases.fabric.get(tech.technology, (0, 0, 0))
+        for category, item, quantity in (("nic", tech.nic, nics), ("switch", tech.switch, switches), ("cable", tech.cable, cables)):
             if quantity:
                 rows.append((category, item.id, item.name, item.vendor, quantity, price(item), power(item), item.price_source))
     facility = data.facility

@@ -95,15 +95,17 @@ def build_plan(data: ModelData, solution: Solution, *, tco_usd: float) -> Plan:
     fabric_counts: dict[str, tuple[int, int, int]] = {}
     for tech in data.fabric:
         name = tech.technology
-        ports = values.get(f"nic_ports[{name}]", 0)
+        nics = values.get(f"nics_bought[{name}]", 0)
         switches = values.get(f"leaf_switches[{name}]", 0) + values.get(f"spine_switches[{name}]", 0)
-        cables = ports + values.get(f"uplinks[{name}]", 0)
-        fabric_counts[name] = (ports, switches, cables)
-    ports, switches, cables = fabric_counts.get(fabric_tech.technology, (0, 0, 0)) if fabric_tech else (0, 0, 0)
+        cables = values.get(f"nic_ports[{name}]", 0) + values.get(f"uplinks[{name}]", 0)
+        fabric_counts[name] = (nics, switches, cables)
+    ports = values.get(f"nic_ports[{fabric_tech.technology}]", 0) if fabric_tech else 0
+    nics, switches, cables = fabric_counts.get(fabric_tech.technology, (0, 0, 0)) if fabric_tech else (0, 0, 0)
     fabric = FabricPlan(
         technology=fabric_tech.technology if fabric_tech and ports else None,
         nodes=[s.id for s in servers if s.fabric],
-        nics=ports,
+        ports=ports,
+        nics=nics,
         leaf_switches=values.get(f"leaf_switches[{fabric_tech.technology}]", 0) if fabric_tech else 0,
         spine_switches=values.get(f"spine_switches[{fabric_tech.technology}]", 0) if fabric_tech else 0,
         cables=cables,
@@ -112,7 +114,8 @@ def build_plan(data: ModelData, solution: Solution, *, tco_usd: float) -> Plan:
     racks = []
     switch_power = int(fabric_tech.switch.power_w) if fabric_tech else 0
     switch_units = fabric_tech.switch.rack_units if fabric_tech else 0
-    port_power = (power(fabric_tech.nic) + power(fabric_tech.cable)) if fabric_tech else 0
+    cable_power = power(fabric_tech.cable) if fabric_tech else 0
+    nic_power = power(fabric_tech.nic) if fabric_tech else 0
     for index in range(data.facility.rack_bins):
         if not values.get(f"rack_used[{index}]"):
             continue
@@ -124,7 +127,12 @@ def build_plan(data: ModelData, solution: Solution, *, tco_usd: float) -> Plan:
                 nodes=[s.id for s in members],
                 switches=switches_here,
                 pdus=values.get(f"pdus[{index}]", 0),
-                power_w=sum(s.config.power_w + (s.config.node.fabric_nics * port_power if s.fabric else 0) for s in members) + switches_here * switch_power,
+                power_w=sum(
+                    s.config.power_w
+                    + (s.config.node.fabric_nics * (cable_power + (0 if s.config.node.fabric_nics_integrated else nic_power)) if s.fabric else 0)
+                    for s in members
+                )
+                + switches_here * switch_power,
                 rack_units_used=sum(node_rack_units(data, s.config.key) for s in members) + switches_here * switch_units,
             )
         )

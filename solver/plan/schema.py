@@ -90,7 +90,10 @@ class WorkloadPlan(PlanModel):
 class FabricPlan(PlanModel):
     technology: str | None
     nodes: list[str]
+    ports: int
+    """Switch-facing server ports (one cable each)."""
     nics: int
+    """NICs bought: the ports of servers whose accelerators have none of their own."""
     leaf_switches: int
     spine_switches: int
     cables: int

@@ -93,6 +93,7 @@ class NodeSpec(CatalogEntry):
     host_ram: ByteSize = Field(description="Installed host memory.")
     storage: ByteSize = Field(description="Included NVMe capacity.")
     fabric_nics: int = Field(ge=0, description="Scale-out NICs (one port each) fitted when the node joins the fabric; 0 = cannot.")
+    fabric_nics_integrated: bool = Field(default=False, description="The accelerators bring their own scale-out Ethernet ports (Gaudi 3, Ascend 910B): the fabric needs switch ports and cables for them but no NICs, and an Ethernet fabric.")
     cooling: Literal["air", "liquid"] = "air"
     rack_mounted: bool = Field(default=True, description="False for desk-side machines (towers, Mac Studio): they need no rack space, rack or PDU, but still count for facility power.")
     price_source: str = Field(min_length=3)

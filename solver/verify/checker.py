@@ -208,7 +208,8 @@ def _check_bom_and_limits(plan: Plan, problem: Problem, catalog: Catalog) -> lis
         issues.append(f"fabric: {plan.fabric.leaf_switches + plan.fabric.spine_switches} switches but {switches_in_racks} placed in racks")
     bom_power = {line.category: line.unit_power_w for line in plan.bom if line.category in ("nic", "cable", "switch")}
     bom_units = {line.category: catalog.fabric_item(line.sku).rack_units for line in plan.bom if line.category == "switch"}
-    port_power = bom_power.get("nic", 0) + bom_power.get("cable", 0)
+    cable_power = bom_power.get("cable", 0)
+    nic_power = bom_power.get("nic", 0)
     pdu_sku = next((line.sku for line in plan.bom if line.category == "pdu"), None)
     pdu_capacity = int(catalog.fabric_item(pdu_sku).power_capacity_w or 0) if pdu_sku else 0
     nodes_by_id = {n.id: n for n in plan.nodes}
@@ -218,7 +219,7 @@ def _check_bom_and_limits(plan: Plan, problem: Problem, catalog: Catalog) -> lis
         units += rack.switches * bom_units.get("switch", 0)
         load = sum(
             catalog.node(n.node_type).base_power_w + n.gpu_count * catalog.gpu(n.gpu).tdp_w
-            + (catalog.node(n.node_type).fabric_nics * port_power if n.fabric else 0)
+            + (catalog.node(n.node_type).fabric_nics * (cable_power + (0 if catalog.node(n.node_type).fabric_nics_integrated else nic_power)) if n.fabric else 0)
             for n in members
         ) + rack.switches * bom_power.get("switch", 0)
         if load != rack.power_w or units != rack.rack_units_used:
@@ -249,11 +250,16 @@ def _check_bom_and_limits(plan: Plan, problem: Problem, catalog: Catalog) -> lis
             issues.append(f"inventory {node_type}/{gpu}: {count} owned but {present} in the plan")
     if limits.max_nodes is not None and len(plan.nodes) > limits.max_nodes:
         issues.append(f"{len(plan.nodes)} nodes exceed max_nodes {limits.max_nodes}")
-    # Fabric: spanning nodes have NICs, NIC count matches.
+    # Fabric: spanning nodes have ports and, unless their accelerators bring them, NICs.
     fabric_nodes = [n for n in plan.nodes if n.fabric]
-    nics = sum(catalog.node(n.node_type).fabric_nics for n in fabric_nodes)
+    ports = sum(catalog.node(n.node_type).fabric_nics for n in fabric_nodes)
+    nics = sum(catalog.node(n.node_type).fabric_nics for n in fabric_nodes if not catalog.node(n.node_type).fabric_nics_integrated)
+    if ports != plan.fabric.ports:
+        issues.append(f"fabric: {len(fabric_nodes)} fabric nodes have {ports} ports, plan has {plan.fabric.ports}")
     if nics != plan.fabric.nics:
         issues.append(f"fabric: {len(fabric_nodes)} fabric nodes need {nics} NICs, plan has {plan.fabric.nics}")
+    if any(catalog.node(n.node_type).fabric_nics_integrated for n in fabric_nodes) and not (plan.fabric.technology or "").startswith("eth"):
+        issues.append(f"fabric: integrated Ethernet ports cannot join a {plan.fabric.technology} fabric")
     bom_nics = sum(line.quantity for line in plan.bom if line.category == "nic")
     if bom_nics != plan.fabric.nics:
         issues.append(f"fabric: BOM lists {bom_nics} NICs, fabric plan {plan.fabric.nics}")

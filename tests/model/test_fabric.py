@@ -7,6 +7,8 @@ import pytest
 from solver.catalog import load_catalog
 from solver.model.constraints import fabric
 from solver.model.data import build_data
+from solver.model.solve import SolveSettings, solve
+from solver.plan.extract import build_plan
 from solver.plan.placement import PlacementError
 from solver.verify.checker import verify_plan
 from tests.fixtures.problems import (
@@ -113,7 +115,7 @@ def _fabric_free(model, data, variables):
     """The fabric family replaced by nothing: every fabric count fixed at zero."""
     for tech in data.fabric:
         name = tech.technology
-        for table in (variables.use_fabric, variables.nic_ports, variables.leaf_switches, variables.spine_switches, variables.uplinks):
+        for table in (variables.use_fabric, variables.nic_ports, variables.nics_bought, variables.leaf_switches, variables.spine_switches, variables.uplinks):
             table[name] = model.new_constant(0)
 
 
@@ -139,3 +141,18 @@ def test_fabric_nics_count_towards_their_rack_power(catalog):
     plan = plan_of(data, roomy)
     assert verify_plan(plan, llama405(rack_power_kw=10.4), catalog) == []
     assert sorted(rack.power_w for rack in plan.racks) == [800, 10_328, 10_328]
+
+
+def test_integrated_ethernet_ports_need_no_nics_and_an_ethernet_fabric():
+    """Gaudi 3 servers scale out over the accelerators' own RoCE ports: the BOM buys switch ports
+    and cables but no NICs, on an Ethernet fabric (bundled catalog: gaudi3-8 node)."""
+    catalog = load_catalog(include_user=False)
+    problem = make_problem(interactive("v3", "deepseek-v3", 1), allowed_gpus=["gaudi3"])
+    data = build_data(problem, catalog)
+    solution = solve(data, SolveSettings(time_limit_s=20))
+    plan = build_plan(data, solution, tco_usd=solution.tco_cents / 100)
+    assert verify_plan(plan, problem, catalog) == []
+    assert plan.fabric.technology == "eth-400g"
+    assert plan.fabric.ports == 8 * len(plan.fabric.nodes) > 0
+    assert plan.fabric.nics == 0 and bom_quantity(plan, "nic") == 0
+    assert bom_quantity(plan, "cable") == plan.fabric.ports and bom_quantity(plan, "switch") >= 1

@@ -5,7 +5,8 @@ A server hosting part of a multi-node replica joins the fabric with its `fabric_
 One technology is chosen. With P-port switches a single switch serves up to P ports; beyond that
 a non-blocking two-tier leaf/spine uses leaves with P/2 ports down and P/2 up, and spines
 taking the uplinks: leaves·P/2 ≥ ports, spines·P ≥ leaves·P/2. Each NIC port and each uplink
-is one cable.
+is one cable. Servers whose accelerators bring their own Ethernet ports (Gaudi 3, Ascend) need
+switch ports and cables but no NICs, and only an Ethernet technology can take them.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def add(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:
             model.add(fabric_nodes == 0)
         max_ports += upper * config.node.fabric_nics
     ports_needed = sum(variables.fabric_nodes[c.key] * c.node.fabric_nics for c in data.configs)
+    integrated_ports = sum(variables.fabric_nodes[c.key] * c.node.fabric_nics for c in data.configs if c.node.fabric_nics_integrated)
     if not data.fabric:
         model.add(ports_needed == 0).with_name("no_fabric_in_catalog")
         return
@@ -51,6 +53,9 @@ def add(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:
         model.add(spines == 0).only_enforce_if(~two_tier)
         model.add(uplinks == 0).only_enforce_if(~two_tier)
         model.add(two_tier <= use)
+        nics = model.new_int_var(0, max_ports, f"nics_bought[{name}]")
+        model.add(nics >= nic_ports - integrated_ports).with_name(f"nics_for_ports_without_their_own[{name}]")
+        variables.nics_bought[name] = nics
         variables.use_fabric[name] = use
         variables.nic_ports[name] = nic_ports
         variables.leaf_switches[name] = leaves
@@ -58,6 +63,14 @@ def add(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:
         variables.uplinks[name] = uplinks
     model.add(sum(variables.use_fabric.values()) <= 1).with_name("one_fabric_technology")
     model.add(sum(variables.nic_ports.values()) == ports_needed).with_name("nic_ports_cover_fabric_nodes")
+    ethernet = [variables.use_fabric[t.technology] for t in data.fabric if is_ethernet(t.technology)]
+    for config in data.configs:
+        if config.node.fabric_nics_integrated:
+            model.add(variables.fabric_nodes[config.key] <= data.node_upper[config.key] * sum(ethernet)).with_name(f"integrated_ports_need_ethernet[{config.key}]")
+
+
+def is_ethernet(technology: str) -> bool:
+    return technology.startswith("eth")
 
 
 def switch_count(variables: Variables) -> cp_model.LinearExprT:

@@ -19,6 +19,7 @@ from ortools.sat.python import cp_model
 from solver.model.constraints.fabric import switch_count
 from solver.model.data import ModelData, power
 from solver.model.variables import Variables
+from solver.options.configs import NodeConfig
 
 
 def node_rack_units(data: ModelData, key: str) -> int:
@@ -36,8 +37,11 @@ def _switch_power(data: ModelData) -> int:
     return max((int(tech.switch.power_w) for tech in data.fabric), default=0)
 
 
-def _port_power(data: ModelData) -> int:
-    """Per-port NIC and optics power of the dearest technology: safe whichever one is chosen."""
+def fabric_port_power(data: ModelData, config: NodeConfig) -> int:
+    """Power per scale-out port of a server: NIC and optics of the dearest technology (safe
+    whichever one is chosen), or optics alone where the accelerators bring the port."""
+    if config.node.fabric_nics_integrated:
+        return max((power(tech.cable) for tech in data.fabric), default=0)
     return max((power(tech.nic) + power(tech.cable) for tech in data.fabric), default=0)
 
 
@@ -48,7 +52,7 @@ def add_aggregate(model: cp_model.CpModel, data: ModelData, variables: Variables
     switches_total = switch_count(variables) if data.fabric else 0
     space = sum(variables.nodes(data, c.key) * node_rack_units(data, c.key) for c in mounted) + switches_total * _switch_units(data)
     load = sum(variables.nodes(data, c.key) * c.power_w for c in mounted) + switches_total * _switch_power(data)
-    load += sum(variables.fabric_nodes[c.key] * c.node.fabric_nics * _port_power(data) for c in mounted if c.key in variables.fabric_nodes)
+    load += sum(variables.fabric_nodes[c.key] * c.node.fabric_nics * fabric_port_power(data, c) for c in mounted if c.key in variables.fabric_nodes)
     upper = facility.rack_bins_unlimited
     racks_total = model.new_int_var(0, upper, "racks_total")
     pdus_total = model.new_int_var(0, 64 * upper, "pdus_total")
@@ -73,7 +77,6 @@ def add(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:
     bins = facility.rack_bins
     switch_units = _switch_units(data)
     switch_power = _switch_power(data)
-    port_power = _port_power(data)
     switches_total = switch_count(variables) if data.fabric else 0
     pdu_capacity = facility.pdu.power_capacity_w or 1
     for rack in range(bins):
@@ -97,7 +100,7 @@ def add(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:
                 joined = model.new_int_var(0, min(data.node_upper[config.key], units // size), f"fabric_nodes_in_rack[{rack}|{config.key}]")
                 variables.fabric_nodes_in_rack[(rack, config.key)] = joined
                 model.add(joined <= count)
-                load.append(joined * config.node.fabric_nics * port_power)
+                load.append(joined * config.node.fabric_nics * fabric_port_power(data, config))
         switches = model.new_int_var(0, units // switch_units, f"switches_in_rack[{rack}]")
         variables.switches_in_rack[rack] = switches
         space.append(switches * switch_units)
