@@ -8,7 +8,7 @@ from solver.errors import InfeasibleError
 from solver.estimator.formats import weight_format
 from solver.estimator.kv_cache import kv_bytes_per_token
 from solver.estimator.weights import model_weight_bytes
-from solver.model.data import ModelData
+from solver.model.data import LIMIT_FIELDS, ModelData
 from solver.options.generate import WorkloadOptions
 from solver.units import GiB
 
@@ -77,12 +77,12 @@ def raise_if_unservable(data: ModelData) -> None:
         raise InfeasibleError(f"no hardware can serve {', '.join(names)}", explanation=reasons, hint="; or ".join(fixes))
 
 
-GUARD_TEXT = {
-    "budget": "the budget (limits.budget_usd)",
-    "power": "the facility power cap (limits.power_kw)",
-    "racks": "the rack count (limits.racks)",
-    "rack_power": "the power per rack (limits.rack_power_kw)",
-    "max_nodes": "the node limit (limits.max_nodes)",
+LIMIT_NAMES = {
+    "budget": "the budget",
+    "power": "the facility power cap",
+    "racks": "the rack count",
+    "rack_power": "the power per rack",
+    "max_nodes": "the node limit",
 }
 
 
@@ -95,7 +95,7 @@ def conflict_error(guards: list[str], relaxed_minimums: dict[str, str]) -> Infea
         explanation.append(f"demand that cannot all be served together: {', '.join(demands)}")
     for limit in limits:
         need = relaxed_minimums.get(limit)
-        explanation.append(f"conflicts with {GUARD_TEXT.get(limit, limit)}" + (f": {need}" if need else ""))
-    names = [GUARD_TEXT.get(limit, limit).split(" (")[1].rstrip(")") for limit in limits]
+        explanation.append(f"conflicts with {LIMIT_NAMES[limit]} (limits.{LIMIT_FIELDS[limit]})" + (f": {need}" if need else ""))
+    names = [f"limits.{LIMIT_FIELDS[limit]}" for limit in limits]
     hint = (f"raise or drop {', '.join(names)}, " if names else "") + "lower the demand, or run `procure whatif` to see what each budget serves"
     return InfeasibleError("no purchase meets every requirement at once", explanation=explanation, hint=hint)

@@ -10,7 +10,7 @@ from solver.baseline import Baseline, rule_of_thumb
 from solver.catalog import Catalog
 from solver.errors import ProcureError
 from solver.explain import conflict_error, raise_if_unservable
-from solver.model.data import ModelData, build_data
+from solver.model.data import LIMIT_FIELDS, ModelData, build_data, without_limit
 from solver.model.solve import Solution, SolveSettings, solve
 from solver.plan.extract import build_plan
 from solver.plan.schema import Plan
@@ -29,31 +29,24 @@ class SolveResult:
     baseline: Baseline | None
 
 
-def _relaxed_minimum(problem: Problem, catalog: Catalog, guard: str, settings: SolveSettings) -> str | None:
+def _relaxed_minimum(data: ModelData, guard: str, settings: SolveSettings) -> str | None:
     """What the plan would need if `guard`'s limit were lifted (a short re-solve)."""
-    field, measure, unit = {
-        "budget": ("budget_usd", "cost", "capex"),
-        "power": ("power_kw", "power", "power"),
-        "racks": ("racks", "cost", "racks"),
-        "max_nodes": ("max_nodes", "cost", "nodes"),
-        "rack_power": ("rack_power_kw", "cost", "rack power"),
-    }.get(guard, (None, None, None))
-    if field is None:
+    if guard not in LIMIT_FIELDS:
         return None
-    relaxed = problem.model_copy(update={"limits": problem.limits.model_copy(update={field: None})})
-    data = build_data(relaxed, catalog)
-    solution = solve(data, SolveSettings(objective=measure, time_limit_s=min(settings.time_limit_s, 10), workers=settings.workers, seed=settings.seed))
+    limits = data.problem.limits
+    measure = "power" if guard == "power" else "cost"
+    solution = solve(without_limit(data, guard), SolveSettings(objective=measure, time_limit_s=min(settings.time_limit_s, 10), workers=settings.workers, seed=settings.seed))
     if not solution.feasible:
         return "still infeasible without it"
     if guard == "budget":
-        return f"the cheapest plan serving all demand costs ${solution.capex_usd:,} (budget ${problem.limits.budget_usd:,.0f})"
+        return f"the cheapest plan serving all demand costs ${solution.capex_usd:,} (budget ${limits.budget_usd:,.0f})"
     if guard == "power":
-        return f"the lowest-power plan serving all demand draws {solution.power_w / 1000:,.1f} kW (cap {problem.limits.power_kw:g} kW)"
-    racks = sum(1 for name, value in solution.values.items() if name.startswith("rack_used[") and value)
+        return f"the lowest-power plan serving all demand draws {solution.power_w / 1000:,.1f} kW (cap {limits.power_kw:g} kW)"
     if guard == "racks":
-        return f"the cheapest plan without the limit uses {racks} racks (limit {problem.limits.racks})"
+        racks = sum(1 for name, value in solution.values.items() if name.startswith("rack_used[") and value)
+        return f"the cheapest plan without the limit uses {racks} racks (limit {limits.racks})"
     if guard == "max_nodes":
-        return f"the cheapest plan without the limit uses {solution.values.get('nodes_total', 0)} nodes (limit {problem.limits.max_nodes})"
+        return f"the cheapest plan without the limit uses {solution.values.get('nodes_total', 0)} nodes (limit {limits.max_nodes})"
     return "the cheapest plan without it exceeds the per-rack power"
 
 
@@ -71,7 +64,7 @@ def solve_problem(problem: Problem, catalog: Catalog, settings: SolveSettings) -
         minimums = {}
         for guard in solution.infeasible_guards:
             if not guard.startswith("demand:"):
-                minimums[guard] = _relaxed_minimum(problem, catalog, guard, settings)
+                minimums[guard] = _relaxed_minimum(data, guard, settings)
         raise conflict_error(solution.infeasible_guards, {k: v for k, v in minimums.items() if v})
     if not solution.feasible:
         raise ProcureError(

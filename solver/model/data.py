@@ -7,7 +7,7 @@ inspectable: no estimator call happens while the model is built.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from solver.catalog import Catalog
 from solver.errors import InputError
@@ -178,6 +178,32 @@ def _rack_bins(problem: Problem, configs: list[NodeConfig], fabric: list[FabricT
     if limits.rack_power_kw is not None:
         bins += 2 * math.ceil(load / (limits.rack_power_kw * 1000))
     return max(1, min(bins, MAX_RACK_BINS))
+
+
+LIMIT_FIELDS = {
+    "budget": "budget_usd",
+    "power": "power_kw",
+    "racks": "racks",
+    "max_nodes": "max_nodes",
+    "rack_power": "rack_power_kw",
+}
+"""Guarded limit families and the Limits field each comes from."""
+
+
+def without_limit(data: ModelData, guard: str) -> ModelData:
+    """The same precomputed data with one limit lifted (options do not depend on limits)."""
+    limits = data.problem.limits.model_copy(update={LIMIT_FIELDS[guard]: None})
+    facility = data.facility
+    if guard == "racks":
+        facility = replace(facility, rack_bins=facility.rack_bins_unlimited)
+    if guard == "rack_power":
+        facility = replace(facility, rack_power_w=None)
+    return replace(
+        data,
+        problem=data.problem.model_copy(update={"limits": limits}),
+        facility=facility,
+        node_upper=data.node_upper_without_node_limit if guard == "max_nodes" else data.node_upper,
+    )
 
 
 def build_data(problem: Problem, catalog: Catalog) -> ModelData:
