@@ -70,6 +70,10 @@ def fit_view(report: FitReport) -> Group:
     return Group(*parts)
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
 def _speed(replica) -> str:
     if replica.decode_tokens_per_s is not None:
         return f"{replica.decode_tokens_per_s:,.1f} tok/s"
@@ -82,7 +86,7 @@ def plan_view(plan: Plan) -> Group:
     summary = plan.summary
     head = Text(
         f"{summary.problem}: {summary.status} ({summary.objective}); capex ${summary.capex_usd:,}; power {summary.power_w / 1000:,.1f} kW; "
-        f"{summary.nodes} servers in {summary.racks} rack(s); GPUs: " + ", ".join(f"{count}× {gpu}" for gpu, count in summary.gpus.items())
+        f"{_count(summary.nodes, 'server')} in {_count(summary.racks, 'rack')}; GPUs: " + ", ".join(f"{count}× {gpu}" for gpu, count in summary.gpus.items())
         + f"\n{summary.objective} {summary.objective_value:,.0f} {summary.objective_unit}, best bound {summary.best_bound:,.0f} {summary.objective_unit}, gap {summary.gap:.2%}; solved in {summary.solve_seconds:.2f} s (+{summary.precompute_seconds:.2f} s estimating options, {summary.build_seconds:.2f} s building the model); "
         f"TCO ${summary.tco_usd:,.0f}",
         style="bold",
