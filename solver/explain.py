@@ -28,7 +28,7 @@ def workload_without_options(data: ModelData, entry: WorkloadOptions) -> tuple[l
         f"workload '{workload.name}' ({model.id} {workload.precision}, {workload.context_tokens:,}-token context, "
         f"{entry.required} {entry.unit}) has no feasible deployment on the allowed hardware"
     ]
-    weights = model_weight_bytes(model, weight_format("nf4" if workload.method == "qlora" else workload.precision))
+    weights = model_weight_bytes(model, weight_format(workload.weights_format))
     kv = kv_bytes_per_token(model, workload.kv_precision) * workload.context_tokens
     largest = _largest_domain(data)
     configs_by_gpu = {c.gpu.id: c for c in data.allowed_configs}

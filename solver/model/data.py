@@ -114,7 +114,7 @@ def storage_needed_bytes(problem: Problem, catalog: Catalog) -> float:
     seen: set[tuple[str, str]] = set()
     for workload in problem.workloads:
         model = catalog.model(workload.model)
-        precision = "nf4" if workload.method == "qlora" else ("bf16" if workload.is_training and workload.training_method == "full" else workload.precision)
+        precision = workload.weights_format
         if (model.id, precision) not in seen:
             seen.add((model.id, precision))
             needed += model_weight_bytes(model, weight_format(precision))

@@ -56,7 +56,7 @@ def build_plan(data: ModelData, solution: Solution, *, tco_usd: float) -> Plan:
             ReplicaPlan(
                 workload=option.workload,
                 model=model.id,
-                precision=("nf4" if workload.method == "qlora" else ("bf16" if workload.training_method == "full" and workload.is_training else workload.precision)),
+                precision=workload.weights_format,
                 kv_precision=workload.kv_precision,
                 gpu=option.gpu,
                 node_type=data.config(option.config_key).node.id,

@@ -88,6 +88,16 @@ class Workload(StrictModel):
         return self.method or "full"
 
     @property
+    def weights_format(self) -> str:
+        """Format the weights are stored and loaded in: QLoRA keeps an NF4 base, a full
+        fine-tune trains 16-bit weights, everything else uses `precision`."""
+        if self.method == "qlora":
+            return "nf4"
+        if self.is_training and self.training_method == "full":
+            return "bf16"
+        return self.precision
+
+    @property
     def prompt_tokens(self) -> int:
         return self.context_tokens - self.output_tokens
 
