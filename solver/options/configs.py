@@ -6,6 +6,7 @@ use the very same integers.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from solver.catalog import Catalog
@@ -60,7 +61,7 @@ class NodeConfig:
         return int(self.node.host_ram) / self.gpu_count
 
 
-def _allowed(name: str, allowed: list[str] | None, excluded: list[str]) -> bool:
+def _allowed(name: str, allowed: Collection[str] | None, excluded: Collection[str]) -> bool:
     return (allowed is None or name in allowed) and name not in excluded
 
 
@@ -88,9 +89,9 @@ def node_configs(catalog: Catalog, limits: Limits) -> list[NodeConfig]:
         for gpu_id in node.gpus:
             gpu = catalog.gpu(gpu_id)
             purchasable = (
-                _allowed(gpu.id, None if allowed_gpus is None else list(allowed_gpus), list(excluded_gpus))
-                and _allowed(node.id, None if allowed_nodes is None else list(allowed_nodes), list(excluded_nodes))
-                and _allowed(gpu.vendor, None if vendors_allowed is None else list(vendors_allowed), list(vendors_excluded))
+                _allowed(gpu.id, allowed_gpus, excluded_gpus)
+                and _allowed(node.id, allowed_nodes, excluded_nodes)
+                and _allowed(gpu.vendor, vendors_allowed, vendors_excluded)
             )
             count = owned.get((node.id, gpu.id), 0)
             if purchasable or count:
