@@ -8,7 +8,7 @@ Bits per weight include the format's own metadata (group scales, zero points, bl
   with an 8-bit absmax, the absmaxes re-quantised in blocks of 256 with an FP32 constant →
   4 + 8/64 + 32/(64·256) = 4.127 bits.
 - llama.cpp k-quants (ggml-quants.h block layouts): Q4_K = 144 B per 256 weights = 4.5 bpw,
-  Q6_K = 210 B per 256 = 6.5625 bpw, Q8_0 = 34 B per 32 = 8.5 bpw. Q4_K_M (llama.cpp
+  Q6_K = 210 B per 256 = 6.5625 bpw, Q8_0 = 34 B per 32 = 8.5 bpw, Q4_0 = 18 B per 32 = 4.5 bpw. Q4_K_M (llama.cpp
   `llama_tensor_get_type`) stores attn_v and ffn_down as Q6_K in the layers `use_more_bits`
   selects (first and last eighth, and every third in between: half of all layers), output as
   Q6_K, token embeddings as Q4_K.
@@ -52,6 +52,7 @@ NF4_DOUBLE_QUANT_BITS = 4 + 8 / 64 + 32 / (64 * 256)
 Q4_K_BITS = 144 * 8 / 256
 Q6_K_BITS = 210 * 8 / 256
 Q8_0_BITS = 34 * 8 / 32
+Q4_0_BITS = 18 * 8 / 32
 
 WEIGHT_FORMATS: dict[str, WeightFormat] = {
     f.name: f
@@ -67,6 +68,7 @@ WEIGHT_FORMATS: dict[str, WeightFormat] = {
         WeightFormat("nf4", NF4_DOUBLE_QUANT_BITS, 16, 16, "bf16", description="bitsandbytes NF4 with double quantisation"),
         WeightFormat("q4_k_m", Q4_K_BITS, Q4_K_BITS, Q6_K_BITS, "fp16", more_bits_fraction=0.5, more_bits=Q6_K_BITS, description="llama.cpp GGUF Q4_K_M"),
         WeightFormat("q8_0", Q8_0_BITS, Q8_0_BITS, Q8_0_BITS, "fp16", description="llama.cpp GGUF Q8_0"),
+        WeightFormat("q4_0", Q4_0_BITS, Q4_0_BITS, Q6_K_BITS, "fp16", description="llama.cpp GGUF Q4_0 (output matrix kept at Q6_K)"),
     )
 }
 
