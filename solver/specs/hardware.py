@@ -15,6 +15,12 @@ from solver.specs.common import CatalogEntry, StrictModel
 
 Vendor = Annotated[str, Field(pattern=r"^[a-z0-9-]+$", description="Lowercase vendor name, e.g. 'nvidia', 'amd', 'supermicro'.")]
 
+Architecture = Literal[
+    "ampere", "ada", "hopper", "blackwell", "blackwell-consumer", "cdna2", "cdna3", "gaudi3", "ascend", "apple-silicon", "x86-cpu"
+]
+"""Instruction-set generation an engine's kernels target: the engine support matrix (catalogs/engines.yaml) is keyed by it."""
+MemoryType = Literal["hbm", "gddr", "lpddr", "ddr"]
+
 
 class MigProfile(StrictModel):
     """One homogeneous hardware partition of a GPU (NVIDIA MIG)."""
@@ -37,6 +43,8 @@ class MigProfile(StrictModel):
 class GpuSpec(CatalogEntry):
     vendor: Vendor
     kind: Literal["gpu", "unified-memory", "cpu"] = Field(default="gpu", description="Discrete GPU, unified-memory SoC, or a CPU socket pair used as an accelerator.")
+    architecture: Architecture = Field(description="Architecture generation (ampere, hopper, cdna3, apple-silicon, x86-cpu, ...): decides which engine kernels run on it.")
+    memory_type: MemoryType = Field(description="Memory technology: hbm, gddr, lpddr (unified memory), ddr (CPU); sets the achievable share of peak bandwidth.")
     memory: ByteSize = Field(description="Memory as the device exposes it, e.g. '80 GiB' or '141 GB'.")
     allocatable_memory: ByteSize | None = Field(
         default=None,

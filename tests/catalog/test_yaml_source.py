@@ -19,6 +19,8 @@ GPU = """\
 - id: test-gpu
   name: Test GPU
   vendor: nvidia
+  architecture: hopper
+  memory_type: hbm
   memory: 80 GiB
   memory_bandwidth_gb_s: 3350
   bf16_tflops: 989
