@@ -286,6 +286,47 @@ def models_import(session: Session, path: Path, model_id: str | None) -> None:
 
 
 # ============================================================================================
+# procure calibrate
+
+
+@main.command()
+@click.option("--rows", "show_rows", is_flag=True, help="Also list every measurement with its prediction.")
+@click.option("--no-held-out", is_flag=True, help="Skip the leave-one-source-out refits (faster; no held-out error).")
+@click.option("--write", "write_to", is_flag=False, flag_value="", default=None, metavar="[DIR]", help="Write the fitted speed_model.yaml (default: the bundled catalogs directory).")
+@click.option("--measurements", type=click.Path(dir_okay=False, path_type=Path), help="Another measurement file (default: the bundled measurements.yaml).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_session
+def calibrate(session: Session, show_rows: bool, no_held_out: bool, write_to: str | None, measurements: Path | None, as_json: bool) -> None:
+    """Fit the speed model to published measurements and report its error: predicted vs measured
+    for every row, median and p90 error overall and per group, and a leave-one-source-out score."""
+    import dataclasses
+    import datetime as dt
+
+    from solver.calibration.run import calibrate as run_calibration
+    from solver.calibration.run import write_speed_model
+    from solver.catalog.loader import bundled_catalog_dir
+    from solver.report.calibration_view import calibration_json, calibration_view
+    from solver.report.tables import print_renderable
+
+    progress = None
+    if not as_json and sys.stderr.isatty() and not no_held_out:
+        def progress(done: int, total: int) -> None:
+            click.echo(f"\rleave-one-source-out refits: {done}/{total}", nl=done == total, err=True)
+
+    result = run_calibration(session.catalog(), held_out=not no_held_out, measurements=measurements, progress=progress)
+    written = None
+    if write_to is not None:
+        written = write_speed_model(result, Path(write_to) if write_to else bundled_catalog_dir(), dt.date.today())
+        result = dataclasses.replace(result, stale=False)
+    if as_json:
+        click.echo(calibration_json(result), nl=False)
+    else:
+        print_renderable(calibration_view(result, show_rows=show_rows))
+    if written is not None:
+        click.echo(f"wrote {written}", err=as_json)
+
+
+# ============================================================================================
 # (estimate, fits, solve and whatif are added below this line)
 
 
@@ -339,14 +380,15 @@ def _deployment(precision: str, kv_precision: str, context_tokens: int, batch: i
 @click.option("--dp", type=int, default=1, show_default=True, help="Data-parallel degree (training; shards ZeRO states).")
 @click.option("--ep", type=int, default=1, show_default=True, help="Expert-parallel degree (MoE inference): experts spread whole over EP GPUs, attention TP-split and replicated EP/TP times.")
 @click.option("--gpu", "gpu_name", help="GPU to estimate speed on (decode tokens/s, time to first token).")
+@click.option("--engine", type=click.Choice(["vllm", "sglang", "tensorrt-llm", "llama.cpp", "mlx"], case_sensitive=False), help="Inference engine (default: vLLM on GPUs, llama.cpp or MLX on Apple silicon, llama.cpp on CPUs).")
 @pass_session
-def estimate(session: Session, model: str, gpu_name: str | None, as_json: bool, **options: Any) -> None:
+def estimate(session: Session, model: str, gpu_name: str | None, engine: str | None, as_json: bool, **options: Any) -> None:
     """Memory (and with --gpu, speed) of MODEL deployed one way, per GPU and in total."""
     from solver.queries import estimate as run_estimate
     from solver.report.tables import print_renderable
     from solver.report.views import estimate_view
 
-    report = run_estimate(session.catalog(), model, _deployment(**options), gpu_name)
+    report = run_estimate(session.catalog(), model, _deployment(**options), gpu_name, engine=engine.lower() if engine else None)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
     else:
@@ -362,15 +404,16 @@ def estimate(session: Session, model: str, gpu_name: str | None, as_json: bool, 
 @click.option("--gpu", "gpu_name", required=True, help="GPU type.")
 @click.option("--count", type=int, default=1, show_default=True, help="Number of GPUs.")
 @click.option("--headroom", type=float, default=0.10, show_default=True, help="Share of each GPU's memory kept free.")
+@click.option("--engine", type=click.Choice(["vllm", "sglang", "tensorrt-llm", "llama.cpp", "mlx"], case_sensitive=False), help="Inference engine (default as for estimate).")
 @_deployment_options
 @pass_session
-def fits(session: Session, model: str, gpu_name: str, count: int, headroom: float, as_json: bool, **options: Any) -> None:
+def fits(session: Session, model: str, gpu_name: str, count: int, headroom: float, engine: str | None, as_json: bool, **options: Any) -> None:
     """Does MODEL fit on COUNT GPUs, and with which tensor/pipeline split?"""
     from solver.queries import fits as run_fits
     from solver.report.tables import print_renderable
     from solver.report.views import fit_view
 
-    report = run_fits(session.catalog(), model, _deployment(tp=1, pp=1, dp=1, **options), gpu_name, count, headroom)
+    report = run_fits(session.catalog(), model, _deployment(tp=1, pp=1, dp=1, **options), gpu_name, count, headroom, engine=engine.lower() if engine else None)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
     else:

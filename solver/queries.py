@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from solver.catalog import Catalog
 from solver.errors import InputError
 from solver.estimator.deployment import Deployment
-from solver.estimator.fit import SplitResult, best_split, check_format_supported
+from solver.estimator.estimates import DecodeEstimate, Performance, TtftEstimate, estimate_decode, estimate_ttft
+from solver.estimator.fit import SplitResult, best_split, check_format_supported, inference_engine
 from solver.estimator.memory import MemoryEstimate, estimate_memory
-from solver.estimator.speed import decode_speed, prefill_seconds, training_hours, whole_gpu
+from solver.estimator.speed import training_hours, whole_gpu
 from solver.specs.assumptions import Assumptions
 from solver.specs.hardware import GpuSpec
 from solver.specs.model import ModelSpec
@@ -22,10 +23,13 @@ class EstimateReport:
     model: ModelSpec
     gpu: GpuSpec | None
     memory: MemoryEstimate
-    decode_tokens_per_s: float | None
-    aggregate_tokens_per_s: float | None
-    decode_bound: str | None
-    ttft_s: float | None
+    decode: DecodeEstimate | None
+    ttft: TtftEstimate | None
+    prompt_tokens: int | None
+
+    @property
+    def engine(self) -> str | None:
+        return None if self.decode is None else self.decode.engine
 
     def as_dict(self) -> dict:
         memory = self.memory
@@ -68,29 +72,49 @@ class EstimateReport:
         if self.gpu is not None:
             result["gpu"] = self.gpu.id
             result["gpu_memory_bytes"] = int(self.gpu.memory)
-            result["decode_tokens_per_s"] = None if self.decode_tokens_per_s is None else round(self.decode_tokens_per_s, 3)
-            result["aggregate_tokens_per_s"] = None if self.aggregate_tokens_per_s is None else round(self.aggregate_tokens_per_s, 3)
-            result["decode_bound"] = self.decode_bound
-            result["ttft_s"] = None if self.ttft_s is None else round(self.ttft_s, 4)
+        if self.decode is not None:
+            decode = self.decode
+            result["engine"] = decode.engine
+            result["decode_tokens_per_s"] = round(decode.central, 3)
+            result["decode_tokens_per_s_band"] = [round(decode.low, 3), round(decode.high, 3)]
+            result["decode_tokens_per_s_planning"] = round(decode.planning, 3)
+            result["speed_confidence"] = decode.confidence
+            result["band_group"] = decode.band_group
+            result["aggregate_tokens_per_s"] = round(decode.central * deployment.batch, 3)
+            result["decode_bound"] = decode.bound
+        if self.ttft is not None:
+            result["prompt_tokens"] = self.prompt_tokens
+            result["ttft_s"] = round(self.ttft.central, 4)
+            result["ttft_s_band"] = [round(self.ttft.low, 4), round(self.ttft.high, 4)]
+            result["ttft_s_planning"] = round(self.ttft.planning, 4)
         return result
 
 
-def _speeds(model: ModelSpec, deployment: Deployment, gpu: GpuSpec, assumptions: Assumptions) -> tuple[float | None, float | None, str | None, float | None]:
+def _speeds(model: ModelSpec, deployment: Deployment, gpu: GpuSpec, assumptions: Assumptions, performance: Performance) -> tuple[DecodeEstimate | None, TtftEstimate | None, int | None]:
     if deployment.is_training:
-        return None, None, None, None
+        return None, None, None
+    engine = inference_engine(performance, gpu, deployment)
     device = whole_gpu(gpu, scaleup=deployment.gpus_per_stage <= gpu.max_scaleup_domain)
-    speed = decode_speed(model, deployment, device, assumptions)
+    decode = estimate_decode(model, deployment, device, engine, performance.speed_model, assumptions.speed_confidence)
     prompt = max(1, deployment.context_tokens - min(512, deployment.context_tokens // 2))
-    return speed.tokens_per_s_per_sequence, speed.aggregate_tokens_per_s(deployment.batch), speed.bound, prefill_seconds(model, deployment, device, prompt, assumptions)
+    ttft = estimate_ttft(model, deployment, device, prompt, engine, performance.speed_model, assumptions.speed_confidence)
+    return decode, ttft, prompt
 
 
-def estimate(catalog: Catalog, model_name: str, deployment: Deployment, gpu_name: str | None, assumptions: Assumptions = Assumptions()) -> EstimateReport:
+def performance(catalog: Catalog, engine: str | None = None) -> Performance:
+    """The catalog's speed model and engine matrix; `engine` restricts estimates to that engine."""
+    if catalog.speed_model is None or catalog.engines is None:
+        raise InputError("the catalog has no speed model or engine matrix (speed_model.yaml, engines.yaml)", hint="reinstall procure")
+    return Performance(catalog.speed_model, catalog.engines, (engine,) if engine else None)
+
+
+def estimate(catalog: Catalog, model_name: str, deployment: Deployment, gpu_name: str | None, assumptions: Assumptions = Assumptions(), engine: str | None = None) -> EstimateReport:
     model = catalog.model(model_name)
     gpu = catalog.gpu(gpu_name) if gpu_name else None
     if gpu is not None:
         check_format_supported(gpu, deployment)
     memory = estimate_memory(model, deployment, assumptions)
-    speeds = _speeds(model, deployment, gpu, assumptions) if gpu is not None else (None, None, None, None)
+    speeds = _speeds(model, deployment, gpu, assumptions, performance(catalog, engine)) if gpu is not None else (None, None, None)
     return EstimateReport(model, gpu, memory, *speeds)
 
 
@@ -116,6 +140,7 @@ class FitReport:
                 "headroom": self.headroom,
                 "free_bytes_per_gpu": round(self.split.usable_bytes - self.split.memory.per_gpu_bytes),
                 "best_split": {"tp": self.split.deployment.tp, "pp": self.split.deployment.pp, "dp": self.split.deployment.dp, "ep": self.split.deployment.ep},
+                "engine": self.split.engine,
             }
         )
         if self.training_hours_per_billion_tokens is not None:
@@ -123,16 +148,17 @@ class FitReport:
         return result
 
 
-def fits(catalog: Catalog, model_name: str, base: Deployment, gpu_name: str, count: int, headroom: float = DEFAULT_HEADROOM, assumptions: Assumptions = Assumptions()) -> FitReport:
+def fits(catalog: Catalog, model_name: str, base: Deployment, gpu_name: str, count: int, headroom: float = DEFAULT_HEADROOM, assumptions: Assumptions = Assumptions(), engine: str | None = None) -> FitReport:
     if count < 1:
         raise InputError(f"--count must be at least 1 (got {count})")
     if not 0 <= headroom < 1:
         raise InputError(f"--headroom must be in [0, 1) (got {headroom})")
     model = catalog.model(model_name)
     gpu = catalog.gpu(gpu_name)
-    split = best_split(model, base, gpu, count, headroom, assumptions)
+    context = performance(catalog, engine)
+    split = best_split(model, base, gpu, count, headroom, assumptions, context)
     deployment = split.deployment
-    speeds = _speeds(model, deployment, gpu, assumptions)
+    speeds = _speeds(model, deployment, gpu, assumptions, context) if split.fits else (None, None, None)
     report = EstimateReport(model, gpu, split.memory, *speeds)
     hours = None
     if deployment.is_training:

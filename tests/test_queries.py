@@ -58,17 +58,19 @@ def test_estimate_keys_with_gpu() -> None:
     result = estimate(CATALOG, "meta-llama/Llama-3.1-8B-Instruct", Deployment(), "h100").as_dict()
     check_sane(result)
     assert result["model"] == "llama-3.1-8b" and result["gpu"] == "h100-sxm"
-    assert result["decode_tokens_per_s"] == pytest.approx(172.384, abs=0.001)
+    assert result["engine"] == "vllm"  # the matrix's default on a data-centre GPU
+    low, high = result["decode_tokens_per_s_band"]
+    assert low < result["decode_tokens_per_s_planning"] < result["decode_tokens_per_s"] < high
     assert result["aggregate_tokens_per_s"] == result["decode_tokens_per_s"]
     assert result["decode_bound"] == "memory"
-    assert result["ttft_s"] > 0
+    assert 0 < result["ttft_s_band"][0] < result["ttft_s"] < result["ttft_s_planning"] <= result["ttft_s_band"][1]
     assert result["gpu_memory_bytes"] == int(CATALOG.gpu("h100-sxm").memory)
 
 
 def test_estimate_training_has_no_decode_speed() -> None:
     result = estimate(CATALOG, "llama-3.1-8b", Deployment(mode="full", context_tokens=2048, dp=8, zero_stage=3), "h100-sxm").as_dict()
     check_sane(result)
-    assert result["decode_tokens_per_s"] is None
+    assert "decode_tokens_per_s" not in result and "engine" not in result
     assert result["gradients_bytes"] > 0 and result["optimizer_bytes"] > 0
     assert result["trainable_params"] == result["params_total"]
     assert result["gpus"] == 8

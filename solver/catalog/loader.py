@@ -9,6 +9,7 @@ unique per kind and every node must name existing GPU ids.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib.resources
 import os
@@ -18,11 +19,14 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from solver.catalog.performance import ENGINES_FILENAME, SPEED_MODEL_FILENAME, load_engines, load_speed_model
 from solver.catalog.yaml_source import Location, YamlDocument, format_location, load_yaml, validate
 from solver.errors import InputError, UnknownNameError, did_you_mean
 from solver.specs.common import CatalogEntry
+from solver.specs.engines import EngineMatrix
 from solver.specs.hardware import FabricItem, GpuSpec, NodeSpec
 from solver.specs.model import ModelSpec
+from solver.specs.performance import SpeedModelFile
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,10 @@ class Catalog:
     models: Mapping[str, ModelSpec]
     files: tuple[Path, ...] = ()
     """The catalog files that were read, in merge order."""
+    speed_model: SpeedModelFile | None = None
+    """Fitted speed coefficients and calibration bands (speed_model.yaml)."""
+    engines: EngineMatrix | None = None
+    """Engine support matrix (engines.yaml)."""
     _names: Mapping[str, Mapping[str, str]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -329,12 +337,15 @@ def load_catalog(
             more.extend(_catalog_files(user_dir))
     more.extend(Path(path) for path in extra)
     base, base_catalog = _bundled(_stamp(bundled_files))
-    if not more:
-        return base_catalog
-    builder = base.copy()
-    for path in more:
-        builder.add_file(path)
-    return builder.build()
+    if more:
+        builder = base.copy()
+        for path in more:
+            builder.add_file(path)
+        base_catalog = builder.build()
+    # A catalog directory without them (a test catalog of hardware only) gives no speeds.
+    speed_model = load_speed_model(directory) if (directory / SPEED_MODEL_FILENAME).is_file() else None
+    engines = load_engines(directory) if (directory / ENGINES_FILENAME).is_file() else None
+    return dataclasses.replace(base_catalog, speed_model=speed_model, engines=engines)
 
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""Does a model fit on N GPUs of a type, and with which TP×PP split?"""
+"""Does a model fit on N GPUs of a type, and with which TP×PP (or EP) split?"""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ from dataclasses import dataclass, replace
 
 from solver.errors import InputError
 from solver.estimator.deployment import Deployment, valid_tp_degrees
+from solver.estimator.engine_choice import choose_engine, unsupported_reason
+from solver.estimator.estimates import DecodeEstimate, Performance, estimate_decode
 from solver.estimator.memory import MemoryEstimate, estimate_memory
-from solver.estimator.speed import DecodeSpeed, decode_speed, whole_gpu
+from solver.estimator.speed import whole_gpu
 from solver.specs.assumptions import Assumptions
 from solver.specs.hardware import GpuSpec
 from solver.specs.model import ModelSpec
@@ -18,7 +20,8 @@ class SplitResult:
     deployment: Deployment
     memory: MemoryEstimate
     usable_bytes: float
-    speed: DecodeSpeed | None
+    engine: str | None
+    speed: DecodeEstimate | None
 
     @property
     def fits(self) -> bool:
@@ -38,18 +41,42 @@ def check_format_supported(gpu: GpuSpec, deployment: Deployment) -> None:
         )
 
 
-def evaluate_split(model: ModelSpec, deployment: Deployment, gpu: GpuSpec, headroom: float, assumptions: Assumptions, nvlink: bool) -> SplitResult:
+def inference_engine(performance: Performance, gpu: GpuSpec, deployment: Deployment) -> str:
+    """The engine that runs an inference deployment on `gpu`, or an InputError saying why none does."""
+    engine = choose_engine(performance.engines, performance.preferred_engines, gpu, deployment.precision, deployment.kv_precision, tp=deployment.tp, ep=deployment.ep)
+    if engine is None:
+        reason = unsupported_reason(performance.engines, performance.preferred_engines, gpu, deployment.precision, deployment.kv_precision)
+        if choose_engine(performance.engines, performance.preferred_engines, gpu, deployment.precision, deployment.kv_precision) is not None:
+            reason = f"no engine splits {deployment.precision} with TP{deployment.tp}/EP{deployment.ep} on {gpu.id} ({gpu.architecture})"
+        raise InputError(reason, hint="choose another --precision, --gpu or split, or name an engine that runs it with --engine")
+    return engine
+
+
+def evaluate_split(model: ModelSpec, deployment: Deployment, gpu: GpuSpec, headroom: float, assumptions: Assumptions, nvlink: bool, performance: Performance) -> SplitResult:
     memory = estimate_memory(model, deployment, assumptions)
     usable = gpu.usable_memory_bytes * (1 - headroom)
-    speed = None if deployment.is_training else decode_speed(model, deployment, whole_gpu(gpu, nvlink), assumptions)
-    return SplitResult(deployment, memory, usable, speed)
+    if deployment.is_training:
+        return SplitResult(deployment, memory, usable, None, None)
+    engine = choose_engine(performance.engines, performance.preferred_engines, gpu, deployment.precision, deployment.kv_precision, tp=deployment.tp, ep=deployment.ep)
+    speed = None
+    if engine is not None and memory.per_gpu_bytes <= usable:
+        speed = estimate_decode(model, deployment, whole_gpu(gpu, nvlink), engine, performance.speed_model, assumptions.speed_confidence)
+    return SplitResult(deployment, memory, usable, engine, speed)
 
 
-def best_split(model: ModelSpec, base: Deployment, gpu: GpuSpec, count: int, headroom: float, assumptions: Assumptions) -> SplitResult:
+def best_split(model: ModelSpec, base: Deployment, gpu: GpuSpec, count: int, headroom: float, assumptions: Assumptions, performance: Performance) -> SplitResult:
     """Over every TP×PP(×DP) split of `count` GPUs an engine accepts, the best one that fits
-    (fastest decode; for training the fewest bytes per GPU), else the one closest to fitting.
-    TP stays within the GPU's scale-up domain when it has one."""
+    (fastest planning decode speed; for training the fewest bytes per GPU), else the one closest
+    to fitting. TP stays within the GPU's scale-up domain when it has one; a device with no link
+    to its peers (a Mac, a CPU server) runs alone."""
     check_format_supported(gpu, base)
+    if count > 1 and gpu.max_scaleup_domain == 1 and gpu.host_link_gb_s == 0:
+        raise InputError(
+            f"{gpu.id} has no link to other devices: a model runs on one of them, not split over {count}",
+            hint="use --count 1, or hardware with NVLink/PCIe peers",
+        )
+    if not base.is_training:
+        inference_engine(performance, gpu, base)
     candidates: list[SplitResult] = []
     domain = gpu.max_scaleup_domain
     for tp in valid_tp_degrees(model, limit=count):
@@ -63,17 +90,18 @@ def best_split(model: ModelSpec, base: Deployment, gpu: GpuSpec, count: int, hea
                 continue
             dp = rest // pp if base.is_training else 1
             deployment = replace(base, tp=tp, pp=pp, dp=dp)
-            candidates.append(evaluate_split(model, deployment, gpu, headroom, assumptions, nvlink))
+            candidates.append(evaluate_split(model, deployment, gpu, headroom, assumptions, nvlink, performance))
     if model.moe is not None and not base.is_training and count > 1 and model.moe.num_experts % count == 0:
         for tp in valid_tp_degrees(model, limit=count):
             if count % tp == 0:
                 deployment = replace(base, tp=tp, pp=1, ep=count)
-                candidates.append(evaluate_split(model, deployment, gpu, headroom, assumptions, count <= domain))
-    if not candidates:
-        raise InputError(f"no tensor/pipeline split of {count} GPUs works for {model.id}", hint=f"use a GPU count divisible by one of {valid_tp_degrees(model)}")
+                candidates.append(evaluate_split(model, deployment, gpu, headroom, assumptions, count <= domain, performance))
+    runnable = [c for c in candidates if c.deployment.is_training or c.engine is not None]
+    if not runnable:
+        raise InputError(f"no tensor/pipeline split of {count} GPUs works for {model.id} on {gpu.id}", hint=f"use a GPU count divisible by one of {valid_tp_degrees(model)}")
 
     def rank(result: SplitResult) -> tuple:
-        speed = result.speed.tokens_per_s_per_sequence if result.speed else 0.0
+        speed = result.speed.planning if result.speed else 0.0
         return (not result.fits, -speed if result.fits else result.memory.per_gpu_bytes, result.memory.per_gpu_bytes, result.deployment.pp)
 
-    return min(candidates, key=rank)
+    return min(runnable, key=rank)

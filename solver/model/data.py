@@ -16,6 +16,7 @@ from solver.estimator.params import count_parameters
 from solver.estimator.training import ADAM_STATE_BYTES, WEIGHT_BYTES_16BIT, lora_parameters
 from solver.estimator.weights import model_weight_bytes
 from solver.options.configs import NodeConfig, node_configs
+from solver.estimator.estimates import Performance
 from solver.options.generate import DeploymentOption, WorkloadOptions, workload_options
 from solver.specs.hardware import FabricItem
 from solver.specs.problem import Problem
@@ -66,6 +67,8 @@ class ModelData:
     """The same bounds ignoring limits.max_nodes (to test whether that limit is what conflicts)."""
     allowed_configs: list[NodeConfig]
     """Every configuration the limits allow, usable or not (for infeasibility explanations)."""
+    speed_model_label: str = ""
+    """Which fit planned the speeds: its date and measurement-set hash."""
 
     @property
     def options(self) -> list[DeploymentOption]:
@@ -206,14 +209,22 @@ def without_limit(data: ModelData, guard: str) -> ModelData:
     )
 
 
+def performance_of(problem: Problem, catalog: Catalog) -> Performance:
+    """The catalog's speed model and engine matrix with the problem's engine preference."""
+    if catalog.speed_model is None or catalog.engines is None:
+        raise InputError("the catalog has no speed model or engine matrix (speed_model.yaml, engines.yaml)", hint="reinstall procure; the bundled catalogs are incomplete")
+    return Performance(catalog.speed_model, catalog.engines, tuple(problem.engines) if problem.engines else None)
+
+
 def build_data(problem: Problem, catalog: Catalog) -> ModelData:
     configs = node_configs(catalog, problem.limits)
     if not configs:
         raise InputError("no node configuration is allowed by the limits", hint="relax limits.allowed_gpus / allowed_vendors / allowed_node_types")
+    performance = performance_of(problem, catalog)
     workloads = []
     for workload in problem.workloads:
         model = catalog.model(workload.model)
-        workloads.append(workload_options(workload, model, configs, problem.limits, problem.assumptions))
+        workloads.append(workload_options(workload, model, configs, problem.limits, problem.assumptions, performance))
     # A configuration no workload can use and nobody owns would only ever be bought at zero.
     used = {option.config_key for entry in workloads for option in entry.options}
     allowed = configs
@@ -242,4 +253,5 @@ def build_data(problem: Problem, catalog: Catalog) -> ModelData:
         node_upper=upper,
         node_upper_without_node_limit=upper_without_node_limit,
         allowed_configs=allowed,
+        speed_model_label=f"fitted {performance.speed_model.fitted_on} on {performance.speed_model.measurement_rows} measurements (sha256 {performance.speed_model.measurements_sha256[:12]})",
     )

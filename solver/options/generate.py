@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 
 from solver.estimator.deployment import Deployment, valid_tp_degrees
-from solver.estimator.memory import estimate_memory
-from solver.estimator.speed import Device, decode_speed, mig_slice, prefill_seconds, training_hours, whole_gpu
+from solver.estimator.estimates import DecodeEstimate, Performance, calibration_gap, estimate_decode, estimate_ttft
+from solver.estimator.memory import MemoryEstimate, estimate_memory
+from solver.estimator.speed import Device, mig_slice, training_hours, whole_gpu
 from solver.options.configs import NodeConfig
+from solver.estimator.engine_choice import choose_engine, unsupported_reason
 from solver.specs.assumptions import Assumptions
 from solver.specs.hardware import GpuSpec, MigProfile
 from solver.specs.model import ModelSpec
@@ -53,8 +54,17 @@ class DeploymentOption:
     memory_per_gpu_bytes: int
     usable_bytes_per_gpu: int
     decode_tokens_per_s: float | None
+    """Per-session decode speed the plan counts on (the planning quantile of the band)."""
     ttft_s: float | None
+    """Time to first token the plan counts on (the planning quantile)."""
     training_hours: float | None
+    engine: str | None = None
+    """Inference engine the option runs on (None for training)."""
+    decode_central_tokens_per_s: float | None = None
+    decode_band: tuple[float, float] | None = None
+    """Low and high decode speed of the calibration band."""
+    ttft_central_s: float | None = None
+    ttft_band: tuple[float, float] | None = None
 
     @property
     def label(self) -> str:
@@ -78,6 +88,10 @@ class WorkloadOptions:
     """Why configurations gave no option (for infeasibility explanations)."""
     smallest_need: dict[str, tuple[float, str]] = field(default_factory=dict)
     """Per GPU type: least memory per GPU over tried splits, and that split."""
+    fastest: dict[str, tuple[float, str]] = field(default_factory=dict)
+    unsupported: dict[str, str] = field(default_factory=dict)
+    """Per GPU type no engine can serve the workload on: why, and what would run."""
+    """Per GPU type: the fastest planning decode speed at batch 1 over splits that fit, and that split."""
 
 
 def demand_unit(workload: Workload) -> str:
@@ -113,46 +127,57 @@ def _tp_limit(config: NodeConfig, limits: Limits) -> int:
     return config.nvlink_domain if limits.tp_requires_nvlink else config.gpu_count
 
 
-@lru_cache(maxsize=None)
-def _evaluate(model: ModelSpec, deployment: Deployment, device: Device, assumptions: Assumptions, inter_node: bool) -> tuple[float, float | None, float]:
-    """(memory per GPU, decode tokens/s per sequence, weights per GPU) — cached across node types."""
-    memory = estimate_memory(model, deployment, assumptions)
-    speed = None
-    if not deployment.is_training:
-        speed = decode_speed(model, deployment, device, assumptions, inter_node_stages=inter_node).tokens_per_s_per_sequence
-    return memory.per_gpu_bytes, speed, memory.per_gpu.weights
-
-
-def _fits_batch(model: ModelSpec, base: Deployment, device: Device, usable: float, workload: Workload, assumptions: Assumptions, inter_node: bool, batch: int) -> bool:
-    memory, speed, _ = _evaluate(model, replace(base, batch=batch), device, assumptions, inter_node)
-    if memory > usable:
-        return False
-    floor = workload.min_decode_tokens_per_s
-    return floor is None or (speed is not None and speed >= floor)
-
-
-def max_sessions(model: ModelSpec, base: Deployment, device: Device, usable: float, workload: Workload, assumptions: Assumptions, inter_node: bool) -> int:
-    """Largest batch meeting memory and the per-session speed floor (both monotone in batch)."""
-    cap = 1 if workload.sharing == "dedicated" else assumptions.max_batch_per_replica
-    if not _fits_batch(model, base, device, usable, workload, assumptions, inter_node, 1):
-        return 0
-    low, high = 1, cap
-    while low < high:
-        middle = (low + high + 1) // 2
-        if _fits_batch(model, base, device, usable, workload, assumptions, inter_node, middle):
-            low = middle
-        else:
-            high = middle - 1
-    return low
-
-
 class _Builder:
-    def __init__(self, entry: WorkloadOptions, limits: Limits, assumptions: Assumptions):
+    def __init__(self, entry: WorkloadOptions, limits: Limits, assumptions: Assumptions, performance: Performance):
         self.entry = entry
         self.workload = entry.workload
         self.model = entry.model
         self.limits = limits
         self.assumptions = assumptions
+        self.performance = performance
+        self.preferred = tuple(entry.workload.engines) if entry.workload.engines else performance.preferred_engines
+        # Memory does not depend on the device, speed does: separate caches with cheap keys.
+        self._memory: dict[Deployment, MemoryEstimate] = {}
+        self._decode: dict[tuple[Deployment, str, str | None, str, str, bool], DecodeEstimate] = {}
+
+    def memory(self, deployment: Deployment) -> MemoryEstimate:
+        found = self._memory.get(deployment)
+        if found is None:
+            found = self._memory[deployment] = estimate_memory(self.model, deployment, self.assumptions)
+        return found
+
+    def decode(self, deployment: Deployment, device: Device, engine: str, inter_node: bool) -> DecodeEstimate:
+        key = (deployment, device.gpu.id, device.mig_profile, device.link, engine, inter_node)
+        found = self._decode.get(key)
+        if found is None:
+            found = self._decode[key] = estimate_decode(
+                self.model, deployment, device, engine, self.performance.speed_model, self.assumptions.speed_confidence, inter_node_stages=inter_node
+            )
+        return found
+
+    def engine_for(self, gpu: GpuSpec, tp: int, ep: int) -> str | None:
+        return choose_engine(self.performance.engines, self.preferred, gpu, self.workload.precision, self.workload.kv_precision, tp=tp, ep=ep)
+
+    def fits_batch(self, base: Deployment, device: Device, engine: str, usable: float, inter_node: bool, batch: int) -> bool:
+        deployment = replace(base, batch=batch)
+        if self.memory(deployment).per_gpu_bytes > usable:
+            return False
+        floor = self.workload.min_decode_tokens_per_s
+        return floor is None or self.decode(deployment, device, engine, inter_node).planning >= floor
+
+    def max_sessions(self, base: Deployment, device: Device, engine: str, usable: float, inter_node: bool) -> int:
+        """Largest batch meeting memory and the per-session speed floor (both monotone in batch)."""
+        cap = 1 if self.workload.sharing == "dedicated" else self.assumptions.max_batch_per_replica
+        if not self.fits_batch(base, device, engine, usable, inter_node, 1):
+            return 0
+        low, high = 1, cap
+        while low < high:
+            middle = (low + high + 1) // 2
+            if self.fits_batch(base, device, engine, usable, inter_node, middle):
+                low = middle
+            else:
+                high = middle - 1
+        return low
 
     def usable(self, memory_bytes: int) -> float:
         return memory_bytes * (1 - self.limits.vram_headroom)
@@ -161,6 +186,11 @@ class _Builder:
         best = self.entry.smallest_need.get(gpu.id)
         if best is None or memory < best[0]:
             self.entry.smallest_need[gpu.id] = (memory, split)
+
+    def note_speed(self, gpu: GpuSpec, planning: float, split: str) -> None:
+        best = self.entry.fastest.get(gpu.id)
+        if best is None or planning > best[0]:
+            self.entry.fastest[gpu.id] = (planning, split)
 
     def base_deployment(self) -> Deployment:
         workload = self.workload
@@ -185,41 +215,58 @@ class _Builder:
     # -- inference -------------------------------------------------------------------------
     def inference_option(self, config: NodeConfig, tp: int, pp: int, nodes: int, device: Device, ep: int = 1) -> DeploymentOption | None:
         model, workload, assumptions = self.model, self.workload, self.assumptions
+        split = split_label(tp, pp, 1, ep) + (f" on {nodes} nodes" if nodes else "")
+        engine = self.engine_for(config.gpu, tp, ep)
+        if engine is None:
+            self.entry.rejections.append(f"{config.key} {split}: no engine runs this split of {workload.precision} on {config.gpu.id}")
+            return None
+        if not assumptions.plan_uncalibrated_speeds:
+            gap = calibration_gap(self.performance.speed_model, engine, device, workload.precision)
+            if gap is not None:
+                self.entry.unsupported.setdefault(config.gpu.id, f"{gap}: its speeds would be guesses (assumptions.plan_uncalibrated_speeds: true allows it)")
+                self.entry.rejections.append(f"{config.key} {split}: {gap}")
+                return None
         base = self.base_deployment()
         deployment = replace(base, tp=tp, pp=pp, ep=ep)
         usable = self.usable(device.memory_bytes)
         inter_node = nodes > 0
-        memory_one, speed_one, weights = _evaluate(model, deployment, device, assumptions, inter_node)
-        split = split_label(tp, pp, 1, ep) + (f" on {nodes} nodes" if nodes else "")
-        self.note_need(config.gpu, memory_one, split)
-        if memory_one > usable:
+        memory_one = self.memory(deployment)
+        self.note_need(config.gpu, memory_one.per_gpu_bytes, split)
+        if memory_one.per_gpu_bytes > usable:
             return None
-        if not self.host_ram_ok(config, weights):
+        if not self.host_ram_ok(config, memory_one.per_gpu.weights):
             self.entry.rejections.append(f"{config.key} {split}: weight shard exceeds the host RAM per GPU")
             return None
+        first = self.decode(deployment, device, engine, inter_node)
+        self.note_speed(config.gpu, first.planning, split)
         floor = workload.min_decode_tokens_per_s
-        if floor is not None and (speed_one is None or speed_one < floor):
-            self.entry.rejections.append(f"{config.key} {split}: {speed_one:.1f} tok/s per session at batch 1, floor {floor:g}")
+        if floor is not None and first.planning < floor:
+            self.entry.rejections.append(
+                f"{config.key} {split}: {first.planning:.1f} tok/s per session at batch 1 at {assumptions.speed_confidence:.0%} confidence "
+                f"(estimate {first.central:.1f}), floor {floor:g}"
+            )
             return None
         ttft = None
         if workload.kind == "interactive":
-            ttft = prefill_seconds(model, deployment, device, workload.prompt_tokens, assumptions)
-            if workload.max_ttft_s is not None and ttft > workload.max_ttft_s:
-                self.entry.rejections.append(f"{config.key} {split}: time to first token {ttft:.2f} s exceeds {workload.max_ttft_s:g} s")
+            ttft = estimate_ttft(model, deployment, device, workload.prompt_tokens, engine, self.performance.speed_model, assumptions.speed_confidence, inter_node_stages=inter_node)
+            if workload.max_ttft_s is not None and ttft.planning > workload.max_ttft_s:
+                self.entry.rejections.append(f"{config.key} {split}: time to first token {ttft.planning:.2f} s at {assumptions.speed_confidence:.0%} confidence exceeds {workload.max_ttft_s:g} s")
                 return None
-        sessions = max_sessions(model, deployment, device, usable, workload, assumptions, inter_node)
+        sessions = self.max_sessions(deployment, device, engine, usable, inter_node)
         final = replace(deployment, batch=sessions)
-        memory, speed, weights = _evaluate(model, final, device, assumptions, inter_node)
-        assert speed is not None
-        serves = sessions if workload.kind == "interactive" else math.floor(sessions * speed)
+        memory = self.memory(final)
+        speed = self.decode(final, device, engine, inter_node)
+        serves = sessions if workload.kind == "interactive" else math.floor(sessions * speed.planning)
         if serves < 1:
             return None
         gpus = nodes * config.gpu_count if nodes else deployment.gpus
         return DeploymentOption(
             workload=workload.name, config_key=config.key, gpu=config.gpu.id, tp=tp, pp=pp, dp=1, zero_stage=0, ep=ep,
             nodes=nodes, gpus=gpus, mig_profile=device.mig_profile, slices_per_gpu=0, sessions=sessions, serves=serves,
-            memory_per_gpu_bytes=math.ceil(memory), usable_bytes_per_gpu=math.floor(usable), decode_tokens_per_s=speed,
-            ttft_s=ttft, training_hours=None,
+            memory_per_gpu_bytes=math.ceil(memory.per_gpu_bytes), usable_bytes_per_gpu=math.floor(usable), decode_tokens_per_s=speed.planning,
+            ttft_s=None if ttft is None else ttft.planning, training_hours=None, engine=engine,
+            decode_central_tokens_per_s=speed.central, decode_band=(speed.low, speed.high),
+            ttft_central_s=None if ttft is None else ttft.central, ttft_band=None if ttft is None else (ttft.low, ttft.high),
         )
 
     def expert_parallel_options(self, config: NodeConfig, width: int, tp_limit: int) -> list[DeploymentOption]:
@@ -299,9 +346,10 @@ class _Builder:
                 dp = rest // pp
                 for stage in ZERO_STAGES if dp > 1 else (0,):
                     deployment = replace(base, tp=tp, pp=pp, dp=dp, zero_stage=stage)
-                    memory, _, weights = _evaluate(model, deployment, device, assumptions, nodes > 0)
+                    estimate = self.memory(deployment)
+                    memory = estimate.per_gpu_bytes
                     self.note_need(config.gpu, memory, f"TP{tp}×PP{pp}×DP{dp} ZeRO-{stage}")
-                    if memory <= usable and self.host_ram_ok(config, weights):
+                    if memory <= usable and self.host_ram_ok(config, estimate.per_gpu.weights):
                         return DeploymentOption(
                             workload=workload.name, config_key=config.key, gpu=config.gpu.id, tp=tp, pp=pp, dp=dp,
                             zero_stage=stage, ep=1, nodes=nodes, gpus=width, mig_profile=None, slices_per_gpu=0, sessions=1,
@@ -356,9 +404,9 @@ def prune_dominated(options: list[DeploymentOption], required: int) -> list[Depl
     return sorted(kept, key=lambda o: (o.nodes, o.gpus, o.mig_profile or "", o.tp, o.pp))
 
 
-def workload_options(workload: Workload, model: ModelSpec, configs: list[NodeConfig], limits: Limits, assumptions: Assumptions) -> WorkloadOptions:
+def workload_options(workload: Workload, model: ModelSpec, configs: list[NodeConfig], limits: Limits, assumptions: Assumptions, performance: Performance) -> WorkloadOptions:
     entry = WorkloadOptions(workload, model, required_demand(workload), demand_unit(workload))
-    builder = _Builder(entry, limits, assumptions)
+    builder = _Builder(entry, limits, assumptions, performance)
     base = builder.base_deployment()
     for config in configs:
         gpu = config.gpu
@@ -367,6 +415,11 @@ def workload_options(workload: Workload, model: ModelSpec, configs: list[NodeCon
             continue
         if not workload.is_training and workload.kv_precision not in gpu.supported_kv_formats:
             entry.rejections.append(f"{config.key}: {gpu.id} cannot hold a {workload.kv_precision} KV cache")
+            continue
+        if not workload.is_training and builder.engine_for(gpu, 1, 1) is None:
+            reason = unsupported_reason(performance.engines, builder.preferred, gpu, workload.precision, workload.kv_precision)
+            entry.unsupported.setdefault(gpu.id, reason)
+            entry.rejections.append(f"{config.key}: {reason}")
             continue
         found = builder.training_options(config) if workload.is_training else builder.inference_options(config)
         entry.options.extend(found)

@@ -74,6 +74,11 @@ def build_plan(data: ModelData, solution: Solution, *, tco_usd: float) -> Plan:
                 decode_tokens_per_s=None if option.decode_tokens_per_s is None else round(option.decode_tokens_per_s, 3),
                 ttft_s=None if option.ttft_s is None else round(option.ttft_s, 4),
                 training_hours=None if option.training_hours is None else round(option.training_hours, 3),
+                engine=option.engine,
+                decode_estimate_tokens_per_s=None if option.decode_central_tokens_per_s is None else round(option.decode_central_tokens_per_s, 3),
+                decode_band_tokens_per_s=None if option.decode_band is None else [round(value, 3) for value in option.decode_band],
+                ttft_estimate_s=None if option.ttft_central_s is None else round(option.ttft_central_s, 4),
+                ttft_band_s=None if option.ttft_band is None else [round(value, 4) for value in option.ttft_band],
             )
         )
     replicas.sort(key=lambda r: (r.workload, r.placement[0].node, r.placement[0].gpus, r.placement[0].mig_slice or 0))
@@ -178,6 +183,8 @@ def build_plan(data: ModelData, solution: Solution, *, tco_usd: float) -> Plan:
         build_seconds=round(solution.build_seconds, 3),
         stages=[{"name": s.name, "status": s.status, "value": s.value, "bound": s.bound, "seconds": round(s.seconds, 3)} for s in solution.stages],
         binding_limits=binding_limits(data, solution, len(racks)),
+        speed_confidence=data.problem.assumptions.speed_confidence,
+        speed_model=data.speed_model_label,
     )
     nodes = [
         NodePlan(

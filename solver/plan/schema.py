@@ -30,6 +30,10 @@ class Summary(PlanModel):
     """Estimating every deployment option before the model is built."""
     stages: list[dict]
     binding_limits: list[str]
+    speed_confidence: float = 0.8
+    """Quantile of the calibration band the plan's speeds and first-token times are planned at."""
+    speed_model: str = ""
+    """Which fit of catalogs/speed_model.yaml planned the speeds (date and measurement-set hash)."""
 
 
 class NodePlan(PlanModel):
@@ -73,8 +77,18 @@ class ReplicaPlan(PlanModel):
     memory_per_gpu_bytes: int
     usable_memory_per_gpu_bytes: int
     decode_tokens_per_s: float | None
+    """Per-session decode speed the plan counts on: the speed_confidence quantile of the band."""
     ttft_s: float | None
+    """Time to first token the plan counts on (same quantile)."""
     training_hours: float | None
+    engine: str | None = None
+    """Inference engine the replica runs on (catalogs/engines.yaml)."""
+    decode_estimate_tokens_per_s: float | None = None
+    """The speed model's central estimate."""
+    decode_band_tokens_per_s: list[float] | None = None
+    """Low and high decode speed: 10th-90th percentile of comparable held-out measurements."""
+    ttft_estimate_s: float | None = None
+    ttft_band_s: list[float] | None = None
 
 
 class WorkloadPlan(PlanModel):

@@ -42,10 +42,17 @@ def estimate_view(report: EstimateReport) -> Group:
     if report.gpu is not None:
         gpu = report.gpu
         lines = [f"{gpu.id}: {int(gpu.memory) / GiB:,.1f} GiB ({int(gpu.memory) / GB:,.1f} GB) per GPU"]
-        if report.decode_tokens_per_s is not None:
+        decode, ttft = report.decode, report.ttft
+        if decode is not None:
             lines.append(
-                f"decode ≈ {report.decode_tokens_per_s:,.1f} tok/s per sequence, {report.aggregate_tokens_per_s:,.1f} tok/s aggregate "
-                f"({report.decode_bound}-bound); first token of a {deployment.context_tokens:,}-token prompt ≈ {report.ttft_s:,.2f} s"
+                f"decode on {decode.engine} ≈ {decode.central:,.1f} tok/s per sequence (band {decode.low:,.1f}–{decode.high:,.1f}; "
+                f"{decode.planning:,.1f} at {decode.confidence:.0%} confidence), {decode.central * deployment.batch:,.1f} tok/s aggregate; "
+                f"{decode.bound}-bound; band from the '{decode.band_group}' calibration group"
+            )
+        if ttft is not None:
+            lines.append(
+                f"first token of a {report.prompt_tokens:,}-token prompt ≈ {ttft.central:,.2f} s (band {ttft.low:,.2f}–{ttft.high:,.2f} s; "
+                f"{ttft.planning:,.2f} s at {decode.confidence if decode else 0.8:.0%} confidence)"
             )
         parts.append(Text("\n".join(lines)))
     return Group(*parts)
@@ -76,7 +83,11 @@ def _count(number: int, noun: str) -> str:
 
 def _speed(replica) -> str:
     if replica.decode_tokens_per_s is not None:
-        return f"{replica.decode_tokens_per_s:,.1f} tok/s"
+        text = f"{replica.decode_tokens_per_s:,.1f} tok/s"
+        if replica.decode_band_tokens_per_s is not None:
+            low, high = replica.decode_band_tokens_per_s
+            text += f" ({low:,.0f}–{high:,.0f})"
+        return text
     if replica.training_hours is not None:
         return f"{replica.training_hours:,.1f} h to train"
     return "–"
@@ -88,11 +99,12 @@ def plan_view(plan: Plan) -> Group:
         f"{summary.problem}: {summary.status} ({summary.objective}); capex ${summary.capex_usd:,}; power {summary.power_w / 1000:,.1f} kW; "
         f"{_count(summary.nodes, 'server')} in {_count(summary.racks, 'rack')}; GPUs: " + ", ".join(f"{count}× {gpu}" for gpu, count in summary.gpus.items())
         + f"\n{summary.objective} {summary.objective_value:,.0f} {summary.objective_unit}, best bound {summary.best_bound:,.0f} {summary.objective_unit}, gap {summary.gap:.2%}; solved in {summary.solve_seconds:.2f} s (+{summary.precompute_seconds:.2f} s estimating options, {summary.build_seconds:.2f} s building the model); "
-        f"TCO ${summary.tco_usd:,.0f}",
+        f"TCO ${summary.tco_usd:,.0f}"
+        + f"\nspeeds planned at {summary.speed_confidence:.0%} confidence from the calibration band (speed model {summary.speed_model})",
         style="bold",
     )
     workloads = Table(title="Workloads", title_justify="left", header_style="bold")
-    for column, justify in (("Workload", "left"), ("Served / required", "right"), ("Deployment", "left"), ("Replicas", "right"), ("Sessions/replica", "right"), ("Speed per session / job", "right"), ("TTFT (s)", "right"), ("Memory/GPU used of usable (GiB)", "right")):
+    for column, justify in (("Workload", "left"), ("Served / required", "right"), ("Deployment", "left"), ("Engine", "left"), ("Replicas", "right"), ("Sessions/replica", "right"), ("Planned speed per session (band)", "right"), ("TTFT (s)", "right"), ("Memory/GPU used of usable (GiB)", "right")):
         workloads.add_column(column, justify=justify)
     by_workload = defaultdict(list)
     for replica in plan.replicas:
@@ -110,6 +122,7 @@ def plan_view(plan: Plan) -> Group:
                 entry.name if first else "",
                 f"{entry.served_sessions}/{entry.required_sessions} {entry.unit}" if first else "",
                 f"{gpu} {shape} ({node_type})",
+                sample.engine or "–",
                 str(len(replicas)),
                 str(sample.sessions),
                 _speed(sample),

@@ -34,27 +34,23 @@ class Assumptions(StrictModel):
         default=8192, ge=256,
         description="Tokens per prefill chunk; sets the activation peak (vLLM max_num_batched_tokens).",
     )
-    bandwidth_efficiency: float = Field(
-        default=0.80, gt=0, le=1,
-        description="Achieved share of peak memory bandwidth in decode (memory-bound GEMV/attention "
-        "kernels reach 70-90% of HBM peak).",
+    speed_confidence: float = Field(
+        default=0.8, ge=0.5, le=0.99,
+        description="Confidence that a planned replica meets its speed floor and time-to-first-token ceiling: "
+        "plans count on the speed that this share of comparable published measurements beat, relative to "
+        "the model's estimate (the held-out calibration residuals of catalogs/speed_model.yaml). 0.8: four "
+        "in five comparable deployments ran at least this fast.",
     )
-    compute_efficiency: float = Field(
-        default=0.50, gt=0, le=1,
-        description="Achieved share of peak dense tensor throughput in prefill (model FLOPs utilisation).",
+    plan_uncalibrated_speeds: bool = Field(
+        default=False,
+        description="Allow plans on hardware classes, engine backends or weight formats that no published "
+        "measurement calibrates (e.g. Gaudi 3, Ascend): their speeds are extrapolated from other hardware, "
+        "so by default options there are not generated.",
     )
     training_mfu: float = Field(
         default=0.40, gt=0, le=1,
         description="Model FLOPs utilisation in training (Korthikanti et al. 2022 report 42-54% on A100; "
         "Llama 3 paper reports 38-43% on H100).",
-    )
-    link_efficiency: float = Field(
-        default=0.70, gt=0, le=1,
-        description="Achieved share of link bandwidth in all-reduce (NCCL bus bandwidth vs peak).",
-    )
-    collective_latency_us: float = Field(
-        default=10.0, ge=0,
-        description="Fixed latency of one all-reduce step over NVLink/PCIe, microseconds (NCCL small-message latency).",
     )
     max_batch_per_replica: int = Field(
         default=256, ge=1,

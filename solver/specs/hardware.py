@@ -16,7 +16,7 @@ from solver.specs.common import CatalogEntry, StrictModel
 Vendor = Annotated[str, Field(pattern=r"^[a-z0-9-]+$", description="Lowercase vendor name, e.g. 'nvidia', 'amd', 'supermicro'.")]
 
 Architecture = Literal[
-    "ampere", "ada", "hopper", "blackwell", "blackwell-consumer", "cdna2", "cdna3", "gaudi3", "ascend", "apple-silicon", "x86-cpu"
+    "ampere", "ada", "hopper", "blackwell", "blackwell-consumer", "cdna2", "cdna3", "gaudi3", "ascend", "apple-silicon", "x86-cpu", "x86-cpu-amx"
 ]
 """Instruction-set generation an engine's kernels target: the engine support matrix (catalogs/engines.yaml) is keyed by it."""
 MemoryType = Literal["hbm", "gddr", "lpddr", "ddr"]
@@ -53,6 +53,7 @@ class GpuSpec(CatalogEntry):
     memory_bandwidth_gb_s: float = Field(gt=0, description="Peak memory bandwidth, GB/s (10^9 B/s).")
     bf16_tflops: float = Field(gt=0, description="Dense BF16 tensor throughput with FP32 accumulate, TFLOPS.")
     fp16_tflops: float | None = Field(default=None, gt=0, description="Dense FP16 throughput if it differs from BF16.")
+    fp16_accumulate_tflops: float | None = Field(default=None, gt=0, description="Dense FP16 throughput with FP16 accumulation where it is faster than `bf16_tflops` (GeForce cards run FP32 accumulation at half rate); engines that accumulate in FP16 use it.")
     fp8_tflops: float | None = Field(default=None, gt=0, description="Dense FP8 throughput; null where FP8 is not native.")
     int8_tops: float | None = Field(default=None, gt=0, description="Dense INT8 throughput, TOPS.")
     tdp_w: int = Field(gt=0, description="Board power (TDP/TBP), W.")

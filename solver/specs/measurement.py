@@ -37,11 +37,14 @@ class Measurement(StrictModel):
     batch: int = Field(ge=1, description="Sequences decoding at once (static batch, or the concurrency of a serving benchmark).")
     input_tokens: int = Field(ge=1, description="Prompt tokens per sequence.")
     output_tokens: int = Field(ge=1, description="Generated tokens per sequence.")
+    static_batch: bool = Field(default=False, description="True when all sequences start together and decode with no new prompts arriving (llama-bench, a fixed-batch latency benchmark); false for serving benchmarks, where new prompts keep arriving.")
+    includes_prefill: bool = Field(default=False, description="True when output_tokens_per_s is output over the whole request or batch, prompt processing included (and no per-token latency is given).")
     decode_tokens_per_s_per_sequence: float | None = Field(default=None, gt=0, description="Decode speed one sequence sees: 1/TPOT, 1/ITL, or llama-bench tg at batch 1.")
     output_tokens_per_s: float | None = Field(default=None, gt=0, description="Output tokens per second over all sequences (aggregate decode throughput).")
     ttft_s: float | None = Field(default=None, gt=0, description="Time to first token for one prompt of input_tokens, seconds (median where given).")
     prefill_tokens_per_s: float | None = Field(default=None, gt=0, description="Prompt tokens processed per second (llama-bench pp).")
     notes: str = Field(default="", description="How the figures were read or derived from the source.")
+    excluded: str | None = Field(default=None, description="Why the row is kept for reference but left out of the fit and the error statistics (one of the rules in the file header).")
 
     @model_validator(mode="after")
     def _some_figure(self) -> "Measurement":

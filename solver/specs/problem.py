@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 
 from solver.specs.assumptions import Assumptions
 from solver.specs.common import ID_PATTERN, StrictModel
+from solver.specs.measurement import Engine
 
 WorkloadKind = Literal["interactive", "batch", "finetune", "pretrain"]
 FinetuneMethod = Literal["full", "lora", "qlora"]
@@ -62,6 +63,7 @@ class Workload(StrictModel):
     lora_rank: int | None = Field(default=None, ge=1)
     micro_batch: int = Field(default=1, ge=1, description="Training micro-batch (sequences per GPU step).")
     gradient_checkpointing: bool = True
+    engines: list[Engine] | None = Field(default=None, description="Inference engines this workload may run on, in preference order (overrides the problem's).")
 
     @model_validator(mode="after")
     def _kind_fields(self) -> "Workload":
@@ -146,6 +148,12 @@ class Problem(StrictModel):
     limits: Limits = Field(default_factory=Limits)
     objective: ObjectiveSpec = Field(default_factory=ObjectiveSpec)
     assumptions: Assumptions = Field(default_factory=Assumptions)
+    engines: list[Engine] | None = Field(
+        default=None,
+        description="Inference engines the team will run, in preference order (vllm, sglang, tensorrt-llm, llama.cpp, mlx). "
+        "Default: vLLM (llama.cpp for GGUF) on GPUs, llama.cpp then MLX on Apple silicon, llama.cpp on CPUs. "
+        "Hardware is bought only for formats one of them runs there (catalogs/engines.yaml).",
+    )
     scenarios: dict[str, dict] = Field(default_factory=dict, description="Named overlays on this problem for `procure whatif` (dotted field paths to values).")
 
     @model_validator(mode="after")

@@ -9,7 +9,9 @@ from solver.catalog import Catalog
 from solver.errors import ProcureError
 from solver.estimator.deployment import Deployment
 from solver.estimator.memory import estimate_memory
-from solver.estimator.speed import decode_speed, mig_slice, prefill_seconds, training_hours, whole_gpu
+from solver.estimator.engine_choice import candidate_engines
+from solver.estimator.estimates import estimate_decode, estimate_ttft
+from solver.estimator.speed import mig_slice, training_hours, whole_gpu
 from solver.plan.schema import Plan
 from solver.specs.problem import Problem
 from solver.units import GB
@@ -39,6 +41,24 @@ def _deployment(problem: Problem, replica, workload) -> Deployment:
         gradient_checkpointing=workload.gradient_checkpointing,
         lora_rank=workload.lora_rank or problem.assumptions.lora_rank,
     )
+
+
+def _engine_issue(problem: Problem, catalog: Catalog, replica, workload, gpu) -> str | None:
+    """Why the replica's engine may not run it, from the support matrix directly (None: fine)."""
+    assert catalog.engines is not None
+    if replica.engine is None:
+        return "no inference engine named"
+    allowed = candidate_engines(catalog.engines, workload.engines or problem.engines, gpu)
+    if replica.engine not in allowed:
+        return f"engine {replica.engine} is not among the engines allowed here ({', '.join(allowed)})"
+    engine = catalog.engines.engine(replica.engine)
+    if not engine.runs(gpu.architecture, replica.precision, replica.kv_precision):
+        return f"{replica.engine} does not run {replica.precision} weights with a {replica.kv_precision} KV cache on {gpu.id} ({gpu.architecture})"
+    if replica.tp > 1 and not engine.splits(gpu.architecture, "tp"):
+        return f"{replica.engine} does not run tensor parallelism on {gpu.architecture}"
+    if replica.ep > 1 and not engine.splits(gpu.architecture, "ep"):
+        return f"{replica.engine} does not run expert parallelism on {gpu.architecture}"
+    return None
 
 
 def verify_plan(plan: Plan, problem: Problem, catalog: Catalog) -> list[str]:
@@ -113,17 +133,24 @@ def verify_plan(plan: Plan, problem: Problem, catalog: Catalog) -> list[str]:
             issues.append(f"{label}: {gpu.id} cannot run {deployment.base_precision}")
         for placement in replica.placement:
             host_load[placement.node] += memory.per_gpu.weights * len(placement.gpus)
-        # Speed floors, recomputed.
+        # Engine support and speed floors, recomputed.
         if not workload.is_training:
-            speed = decode_speed(model, deployment, device, problem.assumptions, inter_node_stages=len(replica.placement) > 1)
+            engine_issue = _engine_issue(problem, catalog, replica, workload, gpu)
+            if engine_issue:
+                issues.append(f"{label}: {engine_issue}")
+                continue
+            assert catalog.speed_model is not None
+            confidence = problem.assumptions.speed_confidence
+            inter_node = len(replica.placement) > 1
+            speed = estimate_decode(model, deployment, device, replica.engine, catalog.speed_model, confidence, inter_node_stages=inter_node)
             floor = workload.min_decode_tokens_per_s
-            if floor is not None and speed.tokens_per_s_per_sequence < floor * (1 - SPEED_TOLERANCE):
-                issues.append(f"{label}: {speed.tokens_per_s_per_sequence:.2f} tok/s per session below floor {floor}")
+            if floor is not None and speed.planning < floor * (1 - SPEED_TOLERANCE):
+                issues.append(f"{label}: {speed.planning:.2f} tok/s per session at {confidence:.0%} confidence, below floor {floor}")
             if workload.kind == "interactive" and workload.max_ttft_s is not None:
-                ttft = prefill_seconds(model, deployment, device, workload.prompt_tokens, problem.assumptions)
-                if ttft > workload.max_ttft_s * (1 + SPEED_TOLERANCE):
-                    issues.append(f"{label}: time to first token {ttft:.2f} s exceeds {workload.max_ttft_s} s")
-            capacity = replica.sessions if workload.kind == "interactive" else math.floor(replica.sessions * speed.tokens_per_s_per_sequence)
+                ttft = estimate_ttft(model, deployment, device, workload.prompt_tokens, replica.engine, catalog.speed_model, confidence, inter_node_stages=inter_node)
+                if ttft.planning > workload.max_ttft_s * (1 + SPEED_TOLERANCE):
+                    issues.append(f"{label}: time to first token {ttft.planning:.2f} s at {confidence:.0%} confidence exceeds {workload.max_ttft_s} s")
+            capacity = replica.sessions if workload.kind == "interactive" else math.floor(replica.sessions * speed.planning)
             if replica.serves > capacity:
                 issues.append(f"{label}: claims {replica.serves} but can serve {capacity}")
         else:

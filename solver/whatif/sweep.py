@@ -242,12 +242,12 @@ def _first_line(lines: Sequence[str]) -> str:
 
 def _catalog_state(catalog: Catalog) -> tuple[Any, ...]:
     # Catalog holds a mappingproxy name index and does not pickle; its entries do.
-    return (dict(catalog.gpus), dict(catalog.nodes), dict(catalog.fabric), dict(catalog.models), tuple(catalog.files))
+    return (dict(catalog.gpus), dict(catalog.nodes), dict(catalog.fabric), dict(catalog.models), tuple(catalog.files), catalog.speed_model, catalog.engines)
 
 
 def _catalog_from_state(state: tuple[Any, ...]) -> Catalog:
-    gpus, nodes, fabric, models, files = state
-    return Catalog(gpus=gpus, nodes=nodes, fabric=fabric, models=models, files=files)
+    gpus, nodes, fabric, models, files, speed_model, engines = state
+    return Catalog(gpus=gpus, nodes=nodes, fabric=fabric, models=models, files=files, speed_model=speed_model, engines=engines)
 
 
 _WORKER: ScenarioSolver | None = None

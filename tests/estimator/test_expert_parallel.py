@@ -12,7 +12,6 @@ from solver.estimator.formats import weight_format
 from solver.estimator.memory import estimate_memory
 from solver.estimator.speed import decode_speed, whole_gpu
 from solver.estimator.weights import rank_weights
-from solver.specs.assumptions import Assumptions
 
 CATALOG = load_catalog(include_user=False)
 V2 = CATALOG.model("deepseek-v2")
@@ -41,8 +40,9 @@ def test_mla_cache_is_not_replicated_under_data_parallel_attention() -> None:
 
 def test_expert_parallel_decode_runs_and_reports_all_to_all() -> None:
     gpu = CATALOG.gpu("h200-sxm")
-    speed = decode_speed(V2, Deployment(precision="fp8", context_tokens=4096, batch=64, tp=2, ep=8), whole_gpu(gpu, True), Assumptions())
-    assert speed.tokens_per_s_per_sequence > 0 and speed.communication_seconds > 0
+    assert CATALOG.speed_model is not None
+    speed = decode_speed(V2, Deployment(precision="fp8", context_tokens=4096, batch=64, tp=2, ep=8), whole_gpu(gpu, True), "vllm", CATALOG.speed_model.coefficients)
+    assert speed.tokens_per_s_per_sequence > 0 and speed.time.communication_seconds > 0
 
 
 @pytest.mark.parametrize(

@@ -17,15 +17,17 @@ from solver.catalog import load_catalog
 from solver.errors import InputError
 from solver.estimator.deployment import Deployment
 from solver.estimator.fit import best_split, check_format_supported, evaluate_split
+from solver.queries import performance
 from solver.specs.assumptions import Assumptions
 
 CATALOG = load_catalog(include_user=False)
 DEFAULTS = Assumptions()
+PERFORMANCE = performance(CATALOG)
 HEADROOM = 0.10
 
 
 def split(model_id: str, gpu_id: str, count: int, **deployment):
-    return best_split(CATALOG.model(model_id), Deployment(**deployment), CATALOG.gpu(gpu_id), count, HEADROOM, DEFAULTS)
+    return best_split(CATALOG.model(model_id), Deployment(**deployment), CATALOG.gpu(gpu_id), count, HEADROOM, DEFAULTS, PERFORMANCE)
 
 
 @pytest.mark.parametrize("precision", ["awq", "int4", "gptq-int4"])
@@ -96,7 +98,7 @@ def test_headroom() -> None:
     gpu = CATALOG.gpu("h100-sxm")
     m = CATALOG.model("llama-3.1-8b")
     for headroom in (0.0, 0.1, 0.5):
-        result = evaluate_split(m, Deployment(), gpu, headroom, DEFAULTS, nvlink=True)
+        result = evaluate_split(m, Deployment(), gpu, headroom, DEFAULTS, True, PERFORMANCE)
         assert result.usable_bytes == pytest.approx(int(gpu.memory) * (1 - headroom))
 
 

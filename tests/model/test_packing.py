@@ -6,7 +6,8 @@ import pytest
 
 from solver.model.constraints import packing
 from solver.estimator.deployment import Deployment
-from solver.estimator.speed import decode_speed, whole_gpu
+from solver.estimator.estimates import estimate_decode
+from solver.estimator.speed import whole_gpu
 from solver.model.data import build_data
 from solver.plan.placement import PlacementError
 from solver.verify.checker import verify_plan
@@ -169,7 +170,8 @@ def tp4_only_floor(catalog) -> float:
 
     def speed(tp: int, pp: int) -> float:
         deployment = Deployment(precision="bf16", kv_precision="bf16", context_tokens=4096, tp=tp, pp=pp)
-        return decode_speed(model, deployment, whole_gpu(gpu, scaleup=tp <= 2), problem.assumptions).tokens_per_s_per_sequence
+        estimate = estimate_decode(model, deployment, whole_gpu(gpu, scaleup=tp <= 2), "vllm", catalog.speed_model, problem.assumptions.speed_confidence)
+        return estimate.planning
 
     tp4 = speed(4, 1)
     narrower = max(speed(tp, pp) for tp, pp in ((1, 1), (1, 2), (1, 4), (2, 1), (2, 2)))

@@ -1,0 +1,1 @@
+"""Calibration of the speed model against published measurements: cases, fit, errors, bands."""

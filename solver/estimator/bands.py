@@ -1,0 +1,82 @@
+"""Error bands: how far published measurements fell from the model's central estimate, by group,
+and the speed a plan can count on at a stated confidence.
+
+Groups are the slices of the measurement set whose errors `procure calibrate` reports and whose
+held-out residuals (measured / predicted) give a deployment in that group its band. A deployment
+in several groups takes the most pessimistic one; a group with fewer than MIN_BAND_ROWS residuals
+lends its rows to 'all' instead of a band of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from solver.estimator.classes import format_family
+from solver.specs.hardware import GpuSpec
+from solver.specs.model import ModelSpec
+from solver.specs.performance import ResidualBand, SpeedModelFile
+
+MIN_BAND_ROWS = 8
+GROUP_NAMES = ("core", "moe", "4-bit", "amd", "apple-cpu", "batched", "pcie")
+BATCHED_FROM = 8
+"""Sequences per step from which a measurement counts as batched."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """What decides which groups a measurement or a deployment belongs to."""
+
+    model: ModelSpec
+    precision: str
+    gpu: GpuSpec
+    batch: int
+    link: str
+
+
+def groups_of(setting: Setting) -> tuple[str, ...]:
+    """Every group `setting` belongs to; 'core' is dense NVIDIA 16/8-bit, unbatched, no PCIe TP."""
+    found = []
+    if setting.model.moe is not None:
+        found.append("moe")
+    if format_family(setting.precision) in ("w4a16", "gguf-q4"):
+        found.append("4-bit")
+    if setting.gpu.vendor == "amd" and setting.gpu.kind == "gpu":
+        found.append("amd")
+    if setting.gpu.kind in ("unified-memory", "cpu"):
+        found.append("apple-cpu")
+    if setting.batch >= BATCHED_FROM:
+        found.append("batched")
+    if setting.link == "pcie":
+        found.append("pcie")
+    return tuple(found) or ("core",)
+
+
+@dataclass(frozen=True)
+class Band:
+    group: str
+    low_ratio: float
+    """measured/predicted at the low quantile (slower than the estimate when < 1)."""
+    high_ratio: float
+    planning_ratio: float
+    """measured/predicted at 1 − confidence: the speed a plan counts on is estimate × this."""
+    confidence: float
+
+
+BAND_LOW, BAND_HIGH = 0.1, 0.9
+"""The band printed next to a speed: the middle 80% of held-out measured/predicted ratios."""
+
+
+def band(bands: dict[str, ResidualBand], setting: Setting, confidence: float) -> Band:
+    """The band of the most pessimistic group `setting` falls in (at the planning quantile)."""
+    candidates = [name for name in groups_of(setting) if name in bands and bands[name].rows >= MIN_BAND_ROWS] or ["all"]
+    chosen = min(candidates, key=lambda name: (bands[name].ratio(1 - confidence), name))
+    residuals = bands[chosen]
+    return Band(chosen, residuals.ratio(BAND_LOW), residuals.ratio(BAND_HIGH), residuals.ratio(1 - confidence), confidence)
+
+
+def decode_band(speed_model: SpeedModelFile, setting: Setting, confidence: float) -> Band:
+    return band(speed_model.decode_bands, setting, confidence)
+
+
+def prefill_band(speed_model: SpeedModelFile, setting: Setting, confidence: float) -> Band:
+    return band(speed_model.prefill_bands, setting, confidence)
