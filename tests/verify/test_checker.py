@@ -285,3 +285,25 @@ def test_training_deadline_is_rechecked():
     assert not verify_plan(plan, problem, mini_catalog())
     rushed = with_workload(problem, deadline_hours=0.01)
     assert any("deadline" in issue for issue in verify_plan(plan, rushed, mini_catalog()))
+
+
+def test_engine_that_cannot_run_the_format_is_rejected(pcie):
+    problem, plan = pcie
+    index = index_of(plan, "small")
+    assert plan.replicas[index].engine == "vllm"
+    # MLX runs only on Apple silicon; TensorRT-LLM is not among this problem's default engines.
+    for engine, message in (("mlx", "not among the engines allowed"), (None, "no inference engine")):
+        issues = verify_plan(replace_replica(plan, index, engine=engine), problem, mini_catalog())
+        assert any(message in issue for issue in issues), issues
+    allowed = problem.model_copy(update={"engines": ["mlx"]})
+    issues = verify_plan(replace_replica(plan, index, engine="mlx"), allowed, mini_catalog())
+    assert any("does not run bf16 weights" in issue for issue in issues), issues
+
+
+def test_speed_floor_is_rechecked_at_the_planning_quantile(pcie):
+    problem, plan = pcie
+    index = index_of(plan, "small")
+    speed = plan.replicas[index].decode_tokens_per_s
+    strict = problem.model_copy(update={"workloads": [w.model_copy(update={"min_decode_tokens_per_s": speed * 1.05}) if w.name == "small" else w for w in problem.workloads]})
+    issues = verify_plan(plan, strict, mini_catalog())
+    assert any("below floor" in issue and "80% confidence" in issue for issue in issues), issues
