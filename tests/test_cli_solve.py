@@ -46,7 +46,8 @@ def test_solve_writes_bom_and_plan(tmp_path: Path) -> None:
     for key in ("status", "objective", "capex_usd", "power_w", "gpus", "nodes", "racks", "solve_seconds", "gap"):
         assert key in plan["summary"]
     assert plan["workloads"] == [
-        {"name": "chat", "kind": "interactive", "unit": "sessions", "required_sessions": 9, "served_sessions": 9, "served_fraction": 1.0, "replicas": plan["workloads"][0]["replicas"]}
+        {"name": "chat", "kind": "interactive", "unit": "sessions", "required_sessions": 9, "served_sessions": 9, "served_fraction": 1.0, "replicas": plan["workloads"][0]["replicas"],
+         "min_decode_tokens_per_s": plan["workloads"][0]["min_decode_tokens_per_s"], "max_ttft_s": 10.0}
     ]
     replica = plan["replicas"][0]
     for key in ("workload", "model", "precision", "gpu", "tp", "pp", "placement", "sessions", "memory_per_gpu_bytes", "decode_tokens_per_s"):

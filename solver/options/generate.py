@@ -312,22 +312,32 @@ class _Builder:
                 if option:
                     options.append(option)
         served_in_node = max((min(o.serves, self.entry.required) for o in options if not o.mig_profile), default=0)
-        # A wider-than-a-node replica cannot beat an in-node one that already serves everything.
+        # A wider-than-a-node replica cannot beat an in-node one that already serves everything:
+        # it takes more servers and fabric, and its extra pipeline stages only slow decoding.
         if limits.allow_multinode and config.node.fabric_nics > 0 and served_in_node < self.entry.required:
-            fits_in_node = bool(options)
-            tps = valid_tp_degrees(model, limit=min(gpu_count, tp_limit))
-            for nodes in range(2, (4 if fits_in_node else MAX_REPLICA_NODES) + 1):
-                for tp in tps[-1:]:
-                    pp = nodes * gpu_count // tp
-                    if pp > model.num_layers:
-                        continue
-                    device = whole_gpu(config.gpu, scaleup=tp <= config.nvlink_domain)
-                    option = self.inference_option(config, tp, pp, nodes, device)
-                    if option:
-                        options.append(option)
-                if options and not fits_in_node:
-                    break
-        return prune_dominated(options, self.entry.required)
+            options.extend(self.multi_node_options(config, tp_limit))
+        return options
+
+    def multi_node_options(self, config: NodeConfig, tp_limit: int) -> list[DeploymentOption]:
+        """Replicas over 2, 3, … whole nodes (TP within a node, pipeline stages across nodes), at
+        every TP degree, until one replica serves the whole demand: wider ones only cost more."""
+        model, gpu_count = self.model, config.gpu_count
+        bound = min(MAX_REPLICA_NODES, self.limits.max_nodes or MAX_REPLICA_NODES)
+        found: list[DeploymentOption] = []
+        for nodes in range(2, bound + 1):
+            at_this_width = []
+            for tp in valid_tp_degrees(model, limit=min(gpu_count, tp_limit)):
+                pp = nodes * gpu_count // tp
+                if pp > model.num_layers:
+                    continue
+                device = whole_gpu(config.gpu, scaleup=tp <= config.nvlink_domain)
+                option = self.inference_option(config, tp, pp, nodes, device)
+                if option:
+                    at_this_width.append(option)
+            found.extend(at_this_width)
+            if any(option.serves >= self.entry.required for option in at_this_width):
+                break
+        return found
 
     # -- training --------------------------------------------------------------------------
     def training_option(self, config: NodeConfig, width: int, nodes: int) -> DeploymentOption | None:
@@ -375,36 +385,50 @@ class _Builder:
         return options
 
 
+def _dominates(a: DeploymentOption, b: DeploymentOption, required: int) -> bool:
+    """`a` is at least as good as `b` on everything a constraint or objective reads: footprint
+    (whole nodes, GPUs; same configuration, so the same power, price and fabric per GPU), demand
+    served (beyond the requirement earns nothing), speed the plan counts on, and first-token time."""
+    return (
+        a.nodes <= b.nodes
+        and a.gpus <= b.gpus
+        and min(a.serves, required) >= min(b.serves, required)
+        and (a.decode_tokens_per_s or 0.0) >= (b.decode_tokens_per_s or 0.0)
+        and (a.ttft_s or 0.0) <= (b.ttft_s or 0.0)
+        and (a.training_hours or 0.0) <= (b.training_hours or 0.0)
+    )
+
+
+def _order(option: DeploymentOption) -> tuple:
+    """Deterministic preference among equals: smaller, then serving more, then faster."""
+    return (option.nodes, option.gpus, -option.serves, -(option.decode_tokens_per_s or 0.0), option.ttft_s or 0.0, option.tp, option.pp, option.ep)
+
+
 def prune_dominated(options: list[DeploymentOption], required: int) -> list[DeploymentOption]:
-    """Drop options another option of the same configuration beats outright.
+    """Options of one configuration no other option beats on every attribute (_dominates).
 
-    Service beyond the requirement earns nothing, so compare min(serves, required). An option
-    taking more GPUs (or whole nodes) than another, or as many, while serving no more, can be
-    replaced replica for replica by the smaller one: the smaller width still packs exactly and
-    needs no more fabric, power or money. MIG options are compared within their profile.
+    An option another dominates can be replaced replica for replica by the dominating one: its
+    width is a power of two dividing the node (or whole nodes), so packing stays exact, and it
+    needs no more servers, fabric, power or money while serving as much as fast. Of two equal
+    options the first in _order stays. MIG options are compared within their profile.
     """
-    def footprint(option: DeploymentOption) -> tuple[int, int]:
-        return (option.nodes, option.gpus)
-
     kept: list[DeploymentOption] = []
-    whole = sorted((o for o in options if not o.mig_profile), key=lambda o: (footprint(o), -o.serves, -(o.decode_tokens_per_s or 0.0), o.tp, o.pp))
-    best_served = 0
-    for option in whole:
-        effective = min(option.serves, required)
-        if effective > best_served:
-            kept.append(option)
-            best_served = effective
-    by_profile: dict[str, DeploymentOption] = {}
+    groups: dict[str | None, list[DeploymentOption]] = {}
     for option in options:
-        if option.mig_profile:
-            current = by_profile.get(option.mig_profile)
-            if current is None or (option.serves, option.decode_tokens_per_s or 0.0) > (current.serves, current.decode_tokens_per_s or 0.0):
-                by_profile[option.mig_profile] = option
-    kept.extend(by_profile[name] for name in sorted(by_profile))
-    return sorted(kept, key=lambda o: (o.nodes, o.gpus, o.mig_profile or "", o.tp, o.pp))
+        groups.setdefault(option.mig_profile, []).append(option)
+    for profile in sorted(groups, key=lambda p: p or ""):
+        ordered = sorted(groups[profile], key=_order)
+        for index, option in enumerate(ordered):
+            if not any(_dominates(other, option, required) for other in ordered[:index]) and not any(
+                _dominates(other, option, required) and not _dominates(option, other, required) for other in ordered[index + 1 :]
+            ):
+                kept.append(option)
+    return sorted(kept, key=lambda o: (o.nodes, o.gpus, o.mig_profile or "", o.tp, o.pp, o.ep))
 
 
-def workload_options(workload: Workload, model: ModelSpec, configs: list[NodeConfig], limits: Limits, assumptions: Assumptions, performance: Performance) -> WorkloadOptions:
+def workload_options(workload: Workload, model: ModelSpec, configs: list[NodeConfig], limits: Limits, assumptions: Assumptions, performance: Performance, *, prune: bool = True) -> WorkloadOptions:
+    """Every feasible option of `workload` on `configs`; with `prune`, only the non-dominated ones
+    per configuration (tests compare both to show pruning never changes the optimum)."""
     entry = WorkloadOptions(workload, model, required_demand(workload), demand_unit(workload))
     builder = _Builder(entry, limits, assumptions, performance)
     base = builder.base_deployment()
@@ -422,5 +446,5 @@ def workload_options(workload: Workload, model: ModelSpec, configs: list[NodeCon
             entry.rejections.append(f"{config.key}: {reason}")
             continue
         found = builder.training_options(config) if workload.is_training else builder.inference_options(config)
-        entry.options.extend(found)
+        entry.options.extend(prune_dominated(found, entry.required) if prune else found)
     return entry

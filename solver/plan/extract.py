@@ -93,6 +93,7 @@ def build_plan(data: ModelData, solution: Solution, *, tco_usd: float) -> Plan:
                 name=name, kind=entry.workload.kind, unit=entry.unit, required_sessions=entry.required,
                 served_sessions=served, served_fraction=round(served / entry.required, 6),
                 replicas=sum(1 for r in replicas if r.workload == name),
+                min_decode_tokens_per_s=entry.workload.min_decode_tokens_per_s, max_ttft_s=entry.workload.max_ttft_s,
             )
         )
 

@@ -99,6 +99,9 @@ class WorkloadPlan(PlanModel):
     served_sessions: int
     served_fraction: float
     replicas: int
+    min_decode_tokens_per_s: float | None = None
+    """The speed floor the plan was held to (interactive default unless the problem set one)."""
+    max_ttft_s: float | None = None
 
 
 class FabricPlan(PlanModel):

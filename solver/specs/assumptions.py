@@ -41,6 +41,18 @@ class Assumptions(StrictModel):
         "the model's estimate (the held-out calibration residuals of catalogs/speed_model.yaml). 0.8: four "
         "in five comparable deployments ran at least this fast.",
     )
+    interactive_min_decode_tokens_per_s: float = Field(
+        default=10.0, gt=0, le=10_000,
+        description="Decode floor per session for interactive workloads that state none: twice silent reading speed "
+        "(238 words/min, Brysbaert 2019, Journal of Memory and Language 109; ~1.33 tokens per word ≈ 5.3 tok/s), so "
+        "text never stalls the reader. A workload opts out with `min_decode_tokens_per_s: null`.",
+    )
+    interactive_max_ttft_s: float = Field(
+        default=10.0, gt=0, le=3600,
+        description="Time-to-first-token ceiling for interactive workloads that state none: 10 s is the limit for "
+        "keeping a user's attention on a dialogue (Nielsen, Usability Engineering, 1993, ch. 5). A workload opts out "
+        "with `max_ttft_s: null`.",
+    )
     plan_uncalibrated_speeds: bool = Field(
         default=False,
         description="Allow plans on hardware classes, engine backends or weight formats that no published "

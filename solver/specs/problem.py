@@ -54,8 +54,8 @@ class Workload(StrictModel):
     context_tokens: int = Field(ge=1, description="Tokens each sequence holds (prompt + generated); training: sequence length.")
     output_tokens: int = Field(default=512, ge=1, description="Generated tokens per request (prompt = context − output).")
     demand: Demand
-    min_decode_tokens_per_s: float | None = Field(default=None, gt=0, description="Decode speed floor per session.")
-    max_ttft_s: float | None = Field(default=None, gt=0, description="Time-to-first-token ceiling for a full prompt.")
+    min_decode_tokens_per_s: float | None = Field(default=None, gt=0, description="Decode speed floor per session (interactive default: assumptions.interactive_min_decode_tokens_per_s; null opts out).")
+    max_ttft_s: float | None = Field(default=None, gt=0, description="Time-to-first-token ceiling for a full prompt (interactive default: assumptions.interactive_max_ttft_s; null opts out).")
     tokens: float | None = Field(default=None, gt=0, description="Tokens to process (batch inference: generated+prompt; training: tokens seen).")
     deadline_hours: float | None = Field(default=None, gt=0, description="Time by which `tokens` must be processed.")
     sharing: Literal["shared", "dedicated"] = Field(default="shared", description="shared: one replica batches many sessions; dedicated: one isolated instance per session (MIG slices may serve).")
@@ -162,4 +162,20 @@ class Problem(StrictModel):
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"workload names must be unique; repeated: {', '.join(duplicates)}")
+        return self
+
+    @model_validator(mode="after")
+    def _interactive_defaults(self) -> "Problem":
+        """Interactive workloads that do not state a speed floor or first-token ceiling get the
+        documented defaults (assumptions.interactive_*); writing `null` opts out."""
+        filled = []
+        for workload in self.workloads:
+            update: dict[str, float] = {}
+            if workload.kind == "interactive":
+                if "min_decode_tokens_per_s" not in workload.model_fields_set:
+                    update["min_decode_tokens_per_s"] = self.assumptions.interactive_min_decode_tokens_per_s
+                if "max_ttft_s" not in workload.model_fields_set:
+                    update["max_ttft_s"] = self.assumptions.interactive_max_ttft_s
+            filled.append(workload.model_copy(update=update) if update else workload)
+        object.__setattr__(self, "workloads", filled)
         return self

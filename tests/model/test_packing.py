@@ -67,16 +67,18 @@ def test_three_four_gpu_replicas_need_two_eight_gpu_nodes(catalog):
     data, solution = solve_mini(problem)
     assert solution.status == "OPTIMAL"
     assert (4, 1, 4, 10) in {(o.tp, o.pp, o.gpus, o.serves) for o in data.options}
-    assert replicas_by_label(data, solution) == {f"{HGX} TP4×PP1": 3}
+    # Three TP4 replicas, or two and a faster TP8 one (kept: not dominated), fill 12-16 GPUs.
+    chosen = replicas_by_label(data, solution)
+    assert chosen in ({f"{HGX} TP4×PP1": 3}, {f"{HGX} TP4×PP1": 2, f"{HGX} TP8×PP1": 1})
     assert bought(solution) == {HGX: 2}
     # 2 servers (20 kW) in one rack with two 17.3 kW PDUs; included NVMe holds the checkpoint.
     assert solution.capex_usd == 2 * HGX_H100_8_SERVER + RACK + 2 * PDU == 604_300
     plan = plan_of(data, solution)
     assert verify_plan(plan, problem, catalog) == []
-    assert [len(r.placement[0].gpus) for r in plan.replicas] == [4, 4, 4]
+    assert sorted(len(r.placement[0].gpus) for r in plan.replicas) in ([4, 4, 4], [4, 4, 8])
     assert_aligned_in_domains(plan)
     used = [(p.node, g) for r in plan.replicas for p in r.placement for g in p.gpus]
-    assert len(used) == len(set(used)) == 12
+    assert len(used) == len(set(used)) >= 12
 
 
 @pytest.mark.parametrize(("sessions", "nodes"), [(40, 2), (41, 3)])
