@@ -37,7 +37,7 @@ def check_names(problem: Problem, catalog: Catalog, document: YamlDocument) -> N
     limits = problem.limits
     for field in ("allowed_gpus", "excluded_gpus"):
         for index, name in enumerate(getattr(limits, field) or []):
-            _check(document, ("limits", field, index), lambda n=name: catalog.gpu(n))
+            _check(document, ("limits", field, index), lambda n=name: catalog.family("gpus", n) or catalog.gpu(n))
     for field in ("allowed_node_types", "excluded_node_types"):
         for index, name in enumerate(getattr(limits, field) or []):
             _check(document, ("limits", field, index), lambda n=name: catalog.node(n))

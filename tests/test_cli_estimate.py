@@ -91,10 +91,17 @@ def test_fits_json(gpu: str, count: str, expected: bool) -> None:
 
 
 def test_names_are_case_insensitive_and_aliases_work() -> None:
-    result = run("estimate", "Meta-Llama/Llama-3.1-8B-Instruct", "--precision", "AWQ", "--gpu", "H100", "--json")
+    result = run("estimate", "Meta-Llama/Llama-3.1-8B-Instruct", "--precision", "AWQ", "--gpu", "H100-SXM5", "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert (data["model"], data["precision"], data["gpu"]) == ("llama-3.1-8b", "awq", "h100-sxm")
+    assert json.loads(run("estimate", "llama-3.1-8b", "--gpu", "MI300", "--json").stdout)["gpu"] == "mi300x"  # a family of one
+
+
+def test_a_gpu_family_is_ambiguous_where_one_gpu_is_needed() -> None:
+    result = run("estimate", "llama-3.1-8b", "--gpu", "a100")
+    assert result.exit_code == 2
+    assert "GPU 'a100' is ambiguous: it covers a100-40gb-pcie, a100-40gb-sxm, a100-80gb-pcie, a100-80gb-sxm" in result.output
 
 
 # ------------------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ def test_estimate_keys_without_gpu() -> None:
 
 
 def test_estimate_keys_with_gpu() -> None:
-    result = estimate(CATALOG, "meta-llama/Llama-3.1-8B-Instruct", Deployment(), "h100").as_dict()
+    result = estimate(CATALOG, "meta-llama/Llama-3.1-8B-Instruct", Deployment(), "h100-sxm").as_dict()
     check_sane(result)
     assert result["model"] == "llama-3.1-8b" and result["gpu"] == "h100-sxm"
     assert result["engine"] == "vllm"  # the matrix's default on a data-centre GPU

@@ -100,13 +100,34 @@ class Catalog:
         gpu = self.gpu(gpu_id)
         return sorted((node for node in self.nodes.values() if gpu.id in node.gpus), key=lambda node: node.id)
 
-    def resolve_id(self, key: str, name: str) -> str:
-        """The id that ``name`` (an id or alias of kind ``key``: 'gpus', 'nodes', …) refers to."""
-        kind = KINDS[key]
-        index = self._names[key]
-        entry_id = index.get(str(name).strip().lower())
+    def family(self, key: str, name: str) -> tuple[str, ...]:
+        """Every id ``name`` stands for: its own entry when it is an id or alias, else (GPUs only)
+        every id it begins up to a word boundary (a family: 'a100' → the four A100 variants, 'mi300' →
+        mi300x; 'h10' is no family). Empty when it names nothing."""
+        needle = str(name).strip().lower()
+        entry_id = self._names[key].get(needle)
         if entry_id is not None:
-            return entry_id
+            return (entry_id,)
+        if key != "gpus" or len(needle) < 2:
+            return ()  # model and node names must be exact: 'llama-3.1-8' is not 'llama-3.1-8b'
+        return tuple(sorted(
+            entry for entry in getattr(self, key)
+            if entry.lower().startswith(needle) and len(entry) > len(needle) and (entry[len(needle)] == "-" or entry[len(needle)].isalpha())
+        ))
+
+    def resolve_id(self, key: str, name: str) -> str:
+        """The id that ``name`` (an id or alias of kind ``key``: 'gpus', 'nodes', …) refers to; a
+        family name that covers several entries is an error listing them."""
+        kind = KINDS[key]
+        members = self.family(key, name)
+        if len(members) == 1:
+            return members[0]
+        if len(members) > 1:
+            raise InputError(
+                f"{kind.label} {str(name)!r} is ambiguous: it covers {', '.join(members)}",
+                hint="name one of them" + (" (in allowed/excluded lists a family name stands for all of them)" if key == "gpus" else ""),
+            )
+        index = self._names[key]
         ids = list(getattr(self, key))
         suggestions = list(dict.fromkeys(index[match] for match in did_you_mean(str(name), list(index), n=6)))[:3]
         raise UnknownNameError(kind.label, str(name), ids, suggestions=suggestions)

@@ -7,7 +7,7 @@ inspectable: no estimator call happens while the model is built.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from solver.catalog import Catalog
 from solver.errors import InputError
@@ -15,7 +15,7 @@ from solver.estimator.formats import weight_format
 from solver.estimator.params import count_parameters
 from solver.estimator.training import ADAM_STATE_BYTES, WEIGHT_BYTES_16BIT, lora_parameters
 from solver.estimator.weights import model_weight_bytes
-from solver.options.configs import NodeConfig, node_configs
+from solver.options.configs import NodeConfig, family_expansions, node_configs
 from solver.estimator.estimates import Performance
 from solver.options.generate import DeploymentOption, WorkloadOptions, workload_options
 from solver.specs.hardware import FabricItem
@@ -69,6 +69,8 @@ class ModelData:
     """Every configuration the limits allow, usable or not (for infeasibility explanations)."""
     speed_model_label: str = ""
     """Which fit planned the speeds: its date and measurement-set hash."""
+    name_expansions: list[str] = field(default_factory=list)
+    """Family names in the limits and what they stood for."""
 
     @property
     def options(self) -> list[DeploymentOption]:
@@ -253,5 +255,6 @@ def build_data(problem: Problem, catalog: Catalog) -> ModelData:
         node_upper=upper,
         node_upper_without_node_limit=upper_without_node_limit,
         allowed_configs=allowed,
+        name_expansions=family_expansions(catalog, problem.limits),
         speed_model_label=f"fitted {performance.speed_model.fitted_on} on {performance.speed_model.measurement_rows} measurements (sha256 {performance.speed_model.measurements_sha256[:12]})",
     )

@@ -65,9 +65,30 @@ def _allowed(name: str, allowed: Collection[str] | None, excluded: Collection[st
     return (allowed is None or name in allowed) and name not in excluded
 
 
+def gpu_names(catalog: Catalog, names: Collection[str]) -> set[str]:
+    """GPU ids of allow/exclude list entries: an id or alias, or a family name standing for
+    every variant it begins ('a100' → a100-40gb-sxm, a100-80gb-sxm, a100-40gb-pcie, a100-80gb-pcie)."""
+    ids: set[str] = set()
+    for name in names:
+        members = catalog.family("gpus", name)
+        ids.update(members if members else (catalog.gpu(name).id,))
+    return ids
+
+
+def family_expansions(catalog: Catalog, limits: Limits) -> list[str]:
+    """What each family name in the GPU lists stood for, one line each (for the plan and the CLI)."""
+    lines = []
+    for field in ("allowed_gpus", "excluded_gpus"):
+        for name in getattr(limits, field) or []:
+            members = catalog.family("gpus", name)
+            if len(members) > 1:
+                lines.append(f"limits.{field}: {name} → {', '.join(members)}")
+    return lines
+
+
 def _resolve_all(catalog: Catalog, limits: Limits) -> tuple[set[str] | None, set[str], set[str] | None, set[str]]:
-    allowed_gpus = None if limits.allowed_gpus is None else {catalog.gpu(name).id for name in limits.allowed_gpus}
-    excluded_gpus = {catalog.gpu(name).id for name in limits.excluded_gpus}
+    allowed_gpus = None if limits.allowed_gpus is None else gpu_names(catalog, limits.allowed_gpus)
+    excluded_gpus = gpu_names(catalog, limits.excluded_gpus)
     allowed_nodes = None if limits.allowed_node_types is None else {catalog.node(name).id for name in limits.allowed_node_types}
     excluded_nodes = {catalog.node(name).id for name in limits.excluded_node_types}
     return allowed_gpus, excluded_gpus, allowed_nodes, excluded_nodes

@@ -186,6 +186,7 @@ def build_plan(data: ModelData, solution: Solution, *, tco_usd: float) -> Plan:
         binding_limits=binding_limits(data, solution, len(racks)),
         speed_confidence=data.problem.assumptions.speed_confidence,
         speed_model=data.speed_model_label,
+        name_expansions=data.name_expansions,
     )
     nodes = [
         NodePlan(

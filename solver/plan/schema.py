@@ -34,6 +34,8 @@ class Summary(PlanModel):
     """Quantile of the calibration band the plan's speeds and first-token times are planned at."""
     speed_model: str = ""
     """Which fit of catalogs/speed_model.yaml planned the speeds (date and measurement-set hash)."""
+    name_expansions: list[str] = []
+    """Family names in the problem's GPU lists and the variants each stood for."""
 
 
 class NodePlan(PlanModel):

@@ -100,7 +100,8 @@ def plan_view(plan: Plan) -> Group:
         f"{_count(summary.nodes, 'server')} in {_count(summary.racks, 'rack')}; GPUs: " + ", ".join(f"{count}× {gpu}" for gpu, count in summary.gpus.items())
         + f"\n{summary.objective} {summary.objective_value:,.0f} {summary.objective_unit}, best bound {summary.best_bound:,.0f} {summary.objective_unit}, gap {summary.gap:.2%}; solved in {summary.solve_seconds:.2f} s (+{summary.precompute_seconds:.2f} s estimating options, {summary.build_seconds:.2f} s building the model); "
         f"TCO ${summary.tco_usd:,.0f}"
-        + f"\nspeeds planned at {summary.speed_confidence:.0%} confidence from the calibration band (speed model {summary.speed_model})",
+        + f"\nspeeds planned at {summary.speed_confidence:.0%} confidence from the calibration band (speed model {summary.speed_model})"
+        + "".join(f"\n{line}" for line in summary.name_expansions),
         style="bold",
     )
     workloads = Table(title="Workloads", title_justify="left", header_style="bold")
