@@ -28,12 +28,24 @@ def workload_without_options(data: ModelData, entry: WorkloadOptions) -> tuple[l
         f"workload '{workload.name}' ({model.id} {workload.precision}, {workload.context_tokens:,}-token context, "
         f"{entry.required} {entry.unit}) has no feasible deployment on the allowed hardware"
     ]
+    floor = workload.min_decode_tokens_per_s
+    confidence = data.problem.assumptions.speed_confidence
+    if floor is not None and entry.fastest:
+        fastest = sorted(entry.fastest.items(), key=lambda item: -item[1][0])
+        reasons.append(
+            f"the speed floor of {floor:g} tok/s per session is the obstacle where the model fits: fastest at {confidence:.0%} confidence "
+            + "; ".join(f"{gpu_id} {speed:,.1f} tok/s ({split})" for gpu_id, (speed, split) in fastest[:MAX_GPU_LINES])
+        )
+    for gpu_id, reason in sorted(entry.unsupported.items())[:MAX_GPU_LINES]:
+        reasons.append(reason)
     weights = model_weight_bytes(model, weight_format(workload.weights_format))
     kv = kv_bytes_per_token(model, workload.kv_precision) * workload.context_tokens
     largest = _largest_domain(data)
     configs_by_gpu = {c.gpu.id: c for c in data.allowed_configs}
     ranked = sorted(entry.smallest_need.items(), key=lambda item: -configs_by_gpu[item[0]].gpu.usable_memory_bytes)
     for gpu_id, (need, split) in ranked[:MAX_GPU_LINES]:
+        if gpu_id in entry.fastest:
+            continue  # it fits there; the line above says how fast it can go
         gpu = configs_by_gpu[gpu_id].gpu
         usable = gpu.usable_memory_bytes * (1 - limits.vram_headroom)
         gpus_needed = math.ceil((weights + kv) / usable)
@@ -45,6 +57,11 @@ def workload_without_options(data: ModelData, entry: WorkloadOptions) -> tuple[l
         )
     reasons.extend(entry.rejections[:MAX_REJECTION_LINES])
     fixes = []
+    if floor is not None and entry.fastest:
+        best = max(speed for speed, _ in entry.fastest.values())
+        fixes.append(f"lower min_decode_tokens_per_s to {best:,.1f} or less (the fastest deployment found)")
+    if entry.unsupported:
+        fixes.append("choose a format the hardware's engines run, or name another engine under engines:")
     if not limits.allow_multinode:
         fixes.append("allow pipeline parallel over InfiniBand (limits.allow_multinode: true)")
     if workload.precision in ("bf16", "fp16") and not workload.is_training:
@@ -56,7 +73,7 @@ def workload_without_options(data: ModelData, entry: WorkloadOptions) -> tuple[l
         fixes.append(f"allow a larger NVLink domain (largest allowed: {largest} GPUs; a GB200 NVL72 rack has 72)")
     if limits.allowed_gpus is not None or limits.allowed_vendors is not None or limits.excluded_gpus:
         fixes.append("allow more GPU types (limits.allowed_gpus / allowed_vendors)")
-    if workload.min_decode_tokens_per_s or workload.max_ttft_s:
+    if (workload.min_decode_tokens_per_s and not entry.fastest) or workload.max_ttft_s:
         fixes.append("relax min_decode_tokens_per_s / max_ttft_s")
     if workload.deadline_hours:
         fixes.append("extend deadline_hours")

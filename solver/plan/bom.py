@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from solver.model.data import ModelData, power, price
 from solver.plan.schema import BomLine
 
-CATEGORY_ORDER = ("gpu", "server", "nic", "switch", "cable", "storage", "rack", "pdu")
+CATEGORY_ORDER = ("gpu", "cpu", "computer", "server", "nic", "switch", "cable", "storage", "rack", "pdu")
+DEVICE_CATEGORY = {"gpu": "gpu", "cpu": "cpu", "unified-memory": "computer"}
+"""BOM category of an accelerator: GPUs, CPU sockets, or a whole unified-memory computer (Mac)."""
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ def bom_lines(data: ModelData, purchases: Purchases) -> list[BomLine]:
             servers[config.node.id] = servers.get(config.node.id, 0) + count
     for gpu_id, quantity in sorted(gpus.items()):
         gpu = next(c.gpu for c in data.configs if c.gpu.id == gpu_id)
-        rows.append(("gpu", gpu.id, gpu.name, gpu.vendor, quantity, round(gpu.price_usd), gpu.tdp_w, gpu.price_source))
+        rows.append((DEVICE_CATEGORY[gpu.kind], gpu.id, gpu.name, gpu.vendor, quantity, round(gpu.price_usd), gpu.tdp_w, gpu.price_source))
     for node_id, quantity in sorted(servers.items()):
         node = next(c.node for c in data.configs if c.node.id == node_id)
         rows.append(("server", node.id, f"{node.name} (without GPUs)", node.vendor, quantity, round(node.base_price_usd), node.base_power_w, node.price_source))
