@@ -23,10 +23,12 @@ def check_names(problem: Problem, catalog: Catalog, document: YamlDocument) -> N
     for index, workload in enumerate(problem.workloads):
         base = ("workloads", index)
         _check(document, base + ("model",), lambda w=workload: catalog.model(w.model))
-        if workload.precision not in WEIGHT_FORMATS:
-            _check(document, base + ("precision",), lambda w=workload: _raise_unknown("precision", w.precision, WEIGHT_FORMATS))
-        if workload.kv_precision not in KV_FORMAT_BYTES:
-            _check(document, base + ("kv_precision",), lambda w=workload: _raise_unknown("KV precision", w.kv_precision, KV_FORMAT_BYTES))
+        for field, kind, names, valid in (("precision", "precision", workload.precisions, WEIGHT_FORMATS), ("kv_precision", "KV precision", workload.kv_precisions, KV_FORMAT_BYTES)):
+            listed = not isinstance(getattr(workload, field), str)
+            for position, name in enumerate(names):
+                if name not in valid:
+                    where = base + ((field, position) if listed else (field,))
+                    _check(document, where, lambda k=kind, n=name, v=valid: _raise_unknown(k, n, v))
         if workload.context_tokens > catalog.model(workload.model).max_position_embeddings:
             model = catalog.model(workload.model)
             raise InputError(

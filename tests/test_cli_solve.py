@@ -122,6 +122,7 @@ def test_infeasible_problem_is_explained(tmp_path: Path) -> None:
         (SMALL_PROBLEM.replace("context_tokens: 8192", "context_tokens: 0"), "context_tokens"),
         (SMALL_PROBLEM.replace("context_tokens: 8192", "context_tokens: 999999"), "maximum context"),
         (SMALL_PROBLEM.replace("precision: bf16", "precision: int3"), "unknown precision 'int3'"),
+        (SMALL_PROBLEM.replace("precision: bf16", "precision: [bf16, int3]"), "workloads[0].precision[1]: unknown precision 'int3'"),
         (SMALL_PROBLEM.replace("min_decode_tokens_per_s", "min_decode_tokens_per_sec"), "min_decode_tokens_per_s"),
         (SMALL_PROBLEM + "objective: {minimize: speed}\n", "objective.minimize"),
     ],

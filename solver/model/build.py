@@ -29,7 +29,10 @@ Objective (lexicographic, each stage fixing the previous optimum):
           + drive·d + rack·Σ_r used_r + PDU·Σ_r π_r
   power = Σ_k p_k·N_k + fabric and drive power;  tco = 100·capex + e·power (cents, e from years,
   $/kWh, PUE and utilisation);  what-if first maximises Σ_w ⌊10⁴·π_w/R_w⌉·σ_w.
-  cost: capex → power → Σ N_k;  power: power → capex → Σ N_k;  tco: tco → capex → Σ N_k.
+  cost: capex → power → pref;  power: power → capex → pref;  tco: tco → capex → pref, where
+  pref = (Σ N_k + 1)·Σ_j ρ_j·y_j + Σ N_k breaks the remaining ties by the workloads' format
+  preference (ρ_j: rank of option j's precision in its workload's list, 0 when it gives one),
+  then by fewer servers.
 """
 
 from __future__ import annotations
@@ -55,6 +58,8 @@ class BuiltModel:
     power: cp_model.LinearExprT
     tco: cp_model.LinearExprT
     nodes: cp_model.LinearExprT
+    preference: cp_model.LinearExprT
+    """The last tie-break: less preferred formats, then servers."""
     served_score: cp_model.LinearExprT
 
 
@@ -85,6 +90,7 @@ def build_model(data: ModelData, *, hard_demand: bool = True, budget_usd: float 
         power=_named(model, "power_w", objective.power_w(data, variables)),
         tco=_named(model, "tco_cents", objective.tco_cents(data, variables)),
         nodes=_named(model, "nodes_total", objective.node_count(data, variables)),
+        preference=_named(model, "preference_then_nodes", objective.preference_then_nodes(data, variables)),
         served_score=_named(model, "served_score", served_score(data, variables)),
     )
 

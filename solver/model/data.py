@@ -113,16 +113,18 @@ def _single(catalog: Catalog, category: str) -> FabricItem:
 
 
 def storage_needed_bytes(problem: Problem, catalog: Catalog) -> float:
-    """One copy of every served checkpoint, plus kept training checkpoints (weights + Adam
-    states for full training; adapters with their optimizer for LoRA)."""
+    """One copy of every checkpoint a plan may serve (each allowed format of a workload that may
+    choose, since replicas may mix them), plus kept training checkpoints (weights + Adam states
+    for full training; adapters with their optimizer for LoRA)."""
     needed = 0.0
     seen: set[tuple[str, str]] = set()
     for workload in problem.workloads:
         model = catalog.model(workload.model)
-        precision = workload.weights_format
-        if (model.id, precision) not in seen:
-            seen.add((model.id, precision))
-            needed += model_weight_bytes(model, weight_format(precision))
+        precisions = (workload.weights_format,) if workload.is_training else workload.precisions
+        for precision in precisions:
+            if (model.id, precision) not in seen:
+                seen.add((model.id, precision))
+                needed += model_weight_bytes(model, weight_format(precision))
         if workload.is_training:
             if workload.training_method == "full":
                 per_checkpoint = count_parameters(model).total * (WEIGHT_BYTES_16BIT + ADAM_STATE_BYTES)

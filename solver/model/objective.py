@@ -55,3 +55,14 @@ def tco_cents(data: ModelData, variables: Variables) -> cp_model.LinearExprT:
 def node_count(data: ModelData, variables: Variables) -> cp_model.LinearExprT:
     return sum(variables.nodes(data, c.key) for c in data.configs)
 
+
+
+def preference_then_nodes(data: ModelData, variables: Variables) -> cp_model.LinearExprT:
+    """Options in less preferred formats first, then servers: exact lexicographically because
+    the node term never exceeds the weight of one preference step (Σ of the node upper bounds)."""
+    nodes = node_count(data, variables)
+    ranks = [variables.replicas[i] * option.preference for i, option in enumerate(data.options) if option.preference]
+    if not ranks:
+        return nodes
+    step = sum(data.node_upper.values()) + 1
+    return step * sum(ranks) + nodes

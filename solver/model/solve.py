@@ -100,7 +100,7 @@ def _expression(built: BuiltModel, name: str) -> tuple[cp_model.LinearExprT, boo
         "cost": (built.capex, False),
         "power": (built.power, False),
         "tco": (built.tco, False),
-        "nodes": (built.nodes, False),
+        "nodes": (built.preference, False),
     }[name]
 
 

@@ -58,6 +58,12 @@ class DeploymentOption:
     ttft_s: float | None
     """Time to first token the plan counts on (the planning quantile)."""
     training_hours: float | None
+    precision: str = "bf16"
+    kv_precision: str = "bf16"
+    preference: int = 0
+    """Rank of (precision, kv_precision) in the workload's preference order (0: most preferred)."""
+    variant: str = ""
+    """'precision/kv' when the workload lets the solver choose its formats (part of the label)."""
     engine: str | None = None
     """Inference engine the option runs on (None for training)."""
     decode_central_tokens_per_s: float | None = None
@@ -69,7 +75,7 @@ class DeploymentOption:
     @property
     def label(self) -> str:
         where = f"MIG {self.mig_profile}" if self.mig_profile else split_label(self.tp, self.pp, self.dp, self.ep)
-        return f"{self.config_key} {where}"
+        return f"{self.config_key} {where}" + (f" {self.variant}" if self.variant else "")
 
 
 def split_label(tp: int, pp: int, dp: int = 1, ep: int = 1) -> str:
@@ -128,9 +134,13 @@ def _tp_limit(config: NodeConfig, limits: Limits) -> int:
 
 
 class _Builder:
-    def __init__(self, entry: WorkloadOptions, limits: Limits, assumptions: Assumptions, performance: Performance):
+    """Options of one workload in one of its (precision, KV precision) variants."""
+
+    def __init__(self, entry: WorkloadOptions, variant: Workload, preference: int, limits: Limits, assumptions: Assumptions, performance: Performance):
         self.entry = entry
-        self.workload = entry.workload
+        self.workload = variant
+        self.preference = preference
+        self.variant_label = f"{variant.precision}/{variant.kv_precision}" if len(entry.workload.variants) > 1 else ""
         self.model = entry.model
         self.limits = limits
         self.assumptions = assumptions
@@ -215,7 +225,7 @@ class _Builder:
     # -- inference -------------------------------------------------------------------------
     def inference_option(self, config: NodeConfig, tp: int, pp: int, nodes: int, device: Device, ep: int = 1) -> DeploymentOption | None:
         model, workload, assumptions = self.model, self.workload, self.assumptions
-        split = split_label(tp, pp, 1, ep) + (f" on {nodes} nodes" if nodes else "")
+        split = split_label(tp, pp, 1, ep) + (f" on {nodes} nodes" if nodes else "") + (f" {self.variant_label}" if self.variant_label else "")
         engine = self.engine_for(config.gpu, tp, ep)
         if engine is None:
             self.entry.rejections.append(f"{config.key} {split}: no engine runs this split of {workload.precision} on {config.gpu.id}")
@@ -264,7 +274,8 @@ class _Builder:
             workload=workload.name, config_key=config.key, gpu=config.gpu.id, tp=tp, pp=pp, dp=1, zero_stage=0, ep=ep,
             nodes=nodes, gpus=gpus, mig_profile=device.mig_profile, slices_per_gpu=0, sessions=sessions, serves=serves,
             memory_per_gpu_bytes=math.ceil(memory.per_gpu_bytes), usable_bytes_per_gpu=math.floor(usable), decode_tokens_per_s=speed.planning,
-            ttft_s=None if ttft is None else ttft.planning, training_hours=None, engine=engine,
+            ttft_s=None if ttft is None else ttft.planning, training_hours=None,
+            precision=deployment.precision, kv_precision=deployment.kv_precision, preference=self.preference, variant=self.variant_label, engine=engine,
             decode_central_tokens_per_s=speed.central, decode_band=(speed.low, speed.high),
             ttft_central_s=None if ttft is None else ttft.central, ttft_band=None if ttft is None else (ttft.low, ttft.high),
         )
@@ -365,6 +376,7 @@ class _Builder:
                             zero_stage=stage, ep=1, nodes=nodes, gpus=width, mig_profile=None, slices_per_gpu=0, sessions=1,
                             serves=1, memory_per_gpu_bytes=math.ceil(memory), usable_bytes_per_gpu=math.floor(usable),
                             decode_tokens_per_s=None, ttft_s=None, training_hours=hours,
+                            precision=workload.weights_format, kv_precision=workload.kv_precisions[0],
                         )
         return None
 
@@ -427,24 +439,27 @@ def prune_dominated(options: list[DeploymentOption], required: int) -> list[Depl
 
 
 def workload_options(workload: Workload, model: ModelSpec, configs: list[NodeConfig], limits: Limits, assumptions: Assumptions, performance: Performance, *, prune: bool = True) -> WorkloadOptions:
-    """Every feasible option of `workload` on `configs`; with `prune`, only the non-dominated ones
-    per configuration (tests compare both to show pruning never changes the optimum)."""
+    """Every feasible option of `workload` on `configs`, in each of its (precision, KV precision)
+    variants; with `prune`, only the non-dominated ones per configuration and variant (tests
+    compare both to show pruning never changes the optimum)."""
     entry = WorkloadOptions(workload, model, required_demand(workload), demand_unit(workload))
-    builder = _Builder(entry, limits, assumptions, performance)
-    base = builder.base_deployment()
-    for config in configs:
-        gpu = config.gpu
-        if base.base_precision not in gpu.supported_formats:
-            entry.rejections.append(f"{config.key}: {gpu.id} cannot run {base.base_precision}")
-            continue
-        if not workload.is_training and workload.kv_precision not in gpu.supported_kv_formats:
-            entry.rejections.append(f"{config.key}: {gpu.id} cannot hold a {workload.kv_precision} KV cache")
-            continue
-        if not workload.is_training and builder.engine_for(gpu, 1, 1) is None:
-            reason = unsupported_reason(performance.engines, builder.preferred, gpu, workload.precision, workload.kv_precision)
-            entry.unsupported.setdefault(gpu.id, reason)
-            entry.rejections.append(f"{config.key}: {reason}")
-            continue
-        found = builder.training_options(config) if workload.is_training else builder.inference_options(config)
-        entry.options.extend(prune_dominated(found, entry.required) if prune else found)
+    for preference, (precision, kv_precision) in enumerate(workload.variants):
+        variant = workload.model_copy(update={"precision": precision, "kv_precision": kv_precision})
+        builder = _Builder(entry, variant, preference, limits, assumptions, performance)
+        base = builder.base_deployment()
+        for config in configs:
+            gpu = config.gpu
+            if base.base_precision not in gpu.supported_formats:
+                entry.rejections.append(f"{config.key}: {gpu.id} cannot run {base.base_precision}")
+                continue
+            if not workload.is_training and kv_precision not in gpu.supported_kv_formats:
+                entry.rejections.append(f"{config.key}: {gpu.id} cannot hold a {kv_precision} KV cache")
+                continue
+            if not workload.is_training and builder.engine_for(gpu, 1, 1) is None:
+                reason = unsupported_reason(performance.engines, builder.preferred, gpu, precision, kv_precision)
+                entry.unsupported.setdefault(gpu.id, reason)
+                entry.rejections.append(f"{config.key}: {reason}")
+                continue
+            found = builder.training_options(config) if workload.is_training else builder.inference_options(config)
+            entry.options.extend(prune_dominated(found, entry.required) if prune else found)
     return entry

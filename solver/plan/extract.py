@@ -56,8 +56,8 @@ def build_plan(data: ModelData, solution: Solution, *, tco_usd: float) -> Plan:
             ReplicaPlan(
                 workload=option.workload,
                 model=model.id,
-                precision=workload.weights_format,
-                kv_precision=workload.kv_precision,
+                precision=option.precision,
+                kv_precision=option.kv_precision,
                 gpu=option.gpu,
                 node_type=data.config(option.config_key).node.id,
                 tp=option.tp,

@@ -113,12 +113,13 @@ def plan_view(plan: Plan) -> Group:
     for entry in plan.workloads:
         groups = defaultdict(list)
         for replica in by_workload[entry.name]:
-            key = (replica.gpu, replica.node_type, replica.tp, replica.pp, replica.dp, replica.mig_profile, replica.ep)
+            key = (replica.gpu, replica.node_type, replica.tp, replica.pp, replica.dp, replica.mig_profile, replica.ep, replica.precision, replica.kv_precision)
             groups[key].append(replica)
         first = True
-        for (gpu, node_type, tp, pp, dp, mig, _), replicas in sorted(groups.items(), key=lambda item: str(item[0])):
+        for (gpu, node_type, tp, pp, dp, mig, _, precision, kv_precision), replicas in sorted(groups.items(), key=lambda item: str(item[0])):
             sample = replicas[0]
             shape = f"MIG {mig}" if mig else split_label(tp, pp, dp, replicas[0].ep)
+            shape += f" {precision}" + (f"/KV {kv_precision}" if kv_precision != "bf16" else "")
             workloads.add_row(
                 entry.name if first else "",
                 f"{entry.served_sessions}/{entry.required_sessions} {entry.unit}" if first else "",

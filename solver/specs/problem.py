@@ -47,8 +47,12 @@ class Demand(StrictModel):
 class Workload(StrictModel):
     name: str = Field(pattern=ID_PATTERN, description="Unique workload name.")
     model: str = Field(description="Model id or alias from the model catalog.")
-    precision: str = Field(default="bf16", description="Weight format: bf16, fp16, fp8, int8, int4, awq, gptq-int4, gptq-int8, nf4, q4_k_m, q8_0.")
-    kv_precision: str = Field(default="bf16", description="KV-cache precision: bf16, fp16, fp8, int8.")
+    precision: str | list[str] = Field(
+        default="bf16",
+        description="Weight format (bf16, fp16, fp8, int8, int4, awq, gptq-int4, gptq-int8, nf4, q4_k_m, q8_0, q4_0), or a list "
+        "of formats the solver may choose from, most preferred first (ties in cost go to the earlier one).",
+    )
+    kv_precision: str | list[str] = Field(default="bf16", description="KV-cache precision (bf16, fp16, fp8, int8), or a list to choose from, most preferred first.")
     kind: WorkloadKind = "interactive"
     method: FinetuneMethod | None = Field(default=None, description="Fine-tuning method (finetune only): full, lora, qlora.")
     context_tokens: int = Field(ge=1, description="Tokens each sequence holds (prompt + generated); training: sequence length.")
@@ -79,7 +83,27 @@ class Workload(StrictModel):
             raise ValueError("interactive workloads state demand as sessions or users")
         if self.output_tokens >= self.context_tokens and self.kind in ("interactive", "batch"):
             raise ValueError("output_tokens must be smaller than context_tokens")
+        if not self.precisions or not self.kv_precisions:
+            raise ValueError("precision and kv_precision need at least one format")
+        if len(set(self.precisions)) != len(self.precisions) or len(set(self.kv_precisions)) != len(self.kv_precisions):
+            raise ValueError("precision and kv_precision lists must not repeat a format")
+        if self.is_training and len(self.variants) > 1:
+            raise ValueError("training workloads train in one precision; give a single precision and kv_precision")
         return self
+
+    @property
+    def precisions(self) -> tuple[str, ...]:
+        """Allowed weight formats, most preferred first."""
+        return (self.precision,) if isinstance(self.precision, str) else tuple(self.precision)
+
+    @property
+    def kv_precisions(self) -> tuple[str, ...]:
+        return (self.kv_precision,) if isinstance(self.kv_precision, str) else tuple(self.kv_precision)
+
+    @property
+    def variants(self) -> tuple[tuple[str, str], ...]:
+        """Every (weight format, KV format) the solver may choose, in preference order."""
+        return tuple((p, kv) for p in self.precisions for kv in self.kv_precisions)
 
     @property
     def is_training(self) -> bool:
@@ -97,7 +121,7 @@ class Workload(StrictModel):
             return "nf4"
         if self.is_training and self.training_method == "full":
             return "bf16"
-        return self.precision
+        return self.precisions[0]
 
     @property
     def prompt_tokens(self) -> int:
