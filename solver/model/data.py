@@ -220,7 +220,8 @@ def performance_of(problem: Problem, catalog: Catalog) -> Performance:
     return Performance(catalog.speed_model, catalog.engines, tuple(problem.engines) if problem.engines else None)
 
 
-def build_data(problem: Problem, catalog: Catalog) -> ModelData:
+def build_data(problem: Problem, catalog: Catalog, *, prune: bool = True) -> ModelData:
+    """The model's data; `prune=False` keeps dominated options (tests of pruning's safety)."""
     configs = node_configs(catalog, problem.limits)
     if not configs:
         raise InputError("no node configuration is allowed by the limits", hint="relax limits.allowed_gpus / allowed_vendors / allowed_node_types")
@@ -228,7 +229,7 @@ def build_data(problem: Problem, catalog: Catalog) -> ModelData:
     workloads = []
     for workload in problem.workloads:
         model = catalog.model(workload.model)
-        workloads.append(workload_options(workload, model, configs, problem.limits, problem.assumptions, performance))
+        workloads.append(workload_options(workload, model, configs, problem.limits, problem.assumptions, performance, prune=prune))
     # A configuration no workload can use and nobody owns would only ever be bought at zero.
     used = {option.config_key for entry in workloads for option in entry.options}
     allowed = configs

@@ -1,0 +1,190 @@
+"""OPTIMAL is optimal over the whole option space: on seeded random small instances, brute force
+over the UNPRUNED options (every split, MIG profile, expert-parallel layout and multi-node width
+the estimator finds feasible, dominated or not) finds the same minimum capex as CP-SAT over the
+pruned options.
+
+The brute force is independent of the CP-SAT model: per workload it enumerates replica counts of
+every option (dynamic programming over the remaining demand, keeping Pareto-minimal resource
+use), adds workloads' resources, turns them into servers per configuration (exact packing: GPUs
+per configuration, MIG replicas rounded up to whole GPUs per profile, multi-node replicas in
+whole nodes that join the fabric), and prices the purchase from the catalog: servers, the
+cheapest fabric technology for the ports (one switch, or a two-tier leaf/spine beyond its ports),
+NVMe drives beyond the servers' own, one rack for rack-mounted servers and its PDUs.
+
+PROCURE_BRUTE_FORCE_CASES sets how many instances run (default 24; 200+ for a full run).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+import random
+from collections import Counter
+
+import pytest
+
+from solver.catalog import load_catalog
+from solver.model.data import ModelData, build_data, power, price
+from solver.model.solve import solve
+from solver.units import GB
+from tests.fixtures.problems import interactive, make_problem, settings
+
+CATALOG = load_catalog(include_user=False)
+CASES = int(os.environ.get("PROCURE_BRUTE_FORCE_CASES", "24"))
+
+GROUPS = [
+    # (allowed GPUs, allowed node types, models): 1-2 configurations, chosen to exercise
+    # multi-node pipelines, expert parallelism, MIG and mixed widths.
+    (["h100-sxm"], ["hgx-h100-8", "hgx-h100-4"], ["llama-3.1-405b", "llama-3.1-70b", "mixtral-8x7b"]),
+    (["h200-sxm"], ["hgx-h100-8"], ["deepseek-v2", "qwen3-235b-a22b", "llama-3.1-405b"]),
+    (["mi300x"], ["mi300x-8"], ["deepseek-v2", "mixtral-8x7b", "llama-3.1-70b"]),
+    (["a100-80gb-sxm"], ["dgx-a100"], ["llama-3.1-8b", "llama-3.1-70b", "qwen3-30b-a3b"]),
+    (["l40s", "rtx-6000-ada"], ["pcie-4gpu", "pcie-8gpu"], ["llama-3.1-70b", "qwen2.5-32b", "mixtral-8x7b"]),
+    (["rtx-4090"], ["ws-2gpu", "ws-4gpu"], ["llama-3.1-8b", "qwen2.5-32b"]),
+]
+PRECISIONS = {"h100-sxm": ["bf16", "fp8"], "h200-sxm": ["fp8", "bf16"], "mi300x": ["bf16", "fp8"], "a100-80gb-sxm": ["bf16", "awq"], "l40s": ["fp8", "awq"], "rtx-4090": ["awq", "bf16"]}
+
+
+def random_problem(seed: int):
+    rng = random.Random(seed)
+    gpus, nodes, models = GROUPS[seed % len(GROUPS)]
+    workloads = []
+    for index in range(rng.choice([1, 1, 2])):
+        fields = {
+            "precision": rng.choice(PRECISIONS[gpus[0]]),
+            "context_tokens": rng.choice([2048, 8192]),
+            "max_ttft_s": None,
+            "min_decode_tokens_per_s": rng.choice([None, 5, 15]),
+        }
+        if rng.random() < 0.2:
+            fields["sharing"] = "dedicated"
+        workloads.append(interactive(f"w{index}", rng.choice(models), rng.randint(1, 6), **fields))
+    return make_problem(
+        *workloads, name=f"brute-{seed}", allowed_gpus=gpus, allowed_node_types=nodes, rack_units=10_000,
+        assumptions={"max_batch_per_replica": rng.choice([1, 4, 16, 64])},
+    )
+
+
+Signature = tuple[tuple[tuple, int], ...]
+
+
+def _pareto(signatures: set[Signature]) -> set[Signature]:
+    dicts = {s: dict(s) for s in signatures}
+    keep = set()
+    for a, da in dicts.items():
+        if not any(b != a and all(db.get(k, 0) <= v for k, v in da.items()) and set(db) <= set(da) for b, db in dicts.items()):
+            keep.add(a)
+    return keep
+
+
+def workload_signatures(options, required: int) -> set[Signature]:
+    """Pareto-minimal resource use of every way to serve `required` with these options."""
+    states: dict[int, set[Signature]] = {required: {()}}
+    for option in options:
+        use: tuple
+        if option.mig_profile:
+            use = (("mig", option.config_key, option.mig_profile, option.slices_per_gpu), 1)
+        elif option.nodes:
+            use = (("nodes", option.config_key), option.nodes)
+        else:
+            use = (("gpus", option.config_key), option.gpus)
+        following: dict[int, set[Signature]] = {}
+        for remaining, signatures in states.items():
+            for count in range(0, math.ceil(remaining / option.serves) + 1 if remaining > 0 else 1):
+                left = max(0, remaining - count * option.serves)
+                for signature in signatures:
+                    total = Counter(dict(signature))
+                    if count:
+                        total[use[0]] += count * use[1]
+                    following.setdefault(left, set()).add(tuple(sorted(total.items())))
+        states = {remaining: _pareto(signatures) for remaining, signatures in following.items()}
+    return states.get(0, set())
+
+
+def fabric_cost(data: ModelData, ports: int, nics: int) -> tuple[int, int]:
+    """(cost, switches) of the cheapest technology carrying `ports` server ports."""
+    if ports == 0:
+        return 0, 0
+    best = None
+    for tech in data.fabric:
+        p = tech.switch_ports
+        if ports <= p:
+            leaves, spines, uplinks = 1, 0, 0
+        else:
+            leaves = math.ceil(ports / (p // 2))
+            spines = math.ceil(leaves / 2)
+            uplinks = leaves * (p // 2)
+        cost = nics * price(tech.nic) + (ports + uplinks) * price(tech.cable) + (leaves + spines) * price(tech.switch)
+        if best is None or cost < best[0]:
+            best = (cost, leaves + spines)
+    assert best is not None
+    return best
+
+
+def purchase_cost(data: ModelData, total: Counter) -> int:
+    cost = power_w = space = 0
+    included_gb = 0
+    ports = nics = port_power = 0
+    port_watts = max((power(t.nic) + power(t.cable) for t in data.fabric), default=0)
+    for config in data.configs:
+        key = config.key
+        gpus = total.get(("gpus", key), 0) + total.get(("nodes", key), 0) * config.gpu_count
+        for resource, amount in total.items():
+            if resource[0] == "mig" and resource[1] == key:
+                gpus += math.ceil(amount / resource[3])
+        servers = math.ceil(gpus / config.gpu_count)
+        cost += servers * config.price_usd
+        included_gb += servers * (int(config.node.storage) // GB)
+        joined = total.get(("nodes", key), 0)
+        ports += joined * config.node.fabric_nics
+        nics += 0 if config.node.fabric_nics_integrated else joined * config.node.fabric_nics
+        if config.rack_mounted:
+            power_w += servers * config.power_w
+            space += servers
+            port_power += joined * config.node.fabric_nics * port_watts
+    fabric, switches = fabric_cost(data, ports, nics)
+    drive_gb = int(data.facility.storage.capacity) // GB
+    drives = math.ceil(max(0, data.storage_needed_gb - included_gb) / drive_gb)
+    switch_watts = max((int(t.switch.power_w) for t in data.fabric), default=0)
+    load = power_w + port_power + switches * switch_watts
+    racks = 1 if space or switches else 0
+    pdus = math.ceil(load / data.facility.pdu.power_capacity_w) if racks else 0
+    return cost + fabric + drives * price(data.facility.storage) + racks * price(data.facility.rack) + pdus * price(data.facility.pdu)
+
+
+def brute_force_optimum(full: ModelData) -> int:
+    per_workload = [workload_signatures(entry.options, entry.required) for entry in full.workloads]
+    best = None
+    for combo in itertools.product(*per_workload):
+        total: Counter = Counter()
+        for signature in combo:
+            total.update(dict(signature))
+        cost = purchase_cost(full, total)
+        best = cost if best is None else min(best, cost)
+    assert best is not None
+    return best
+
+
+@pytest.mark.parametrize("seed", range(CASES))
+def test_cp_sat_over_pruned_options_equals_brute_force_over_all_options(seed: int) -> None:
+    problem = random_problem(seed)
+    pruned = build_data(problem, CATALOG)
+    if any(not entry.options for entry in pruned.workloads):
+        pytest.skip("a workload has no deployment on this group's hardware")
+    full = build_data(problem, CATALOG, prune=False)
+    assert len(full.options) >= len(pruned.options)
+    solution = solve(pruned, settings())
+    assert solution.status == "OPTIMAL"
+    assert solution.capex_usd == brute_force_optimum(full), f"{len(full.options)} options, {len(pruned.options)} kept"
+
+
+def test_instances_exercise_every_kind_of_option() -> None:
+    kinds: Counter = Counter()
+    for seed in range(60):
+        data = build_data(random_problem(seed), CATALOG, prune=False)
+        kinds["multi-node"] += any(o.nodes for o in data.options)
+        kinds["expert-parallel"] += any(o.ep > 1 for o in data.options)
+        kinds["mig"] += any(o.mig_profile for o in data.options)
+        kinds["pruned away"] += len(data.options) > len(build_data(random_problem(seed), CATALOG).options)
+    assert kinds["multi-node"] >= 5 and kinds["expert-parallel"] >= 5 and kinds["mig"] >= 1 and kinds["pruned away"] >= 20, kinds
