@@ -10,6 +10,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 
+from solver.text import escape_unprintable
+
 # How many valid names an UnknownNameError hint lists before summarising the rest.
 _HINT_LIMIT = 12
 
@@ -28,11 +30,14 @@ class ProcureError(Exception):
         return self.message
 
     def render(self) -> str:
-        """``error: <message>`` (continuation lines indented) and ``To fix: <hint>`` when there is one."""
-        lines = self.message.splitlines() or [""]
-        text = "error: " + lines[0] + "".join(f"\n  {line}" for line in lines[1:])
+        """``error: <message>`` (continuation lines indented) and ``To fix: <hint>`` when there is one.
+
+        Messages quote input (keys, names, values): control characters in them are shown
+        escaped, so a hostile file cannot rewrite the terminal through an error message.
+        """
+        text = _first_and_indented("error: ", self.message)
         if self.hint:
-            text += f"\n  To fix: {self.hint}"
+            text += "\n" + _first_and_indented("  To fix: ", self.hint)
         return text
 
 
@@ -91,12 +96,19 @@ class InfeasibleError(ProcureError):
         self.explanation: tuple[str, ...] = tuple(explanation)
 
     def render(self) -> str:
-        lines = self.message.splitlines() or [""]
-        text = "error: " + lines[0] + "".join(f"\n  {line}" for line in lines[1:])
-        text += "".join(f"\n  - {line}" for line in self.explanation)
+        text = _first_and_indented("error: ", self.message)
+        text += "".join("\n" + _first_and_indented("  - ", line) for line in self.explanation)
         if self.hint:
-            text += f"\n  To fix: {self.hint}"
+            text += "\n" + _first_and_indented("  To fix: ", self.hint)
         return text
+
+
+def _first_and_indented(prefix: str, text: str) -> str:
+    """``prefix`` + the first line of ``text``, further lines indented by two spaces, every line
+    with its unprintable characters escaped (splitlines also splits at \r and \x1c-\x1e, so
+    no line break survives except the ones added here)."""
+    lines = [escape_unprintable(line, allow="") for line in text.splitlines()] or [""]
+    return prefix + lines[0] + "".join(f"\n  {line}" for line in lines[1:])
 
 
 def did_you_mean(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
