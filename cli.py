@@ -395,18 +395,19 @@ def _load_problem_and_catalog(session: Session, problem_path: Path, prices: Path
 @click.argument("problem_path", metavar="PROBLEM", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write bom.csv and plan.json into this directory.")
 @click.option("--force", is_flag=True, help="Write into a non-empty --out directory.")
-@click.option("--objective", type=click.Choice(["cost", "power", "tco"]), help="Override the problem's objective.")
-@click.option("--budget", type=float, help="Override limits.budget_usd (USD).")
+@click.option("--objective", type=click.Choice(["cost", "power", "tco"], case_sensitive=False), help="Override the problem's objective.")
+@click.option("--budget", metavar="USD", help="Override limits.budget_usd: 250000, 250k, 1.5m, $2,500,000.")
 @click.option("--prices", type=click.Path(dir_okay=False, path_type=Path), help="Vendor quote CSV (sku,unit_price_usd) overriding catalog prices.")
 @click.option("--time-limit", type=float, default=60.0, show_default=True, help="Solver time limit, seconds.")
 @click.option("--workers", type=int, default=1, show_default=True, help="CP-SAT workers (more than one interleaves them deterministically).")
 @click.option("--log", "log_search", is_flag=True, help="Log model building and the CP-SAT search to stderr.")
 @click.option("--json", "as_json", is_flag=True, help="Print plan.json to stdout instead of tables.")
 @pass_session
-def solve(session: Session, problem_path: Path, out: Path | None, force: bool, objective: str | None, budget: float | None, prices: Path | None, time_limit: float, workers: int, log_search: bool, as_json: bool) -> None:
+def solve(session: Session, problem_path: Path, out: Path | None, force: bool, objective: str | None, budget: str | None, prices: Path | None, time_limit: float, workers: int, log_search: bool, as_json: bool) -> None:
     """Find the cheapest (or lowest-power, or lowest-TCO) purchase that runs PROBLEM's workloads."""
     from solver.errors import InputError
     from solver.model.solve import SolveSettings
+    from solver.money import usd_option
     from solver.pipeline import solve_problem
     from solver.report.atomic import prepare_output_dir
     from solver.report.outputs import plan_json, write_plan_files
@@ -417,15 +418,14 @@ def solve(session: Session, problem_path: Path, out: Path | None, force: bool, o
         import logging
 
         logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s: %(message)s")
-    if budget is not None and budget <= 0:
-        raise InputError(f"--budget must be positive (got {budget:g})")
+    budget_usd = usd_option(budget, what="--budget") if budget is not None else None
     if time_limit <= 0 or workers < 1:
         raise InputError("--time-limit must be positive and --workers at least 1")
     problem, catalog = _load_problem_and_catalog(session, problem_path, prices)
-    if budget is not None:
-        problem = problem.model_copy(update={"limits": problem.limits.model_copy(update={"budget_usd": budget})})
+    if budget_usd is not None:
+        problem = problem.model_copy(update={"limits": problem.limits.model_copy(update={"budget_usd": budget_usd})})
     directory = prepare_output_dir(out, force=force) if out is not None else None
-    settings = SolveSettings(objective=objective or problem.objective.minimize, time_limit_s=time_limit, workers=workers, log_search=log_search)
+    settings = SolveSettings(objective=objective.lower() if objective else problem.objective.minimize, time_limit_s=time_limit, workers=workers, log_search=log_search)
     result = solve_problem(problem, catalog, settings)
     if directory is not None:
         written = write_plan_files(result.plan, directory)
