@@ -269,20 +269,45 @@ def models() -> None:
 @models.command("import")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--id", "model_id", metavar="NAME", help="Catalog id (default: the folder name, lowercased).")
-@pass_session
-def models_import(session: Session, path: Path, model_id: str | None) -> None:
+@click.option("--replace", is_flag=True, help="Replace a bundled or user model that has this id.")
+def models_import(path: Path, model_id: str | None, replace: bool) -> None:
     """Add a model to the user catalog from a Hugging Face config.json (or its folder)."""
-    from solver.catalog.hf_import import model_from_config_file, write_user_model
+    from solver.catalog.hf_import import model_from_config_file
+    from solver.catalog.user_models import write_user_model
 
     spec = model_from_config_file(path, model_id)
-    existing = session.catalog().models.get(spec.id)
-    target = write_user_model(spec)
+    target = write_user_model(spec, replace=replace)
     size = f"{spec.official_params_total / 1e9:,.2f} B parameters"
     if spec.official_params_active is not None:
         size += f", {spec.official_params_active / 1e9:,.2f} B active"
     click.echo(f"imported model '{spec.id}' ({spec.family}, {size}, computed from config.json) into {target}")
-    if existing is not None:
-        click.echo(f"note: this replaces the catalog's model '{spec.id}'", err=True)
+
+
+@models.command("list")
+@_JSON_OPTION
+@pass_session
+def models_list(session: Session, as_json: bool) -> None:
+    """Every model, marked bundled (ships with procure), user (imported) or catalog file (--catalog)."""
+    from solver.catalog.user_models import list_models
+    from solver.report.tables import listed_models_json, listed_model_table, print_table
+
+    listed = list_models(session.catalog(), include_user=session.include_user)
+    if as_json:
+        click.echo(listed_models_json(listed))
+    else:
+        print_table(listed_model_table(listed))
+
+
+@models.command("remove")
+@click.argument("model_id", metavar="ID")
+def models_remove(model_id: str) -> None:
+    """Remove an imported model from the user catalog (bundled models cannot be removed)."""
+    from solver.catalog.user_models import remove_user_model
+
+    target, bundled_again = remove_user_model(model_id)
+    click.echo(f"removed model '{model_id.strip().lower()}' from {target}")
+    if bundled_again:
+        click.echo(f"note: the bundled model '{model_id.strip().lower()}' is used again", err=True)
 
 
 # ============================================================================================
