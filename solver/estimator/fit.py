@@ -38,6 +38,32 @@ def check_format_supported(gpu: GpuSpec, deployment: Deployment) -> None:
         )
 
 
+def check_devices_linked(gpu: GpuSpec, devices: int) -> None:
+    """Several devices need a link between them to share a model."""
+    if devices > 1 and not gpu.has_device_link:
+        raise InputError(
+            f"{gpu.id} has no link between devices (no scale-up link, host_link_gb_s 0): a model runs on one device, not {devices}",
+            hint="use one device (--count 1, or --tp/--pp/--ep/--dp 1), or a GPU with NVLink or PCIe peer links",
+        )
+
+
+def group_is_linked(gpu: GpuSpec, group: int) -> bool:
+    """Whether a tensor/expert-parallel group of ``group`` GPUs has a link to run its collectives
+    over: the scale-up link inside the domain, else the host link (as ``whole_gpu`` picks)."""
+    return group == 1 or whole_gpu(gpu, scaleup=group <= gpu.max_scaleup_domain).link_bytes_per_s > 0
+
+
+def check_split_runs(gpu: GpuSpec, deployment: Deployment) -> None:
+    """Refuse a split the device has no link for (its speed would divide by a zero bandwidth)."""
+    check_devices_linked(gpu, deployment.gpus)
+    group = deployment.gpus_per_stage
+    if not group_is_linked(gpu, group):
+        raise InputError(
+            f"{gpu.id} links at most {gpu.max_scaleup_domain} devices (scale-up domain) and has no host link: a tensor/expert-parallel group of {group} cannot run",
+            hint=f"use --tp/--ep of at most {gpu.max_scaleup_domain}",
+        )
+
+
 def evaluate_split(model: ModelSpec, deployment: Deployment, gpu: GpuSpec, headroom: float, assumptions: Assumptions, nvlink: bool) -> SplitResult:
     memory = estimate_memory(model, deployment, assumptions)
     usable = gpu.usable_memory_bytes * (1 - headroom)
@@ -46,14 +72,15 @@ def evaluate_split(model: ModelSpec, deployment: Deployment, gpu: GpuSpec, headr
 
 
 def best_split(model: ModelSpec, base: Deployment, gpu: GpuSpec, count: int, headroom: float, assumptions: Assumptions) -> SplitResult:
-    """Over every TP×PP(×DP) split of `count` GPUs an engine accepts, the best one that fits
-    (fastest decode; for training the fewest bytes per GPU), else the one closest to fitting.
-    TP stays within the GPU's scale-up domain when it has one."""
+    """Over every TP×PP(×DP) split of `count` GPUs an engine accepts and the GPU has links for,
+    the best one that fits (fastest decode; for training the fewest bytes per GPU), else the one
+    closest to fitting. TP stays within the GPU's scale-up domain when it has one."""
     check_format_supported(gpu, base)
+    check_devices_linked(gpu, count)
     candidates: list[SplitResult] = []
     domain = gpu.max_scaleup_domain
     for tp in valid_tp_degrees(model, limit=count):
-        if count % tp:
+        if count % tp or not group_is_linked(gpu, tp):
             continue
         rest = count // tp
         nvlink = tp == 1 or tp <= domain
@@ -64,7 +91,7 @@ def best_split(model: ModelSpec, base: Deployment, gpu: GpuSpec, count: int, hea
             dp = rest // pp if base.is_training else 1
             deployment = replace(base, tp=tp, pp=pp, dp=dp)
             candidates.append(evaluate_split(model, deployment, gpu, headroom, assumptions, nvlink))
-    if model.moe is not None and not base.is_training and count > 1 and model.moe.num_experts % count == 0:
+    if model.moe is not None and not base.is_training and count > 1 and model.moe.num_experts % count == 0 and group_is_linked(gpu, count):
         for tp in valid_tp_degrees(model, limit=count):
             if count % tp == 0:
                 deployment = replace(base, tp=tp, pp=1, ep=count)

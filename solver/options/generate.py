@@ -113,6 +113,14 @@ def _tp_limit(config: NodeConfig, limits: Limits) -> int:
     return config.nvlink_domain if limits.tp_requires_nvlink else config.gpu_count
 
 
+def _runnable(config: NodeConfig, device: Device, group: int, gpus_in_node: int) -> bool:
+    """A replica using several GPUs of a node needs a link between them: the TP/EP group's
+    collectives run over the device's link, and pipeline stages pass activations."""
+    if gpus_in_node > 1 and not config.gpu.has_device_link:
+        return False
+    return group == 1 or device.link_bytes_per_s > 0
+
+
 @lru_cache(maxsize=None)
 def _evaluate(model: ModelSpec, deployment: Deployment, device: Device, assumptions: Assumptions, inter_node: bool) -> tuple[float, float | None, float]:
     """(memory per GPU, decode tokens/s per sequence, weights per GPU) — cached across node types."""
@@ -229,6 +237,8 @@ class _Builder:
         if model.moe is None or width < 2 or width > tp_limit or model.moe.num_experts % width:
             return []
         device = whole_gpu(config.gpu, scaleup=width <= config.nvlink_domain)
+        if not _runnable(config, device, width, width):
+            return []
         found = []
         for tp in valid_tp_degrees(model, limit=width):
             if width % tp == 0:
@@ -255,6 +265,8 @@ class _Builder:
                 if width % tp or pp > model.num_layers:
                     continue
                 device = whole_gpu(config.gpu, scaleup=tp <= config.nvlink_domain)
+                if not _runnable(config, device, tp, width):
+                    continue
                 option = self.inference_option(config, tp, pp, 0, device)
                 if option:
                     options.append(option)
@@ -275,6 +287,8 @@ class _Builder:
                     if pp > model.num_layers:
                         continue
                     device = whole_gpu(config.gpu, scaleup=tp <= config.nvlink_domain)
+                    if not _runnable(config, device, tp, config.gpu_count):
+                        continue
                     option = self.inference_option(config, tp, pp, nodes, device)
                     if option:
                         options.append(option)

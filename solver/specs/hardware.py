@@ -87,6 +87,12 @@ class GpuSpec(CatalogEntry):
     def has_scaleup(self) -> bool:
         return self.max_scaleup_domain > 1
 
+    @property
+    def has_device_link(self) -> bool:
+        """Whether several of these devices can work on one model at all (a scale-up link or a
+        host link); a Mac Studio or a CPU socket pair has neither."""
+        return (self.has_scaleup and self.scaleup_bandwidth_gb_s > 0) or self.host_link_gb_s > 0
+
     def dense_tflops(self, compute_format: str) -> float | None:
         """Peak dense throughput in the arithmetic a format computes in (None: not native)."""
         if compute_format == "fp8":

@@ -77,3 +77,23 @@ def test_options_never_exceed_usable_memory() -> None:
     data = build_data(_problem(), CATALOG)
     assert all(o.memory_per_gpu_bytes <= o.usable_bytes_per_gpu for o in data.options)
     assert replace(data.options[0], gpus=0).gpus == 0  # options are plain frozen data
+
+
+def test_devices_without_a_link_get_single_device_options_only(tmp_path) -> None:
+    """A (hypothetical) box of four Mac Studios has no link between them: no TP, PP or EP over
+    them (was a ZeroDivisionError in the all-reduce time)."""
+    extra = tmp_path / "macs.yaml"
+    extra.write_text(
+        "nodes:\n  - {id: mac-quad, name: Four Macs, vendor: apple, kind: desktop, gpus: [m3-ultra-512gb], gpu_count: 4,\n"
+        "     nvlink_domain: 1, base_price_usd: 0, base_power_w: 0, rack_units: 8, host_ram: 0 GiB, storage: 1 TB,\n"
+        "     fabric_nics: 0, rack_mounted: false, price_source: test, source: test, as_of: 2025-01-01}\n"
+    )
+    catalog = load_catalog(extra=[extra], include_user=False)
+    problem = Problem.model_validate({
+        "name": "macs", "limits": {"allowed_node_types": ["mac-quad"]},
+        "workloads": [{"name": "r1", "model": "deepseek-r1", "precision": "q4_k_m", "context_tokens": 4096, "demand": {"sessions": 2}},
+                      {"name": "small", "model": "llama-3.1-8b", "context_tokens": 4096, "demand": {"sessions": 2}}],
+    })
+    data = build_data(problem, catalog)
+    assert data.options and all(o.gpus == 1 and o.tp == o.pp == o.ep == 1 for o in data.options)
+    assert not data.workloads[0].options  # R1 needs more than one Mac: refused, not divided by zero
