@@ -389,8 +389,13 @@ def estimate(session: Session, model: str, gpu_name: str | None, as_json: bool, 
 @click.option("--headroom", type=float, default=0.10, show_default=True, help="Share of each GPU's memory kept free.")
 @_deployment_options
 @pass_session
-def fits(session: Session, model: str, gpu_name: str, count: int, headroom: float, as_json: bool, **options: Any) -> None:
-    """Does MODEL fit on COUNT GPUs, and with which tensor/pipeline split?"""
+@click.pass_context
+def fits(ctx: click.Context, session: Session, model: str, gpu_name: str, count: int, headroom: float, as_json: bool, **options: Any) -> None:
+    """Does MODEL fit on COUNT GPUs, and with which tensor/pipeline split?
+
+    Exit code: 0 when it fits, 1 when it does not (the answer is printed either way), 2 for bad
+    input — so scripts can write `procure fits … && deploy`.
+    """
     from solver.queries import fits as run_fits
     from solver.report.tables import print_renderable
     from solver.report.views import fit_view
@@ -400,6 +405,8 @@ def fits(session: Session, model: str, gpu_name: str, count: int, headroom: floa
         click.echo(json.dumps(report.as_dict(), indent=2))
     else:
         print_renderable(fit_view(report))
+    if not report.fits:
+        ctx.exit(1)
 
 
 # ============================================================================================

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from solver.catalog import Catalog
 from solver.errors import InputError
 from solver.estimator.deployment import Deployment
-from solver.estimator.fit import SplitResult, best_split, check_format_supported
+from solver.estimator.fit import SplitResult, best_split, check_format_supported, check_split_runs
 from solver.estimator.memory import MemoryEstimate, estimate_memory
 from solver.estimator.speed import decode_speed, prefill_seconds, training_hours, whole_gpu
 from solver.specs.assumptions import Assumptions
@@ -22,10 +22,19 @@ class EstimateReport:
     model: ModelSpec
     gpu: GpuSpec | None
     memory: MemoryEstimate
+    usable_bytes: float | None
+    """Per GPU, after headroom (None without a GPU)."""
     decode_tokens_per_s: float | None
+    """None without a GPU, for training, and when the deployment does not fit: no speed is
+    estimated for a configuration that cannot run."""
     aggregate_tokens_per_s: float | None
     decode_bound: str | None
     ttft_s: float | None
+
+    @property
+    def fits(self) -> bool | None:
+        """Whether each GPU holds its share (None without a GPU)."""
+        return None if self.usable_bytes is None else self.memory.per_gpu_bytes <= self.usable_bytes
 
     def as_dict(self) -> dict:
         memory = self.memory
@@ -68,6 +77,8 @@ class EstimateReport:
         if self.gpu is not None:
             result["gpu"] = self.gpu.id
             result["gpu_memory_bytes"] = int(self.gpu.memory)
+            result["usable_bytes_per_gpu"] = None if self.usable_bytes is None else round(self.usable_bytes)
+            result["fits"] = self.fits
             result["decode_tokens_per_s"] = None if self.decode_tokens_per_s is None else round(self.decode_tokens_per_s, 3)
             result["aggregate_tokens_per_s"] = None if self.aggregate_tokens_per_s is None else round(self.aggregate_tokens_per_s, 3)
             result["decode_bound"] = self.decode_bound
@@ -75,8 +86,8 @@ class EstimateReport:
         return result
 
 
-def _speeds(model: ModelSpec, deployment: Deployment, gpu: GpuSpec, assumptions: Assumptions) -> tuple[float | None, float | None, str | None, float | None]:
-    if deployment.is_training:
+def _speeds(model: ModelSpec, deployment: Deployment, gpu: GpuSpec, assumptions: Assumptions, fits: bool) -> tuple[float | None, float | None, str | None, float | None]:
+    if deployment.is_training or not fits:
         return None, None, None, None
     device = whole_gpu(gpu, scaleup=deployment.gpus_per_stage <= gpu.max_scaleup_domain)
     speed = decode_speed(model, deployment, device, assumptions)
@@ -84,14 +95,29 @@ def _speeds(model: ModelSpec, deployment: Deployment, gpu: GpuSpec, assumptions:
     return speed.tokens_per_s_per_sequence, speed.aggregate_tokens_per_s(deployment.batch), speed.bound, prefill_seconds(model, deployment, device, prompt, assumptions)
 
 
-def estimate(catalog: Catalog, model_name: str, deployment: Deployment, gpu_name: str | None, assumptions: Assumptions = Assumptions()) -> EstimateReport:
+def check_context(model: ModelSpec, deployment: Deployment) -> None:
+    if deployment.context_tokens > model.max_position_embeddings:
+        raise InputError(
+            f"--context {deployment.context_tokens:,} exceeds {model.id}'s maximum context of {model.max_position_embeddings:,} tokens",
+            hint=f"use --context {model.max_position_embeddings} or less",
+        )
+
+
+def estimate(catalog: Catalog, model_name: str, deployment: Deployment, gpu_name: str | None, assumptions: Assumptions = Assumptions(), headroom: float = DEFAULT_HEADROOM) -> EstimateReport:
+    """Memory of ``deployment``; with a GPU, whether it fits (keeping ``headroom`` free) and, if
+    it does, its speed."""
     model = catalog.model(model_name)
+    check_context(model, deployment)
     gpu = catalog.gpu(gpu_name) if gpu_name else None
     if gpu is not None:
         check_format_supported(gpu, deployment)
+        check_split_runs(gpu, deployment)
     memory = estimate_memory(model, deployment, assumptions)
-    speeds = _speeds(model, deployment, gpu, assumptions) if gpu is not None else (None, None, None, None)
-    return EstimateReport(model, gpu, memory, *speeds)
+    if gpu is None:
+        return EstimateReport(model, None, memory, None, None, None, None, None)
+    usable = gpu.usable_memory_bytes * (1 - headroom)
+    speeds = _speeds(model, deployment, gpu, assumptions, memory.per_gpu_bytes <= usable)
+    return EstimateReport(model, gpu, memory, usable, *speeds)
 
 
 @dataclass(frozen=True)
@@ -129,13 +155,14 @@ def fits(catalog: Catalog, model_name: str, base: Deployment, gpu_name: str, cou
     if not 0 <= headroom < 1:
         raise InputError(f"--headroom must be in [0, 1) (got {headroom})")
     model = catalog.model(model_name)
+    check_context(model, base)
     gpu = catalog.gpu(gpu_name)
     split = best_split(model, base, gpu, count, headroom, assumptions)
     deployment = split.deployment
-    speeds = _speeds(model, deployment, gpu, assumptions)
-    report = EstimateReport(model, gpu, split.memory, *speeds)
+    speeds = _speeds(model, deployment, gpu, assumptions, split.fits)
+    report = EstimateReport(model, gpu, split.memory, split.usable_bytes, *speeds)
     hours = None
-    if deployment.is_training:
+    if deployment.is_training and split.fits:
         device = whole_gpu(gpu, scaleup=True)
         hours = training_hours(model, 1e9, count, device, deployment.mode, deployment.gradient_checkpointing, assumptions)
     return FitReport(report, split, count, headroom, hours)

@@ -106,6 +106,35 @@ def test_query_input_errors() -> None:
         fits(CATALOG, "llama-3.1-8b", Deployment(), "h100-sxm", 1, headroom=1.0)
 
 
+def test_estimate_says_whether_it_fits_and_gives_no_speed_when_not() -> None:
+    report = estimate(CATALOG, "llama-3.1-70b", Deployment(), "rtx-4090")
+    assert report.fits is False and report.decode_tokens_per_s is None and report.ttft_s is None
+    assert estimate(CATALOG, "llama-3.1-8b", Deployment(), "h100-sxm").fits is True
+    assert estimate(CATALOG, "llama-3.1-8b", Deployment(), None).fits is None
+
+
+def test_context_beyond_the_model_maximum_is_refused() -> None:
+    with pytest.raises(InputError, match="exceeds llama-3.1-8b's maximum context of 131,072 tokens"):
+        estimate(CATALOG, "llama-3.1-8b", Deployment(context_tokens=10_000_000), None)
+    with pytest.raises(InputError, match="maximum context"):
+        fits(CATALOG, "llama-3.1-8b", Deployment(context_tokens=10_000_000), "h100-sxm", 1)
+
+
+def test_devices_without_a_link_run_one_device() -> None:
+    with pytest.raises(InputError, match="m3-ultra-512gb has no link between devices"):
+        fits(CATALOG, "deepseek-r1", Deployment(precision="q4_k_m"), "m3-ultra-512gb", 2)
+    with pytest.raises(InputError, match="epyc-genoa-2s has no link between devices"):
+        estimate(CATALOG, "llama-3.1-8b", Deployment(tp=2), "epyc-genoa-2s")
+    with pytest.raises(InputError, match="no link between devices"):
+        estimate(CATALOG, "llama-3.1-8b", Deployment(pp=2), "epyc-genoa-2s")
+    assert fits(CATALOG, "llama-3.1-8b", Deployment(), "epyc-genoa-2s", 1).fits is True
+
+
+def test_training_hours_only_for_a_training_split_that_fits() -> None:
+    report = fits(CATALOG, "llama-3.1-70b", Deployment(mode="full", context_tokens=2048), "rtx-4090", 1)
+    assert report.fits is False and report.training_hours_per_billion_tokens is None
+
+
 @pytest.mark.parametrize("model_id", MODEL_IDS)
 def test_every_catalog_model_answers_estimate(model_id: str) -> None:
     m = CATALOG.model(model_id)
@@ -113,7 +142,10 @@ def test_every_catalog_model_answers_estimate(model_id: str) -> None:
     result = estimate(CATALOG, model_id, Deployment(tp=tp), LARGE_GPU).as_dict()
     check_sane(result)
     assert result["tp"] == tp and result["gpus"] == tp
-    assert result["decode_tokens_per_s"] > 0
+    if result["fits"]:
+        assert result["decode_tokens_per_s"] > 0
+    else:  # e.g. DeepSeek-V3 at BF16 on 8 GPUs: no speed for what cannot run
+        assert result["decode_tokens_per_s"] is None and result["per_gpu_bytes"] > result["usable_bytes_per_gpu"]
     assert result["kv_bytes_per_token"] > 0
 
 
