@@ -77,6 +77,10 @@ def fit_view(report: FitReport) -> Group:
     return Group(*parts)
 
 
+MAX_SERVER_ROWS = 200
+"""Servers listed one per row; a fleet of thousands is summarised (plan.json lists every one)."""
+
+
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
@@ -132,6 +136,9 @@ def plan_view(plan: Plan) -> Group:
         for placement in replica.placement:
             used[placement.node].update(placement.gpus)
     for node in plan.nodes:
+        if len(utilisation.rows) == MAX_SERVER_ROWS:
+            utilisation.add_row(f"… {len(plan.nodes) - MAX_SERVER_ROWS:,} more", "", "", "", "", style="italic")
+            break
         utilisation.add_row(node.id, "desk-side" if node.rack is None else str(node.rack), f"{len(used[node.id])}/{node.gpu_count}", "yes" if node.fabric else "", "yes" if node.owned else "")
     bom = Table(title="Bill of materials", title_justify="left", header_style="bold")
     for column, justify in (("#", "right"), ("Category", "left"), ("SKU", "left"), ("Qty", "right"), ("Unit $", "right"), ("Extended $", "right")):

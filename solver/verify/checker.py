@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 
@@ -43,6 +44,12 @@ def _deployment(problem: Problem, replica, workload) -> Deployment:
 
 def verify_plan(plan: Plan, problem: Problem, catalog: Catalog) -> list[str]:
     """Every violation found, as one line each (empty: the plan is valid)."""
+    # Replicas of one deployment are identical: recompute each estimate once per distinct input
+    # (a fleet of a million replicas has a handful of shapes).
+    estimate_memory_once = functools.lru_cache(maxsize=None)(estimate_memory)
+    decode_speed_once = functools.lru_cache(maxsize=None)(decode_speed)
+    prefill_seconds_once = functools.lru_cache(maxsize=None)(prefill_seconds)
+    training_hours_once = functools.lru_cache(maxsize=None)(training_hours)
     issues: list[str] = []
     limits = problem.limits
     nodes = {node.id: node for node in plan.nodes}
@@ -97,7 +104,7 @@ def verify_plan(plan: Plan, problem: Problem, catalog: Catalog) -> list[str]:
                     if len({index // node.nvlink_domain for index in group}) != 1 or node.nvlink_domain < replica.tp:
                         issues.append(f"{label}: TP group {group} on {node.id} straddles NVLink domains of {node.nvlink_domain}")
         # Memory, recomputed.
-        memory = estimate_memory(model, deployment, problem.assumptions)
+        memory = estimate_memory_once(model, deployment, problem.assumptions)
         if replica.mig_profile:
             profile = next((p for p in gpu.mig_profiles if p.name == replica.mig_profile), None)
             if profile is None:
@@ -115,12 +122,12 @@ def verify_plan(plan: Plan, problem: Problem, catalog: Catalog) -> list[str]:
             host_load[placement.node] += memory.per_gpu.weights * len(placement.gpus)
         # Speed floors, recomputed.
         if not workload.is_training:
-            speed = decode_speed(model, deployment, device, problem.assumptions, inter_node_stages=len(replica.placement) > 1)
+            speed = decode_speed_once(model, deployment, device, problem.assumptions, inter_node_stages=len(replica.placement) > 1)
             floor = workload.min_decode_tokens_per_s
             if floor is not None and speed.tokens_per_s_per_sequence < floor * (1 - SPEED_TOLERANCE):
                 issues.append(f"{label}: {speed.tokens_per_s_per_sequence:.2f} tok/s per session below floor {floor}")
             if workload.kind == "interactive" and workload.max_ttft_s is not None:
-                ttft = prefill_seconds(model, deployment, device, workload.prompt_tokens, problem.assumptions)
+                ttft = prefill_seconds_once(model, deployment, device, workload.prompt_tokens, problem.assumptions)
                 if ttft > workload.max_ttft_s * (1 + SPEED_TOLERANCE):
                     issues.append(f"{label}: time to first token {ttft:.2f} s exceeds {workload.max_ttft_s} s")
             capacity = replica.sessions if workload.kind == "interactive" else math.floor(replica.sessions * speed.tokens_per_s_per_sequence)
@@ -128,7 +135,7 @@ def verify_plan(plan: Plan, problem: Problem, catalog: Catalog) -> list[str]:
                 issues.append(f"{label}: claims {replica.serves} but can serve {capacity}")
         else:
             assert workload.tokens is not None and workload.deadline_hours is not None
-            hours = training_hours(model, workload.tokens, width, whole_gpu(gpu, scaleup=True), deployment.mode, deployment.gradient_checkpointing, problem.assumptions)
+            hours = training_hours_once(model, workload.tokens, width, whole_gpu(gpu, scaleup=True), deployment.mode, deployment.gradient_checkpointing, problem.assumptions)
             if hours > workload.deadline_hours * (1 + SPEED_TOLERANCE):
                 issues.append(f"{label}: training takes {hours:.1f} h, deadline {workload.deadline_hours} h")
         served[replica.workload] += replica.serves
