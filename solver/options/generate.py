@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from solver.estimator.deployment import Deployment, valid_tp_degrees
-from solver.estimator.memory import estimate_memory
+from solver.estimator.memory import estimate_memory, training_memory_floor
 from solver.estimator.speed import Device, decode_speed, mig_slice, prefill_seconds, training_hours, whole_gpu
 from solver.options.configs import NodeConfig
 from solver.specs.assumptions import Assumptions
@@ -161,6 +161,7 @@ class _Builder:
         self.model = entry.model
         self.limits = limits
         self.assumptions = assumptions
+        self._training_floors: dict[tuple[int, int], float] = {}
 
     def usable(self, memory_bytes: int) -> float:
         return memory_bytes * (1 - self.limits.vram_headroom)
@@ -297,6 +298,23 @@ class _Builder:
         return prune_dominated(options, self.entry.required)
 
     # -- training --------------------------------------------------------------------------
+    def training_floor(self, tp: int, pp: int) -> float:
+        """Least memory per GPU of any TP×PP training split, whatever its DP and ZeRO stage."""
+        key = (tp, pp)
+        if key not in self._training_floors:
+            self._training_floors[key] = training_memory_floor(self.model, replace(self.base_deployment(), tp=tp, pp=pp), self.assumptions)
+        return self._training_floors[key]
+
+    def training_could_fit(self, config: NodeConfig, usable: float) -> bool:
+        """Whether any TP×PP split the node allows has a memory floor within the GPU: when none
+        has, no width fits, and the search over hundreds of node counts is skipped."""
+        tp_limit = min(_tp_limit(config, self.limits), config.gpu_count)
+        return any(
+            self.training_floor(tp, pp) <= usable
+            for tp in valid_tp_degrees(self.model, limit=tp_limit)
+            for pp in range(1, self.model.num_layers + 1)
+        )
+
     def training_option(self, config: NodeConfig, width: int, nodes: int) -> DeploymentOption | None:
         model, workload, assumptions = self.model, self.workload, self.assumptions
         assert workload.tokens is not None and workload.deadline_hours is not None
@@ -310,6 +328,10 @@ class _Builder:
         for tp in valid_tp_degrees(model, limit=min(width, tp_limit, config.gpu_count)):
             rest = width // tp
             for pp in [p for p in range(1, rest + 1) if rest % p == 0 and p <= model.num_layers]:
+                floor = self.training_floor(tp, pp)
+                if floor > usable:
+                    self.note_need(config.gpu, floor, f"TP{tp}×PP{pp}, any DP (lower bound)")
+                    continue
                 dp = rest // pp
                 for stage in ZERO_STAGES if dp > 1 else (0,):
                     deployment = replace(base, tp=tp, pp=pp, dp=dp, zero_stage=stage)
@@ -330,7 +352,8 @@ class _Builder:
             option = self.training_option(config, width, 0)
             if option:
                 return [option]
-        if self.limits.allow_multinode and config.node.fabric_nics > 0:
+        could_fit = self.training_could_fit(config, self.usable(config.gpu.usable_memory_bytes))
+        if self.limits.allow_multinode and config.node.fabric_nics > 0 and could_fit:
             for nodes in range(2, MAX_TRAINING_NODES + 1):
                 option = self.training_option(config, nodes * config.gpu_count, nodes)
                 if option:

@@ -97,3 +97,21 @@ def test_devices_without_a_link_get_single_device_options_only(tmp_path) -> None
     data = build_data(problem, catalog)
     assert data.options and all(o.gpus == 1 and o.tp == o.pp == o.ep == 1 for o in data.options)
     assert not data.workloads[0].options  # R1 needs more than one Mac: refused, not divided by zero
+
+
+def test_finetune_that_fits_nowhere_is_answered_quickly() -> None:
+    """A 405B full fine-tune at 128k tokens × 4,096 sequences per step: one layer's activations
+    exceed every GPU, so no node count up to 256 is tried (the search took minutes)."""
+    import time
+
+    problem = Problem.model_validate({
+        "name": "ft", "workloads": [{
+            "name": "tune", "model": "llama-3.1-405b", "kind": "finetune", "method": "full", "context_tokens": 131072,
+            "micro_batch": 4096, "tokens": 1e9, "deadline_hours": 1000, "demand": {"jobs": 1},
+        }],
+    })
+    started = time.perf_counter()
+    data = build_data(problem, CATALOG)
+    assert not data.workloads[0].options
+    assert time.perf_counter() - started < 20
+    assert any("no split meets memory" in reason for reason in data.workloads[0].rejections)
