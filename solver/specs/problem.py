@@ -138,7 +138,15 @@ class Limits(StrictModel):
     tp_requires_nvlink: bool = Field(default=True, description="Tensor-parallel groups must sit in one NVLink domain.")
     allow_multinode: bool = Field(default=True, description="Replicas may span nodes over InfiniBand (pipeline stages per node).")
     max_nodes: int | None = Field(default=None, ge=1, le=MAX_INVENTORY, description="Most servers in the plan (at most 100,000).")
-    inventory: list[InventoryItem] = Field(default_factory=list, description="Owned servers: no purchase cost, still count for power and space.")
+    inventory: list[InventoryItem] = Field(default_factory=list, description="Owned servers: no purchase cost, still count for power and space (at most 100,000 in total).")
+
+    @model_validator(mode="after")
+    def _inventory_total(self) -> "Limits":
+        # Every owned server is placed and listed in the plan: bound the total, not just each item.
+        total = sum(item.count for item in self.inventory)
+        if total > MAX_INVENTORY:
+            raise ValueError(f"inventory holds {total:,} servers in total; at most {MAX_INVENTORY:,}")
+        return self
 
 
 class TcoSettings(StrictModel):

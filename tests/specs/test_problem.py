@@ -187,3 +187,8 @@ def test_scenario_names_must_be_printable(tmp_path):
 
 def test_overlong_name_is_refused(tmp_path):
     rejected(tmp_path, problem_text(top=f"name: {'x' * 500}\n"), "name: String should have at most 200 characters")
+
+
+def test_inventory_total_is_bounded(tmp_path):
+    items = ", ".join(["{node: pcie-8gpu, gpu: l40s, count: 60000}"] * 2)
+    rejected(tmp_path, problem_text(limits=f"  inventory: [{items}]\n"), "limits: inventory holds 120,000 servers in total; at most 100,000")
