@@ -241,7 +241,7 @@ def without_limit(data: ModelData, guard: str) -> ModelData:
 def build_data(problem: Problem, catalog: Catalog) -> ModelData:
     configs = node_configs(catalog, problem.limits)
     if not configs:
-        raise InputError("no node configuration is allowed by the limits", hint="relax limits.allowed_gpus / allowed_vendors / allowed_node_types")
+        raise InputError("limits: no node configuration is allowed by the limits (allowed/excluded GPUs, vendors and node types)", hint="relax limits.allowed_gpus / allowed_vendors / allowed_node_types")
     workloads = []
     for workload in problem.workloads:
         model = catalog.model(workload.model)
