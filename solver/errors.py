@@ -68,7 +68,7 @@ class UnknownNameError(InputError):
         self.name = name
         self.valid = sorted(set(valid))
         self.suggestions = list(suggestions) if suggestions is not None else did_you_mean(name, self.valid)
-        message = f"unknown {kind} {name!r}"
+        message = f"unknown {kind} {shown(name)}"
         if self.suggestions:
             message += " — did you mean " + ", ".join(repr(s) for s in self.suggestions) + "?"
         super().__init__(message, hint=hint or self._default_hint())
@@ -111,6 +111,12 @@ def _first_and_indented(prefix: str, text: str) -> str:
     return prefix + lines[0] + "".join(f"\n  {line}" for line in lines[1:])
 
 
+def shown(value: object, limit: int = 80) -> str:
+    """``repr(value)``, cut to ``limit`` characters: messages quote input, which may be huge."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def did_you_mean(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
     """Up to ``n`` candidates close to ``name`` (case-insensitive), best first.
 
@@ -119,7 +125,8 @@ def did_you_mean(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
     'memroy' suggests 'memory'.
     """
     unique = list(dict.fromkeys(candidates))
-    if n <= 0 or not unique:
+    # Nothing far longer than every candidate is a typo of one (and difflib is quadratic).
+    if n <= 0 or not unique or len(name) > 2 * max(len(c) for c in unique) + 10:
         return []
     needle = name.strip().lower()
     lowered = {candidate: candidate.lower() for candidate in unique}

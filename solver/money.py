@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 
-from solver.errors import InputError
+from solver.errors import InputError, shown
 
 SUFFIXES = {"k": 1e3, "m": 1e6, "b": 1e9}
 """Thousand, million, billion (no 'bn' or 'mm': one spelling each keeps typos detectable)."""
@@ -43,7 +43,7 @@ def parse_usd(value: str | int | float) -> float:
     else:
         raise ValueError(f"expected an amount in USD, found {type(value).__name__}; {EXAMPLES}")
     if not math.isfinite(amount):
-        raise ValueError(f"{_shown(value)} is not a finite amount; {EXAMPLES}")
+        raise ValueError(f"{shown(value)} is not a finite amount; {EXAMPLES}")
     return amount
 
 
@@ -59,13 +59,8 @@ def _parse_text(text: str) -> float:
     if cleaned[-1:] in SUFFIXES:
         multiplier, cleaned = SUFFIXES[cleaned[-1]], cleaned[:-1].strip()
     if len(cleaned) > 40 or not _NUMBER.fullmatch(cleaned):
-        raise ValueError(f"cannot read {_shown(text)} as an amount in USD; {EXAMPLES}")
+        raise ValueError(f"cannot read {shown(text)} as an amount in USD; {EXAMPLES}")
     return float(sign + cleaned.replace(",", "")) * multiplier
-
-
-def _shown(value: object, limit: int = 40) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def usd_option(text: str | float, *, what: str, positive: bool = True, maximum: float = MAX_BUDGET_USD) -> float:
@@ -75,9 +70,9 @@ def usd_option(text: str | float, *, what: str, positive: bool = True, maximum: 
     except ValueError as error:
         raise InputError(f"{what}: {error}") from None
     if positive and amount <= 0:
-        raise InputError(f"{what}: the amount must be positive (got {_shown(text)})", hint="give an amount above zero, e.g. 250k")
+        raise InputError(f"{what}: the amount must be positive (got {shown(text)})", hint="give an amount above zero, e.g. 250k")
     if amount > maximum:
-        raise InputError(f"{what}: {_shown(text)} exceeds the largest amount procure accepts (${maximum:,.0f})")
+        raise InputError(f"{what}: {shown(text)} exceeds the largest amount procure accepts (${maximum:,.0f})")
     return amount
 
 

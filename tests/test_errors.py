@@ -72,3 +72,10 @@ def test_render_escapes_control_characters_quoted_from_input():
     assert all(line.startswith(("error:", "  ")) for line in text.split("\n"))
     explained = InfeasibleError("no plan", explanation=["budget \x1b[31m"]).render()
     assert "\x1b" not in explained and "\\x1b[31m" in explained
+
+
+def test_huge_names_get_no_suggestions_and_a_shortened_message():
+    name = "h100" * 250_000
+    assert did_you_mean(name, GPUS) == []
+    error = UnknownNameError("gpu", name, GPUS)
+    assert len(error.message) < 120 and error.message.startswith("unknown gpu 'h100h100")

@@ -33,7 +33,7 @@ from pydantic import ValidationError
 from solver.catalog.loader import load_catalog
 from solver.catalog.user_models import write_user_model
 from solver.catalog.yaml_source import validation_input_error
-from solver.errors import InputError, did_you_mean
+from solver.errors import InputError, did_you_mean, shown
 from solver.specs.common import ID_PATTERN, MAX_ID_CHARS
 from solver.specs.model import MlaSpec, ModelSpec, MoeSpec
 from solver.text import unprintable_character
@@ -101,7 +101,7 @@ class _Config:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.error(field, f"must be an integer, got {_shown(value)}")
+            raise self.error(field, f"must be an integer, got {shown(value)}")
         if value < minimum:
             raise self.error(field, f"must be at least {minimum}, got {value}")
         return value
@@ -114,7 +114,7 @@ class _Config:
         if value is None:
             return default
         if not isinstance(value, bool):
-            raise self.error(field, f"must be true or false, got {value!r}")
+            raise self.error(field, f"must be true or false, got {shown(value)}")
         return value
 
 
@@ -135,11 +135,11 @@ def architecture_of(config: Mapping[str, Any], source_path: str) -> str:
     supported = ", ".join(ARCHITECTURES)
     if names:
         suggestions = did_you_mean(names[0], list(ARCHITECTURES), n=1)
-        message = f"{source_path}: unsupported architecture {names[0]!r}"
+        message = f"{source_path}: unsupported architecture {shown(names[0])}"
         if suggestions:
             message += f" — did you mean {suggestions[0]!r}?"
     elif model_type is not None:
-        message = f"{source_path}: unsupported model_type {model_type!r} (no 'architectures' field)"
+        message = f"{source_path}: unsupported model_type {shown(model_type)} (no 'architectures' field)"
     else:
         message = f"{source_path}: field 'architectures' is missing"
     raise InputError(message, hint=f"procure imports {supported}; add other models to models.yaml by hand")
@@ -241,9 +241,9 @@ def _moe_spec(cfg: _Config, family: _Family, layers: int, source_path: str) -> M
     dense_layers = cfg.config.get("mlp_only_layers") or []
     if dense_layers:
         if not isinstance(dense_layers, list) or not all(isinstance(layer, int) and not isinstance(layer, bool) for layer in dense_layers):
-            raise cfg.error("mlp_only_layers", f"must be a list of layer numbers, got {_shown(dense_layers)}")
+            raise cfg.error("mlp_only_layers", f"must be a list of layer numbers, got {shown(dense_layers)}")
         if sorted(dense_layers) != list(range(len(dense_layers))):
-            raise cfg.error("mlp_only_layers", f"is {_shown(dense_layers)}: only a leading run of dense layers [0, 1, …] is supported")
+            raise cfg.error("mlp_only_layers", f"is {shown(dense_layers)}: only a leading run of dense layers [0, 1, …] is supported")
         first_dense = max(first_dense, len(dense_layers))
     if first_dense > layers:
         raise cfg.error("first_k_dense_replace", f"({first_dense}) exceeds num_hidden_layers ({layers})")
@@ -279,11 +279,6 @@ def _display_name(cfg: _Config, model_id: str) -> str:
         if tail:
             return tail[:200]
     return model_id
-
-
-def _shown(value: Any, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _hf_cache_repo(path: Path) -> str | None:
@@ -398,10 +393,10 @@ def model_from_config_file(config_path: Path, model_id: str | None = None) -> Mo
     path, config = read_hf_config(config_path)
     chosen = model_id if model_id is not None else default_model_id(path, config)
     if not chosen or not re.fullmatch(ID_PATTERN, chosen) or len(chosen) > MAX_ID_CHARS:
-        shown = f" {_shown(chosen)}" if chosen else ""
+        quoted = f" {shown(chosen)}" if chosen else ""
         suggestion = sanitize_id(chosen)[:MAX_ID_CHARS] if chosen else ""
         raise InputError(
-            f"cannot use{shown} as a model id: use lowercase letters, digits, '.', '_' and '-'",
+            f"cannot use{quoted} as a model id: use lowercase letters, digits, '.', '_' and '-'",
             hint=f"pass --id {suggestion}" if suggestion and suggestion != chosen else "pass --id NAME",
         )
     spec = model_from_hf_config(config, model_id=chosen, source_path=str(path))
