@@ -15,6 +15,8 @@ from solver.specs.hardware import GpuSpec
 from solver.specs.model import ModelSpec
 
 DEFAULT_HEADROOM = 0.10
+MAX_COUNT = 100_000
+"""GPUs `fits` splits a model over: beyond any single deployment (and the split search is linear in it)."""
 
 
 @dataclass(frozen=True)
@@ -150,8 +152,8 @@ class FitReport:
 
 
 def fits(catalog: Catalog, model_name: str, base: Deployment, gpu_name: str, count: int, headroom: float = DEFAULT_HEADROOM, assumptions: Assumptions = Assumptions()) -> FitReport:
-    if count < 1:
-        raise InputError(f"--count must be at least 1 (got {count})")
+    if not 1 <= count <= MAX_COUNT:
+        raise InputError(f"--count must be 1 to {MAX_COUNT:,} (got {count:,})")
     if not 0 <= headroom < 1:
         raise InputError(f"--headroom must be in [0, 1) (got {headroom})")
     model = catalog.model(model_name)

@@ -147,7 +147,7 @@ def test_full_fine_tune_at_int4() -> None:
 
 
 def test_bad_count_and_headroom() -> None:
-    assert_clean_input_error(run("fits", "llama-3.1-8b", "--gpu", "h100-sxm", "--count", "0"), "--count must be at least 1")
+    assert_clean_input_error(run("fits", "llama-3.1-8b", "--gpu", "h100-sxm", "--count", "0"), "--count must be 1 to 100,000 (got 0)")
     assert_clean_input_error(run("fits", "llama-3.1-8b", "--gpu", "h100-sxm", "--headroom", "1.5"), "--headroom must be in [0, 1)")
 
 

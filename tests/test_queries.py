@@ -100,7 +100,7 @@ def test_query_input_errors() -> None:
         estimate(CATALOG, "llama-3.1-8b", Deployment(), "h100-sxn")
     with pytest.raises(InputError, match="cannot run fp8"):
         estimate(CATALOG, "llama-3.1-8b", Deployment(precision="fp8"), "a100-80gb-sxm")
-    with pytest.raises(InputError, match="--count must be at least 1"):
+    with pytest.raises(InputError, match="--count must be 1 to 100,000"):
         fits(CATALOG, "llama-3.1-8b", Deployment(), "h100-sxm", 0)
     with pytest.raises(InputError, match="--headroom"):
         fits(CATALOG, "llama-3.1-8b", Deployment(), "h100-sxm", 1, headroom=1.0)
@@ -128,6 +128,22 @@ def test_devices_without_a_link_run_one_device() -> None:
     with pytest.raises(InputError, match="no link between devices"):
         estimate(CATALOG, "llama-3.1-8b", Deployment(pp=2), "epyc-genoa-2s")
     assert fits(CATALOG, "llama-3.1-8b", Deployment(), "epyc-genoa-2s", 1).fits is True
+
+
+def test_fits_with_headroom_0_999_answers_quickly() -> None:
+    report = fits(CATALOG, "llama-3.1-8b", Deployment(), "h100-sxm", 8, headroom=0.999)
+    assert report.fits is False and report.estimate.decode_tokens_per_s is None
+
+
+def test_fits_a_lora_job_on_a_hundred_thousand_gpus_answers_quickly() -> None:
+    """Training splits were searched over every divisor of the count up to the count itself."""
+    import time
+
+    started = time.perf_counter()
+    report = fits(CATALOG, "llama-3.1-8b", Deployment(mode="lora", context_tokens=2048), "h100-sxm", 65_536)
+    assert report.fits and time.perf_counter() - started < 10
+    with pytest.raises(InputError, match="--count must be 1 to 100,000"):
+        fits(CATALOG, "llama-3.1-8b", Deployment(mode="lora"), "h100-sxm", 100_000_000)
 
 
 def test_training_hours_only_for_a_training_split_that_fits() -> None:

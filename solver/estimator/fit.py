@@ -84,7 +84,7 @@ def best_split(model: ModelSpec, base: Deployment, gpu: GpuSpec, count: int, hea
             continue
         rest = count // tp
         nvlink = tp == 1 or tp <= domain
-        pp_options = [rest] if not base.is_training else [p for p in range(1, rest + 1) if rest % p == 0]
+        pp_options = [rest] if not base.is_training else [p for p in range(1, min(rest, model.num_layers) + 1) if rest % p == 0]
         for pp in pp_options:
             if pp > model.num_layers:
                 continue

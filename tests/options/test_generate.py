@@ -115,3 +115,14 @@ def test_finetune_that_fits_nowhere_is_answered_quickly() -> None:
     assert not data.workloads[0].options
     assert time.perf_counter() - started < 20
     assert any("no split meets memory" in reason for reason in data.workloads[0].rejections)
+
+
+def test_batch_demand_is_jobs_times_the_throughput_one_job_needs() -> None:
+    """`demand: {sessions: 64}` on a batch workload multiplied its throughput by 64: the schema
+    now takes batch demand as jobs only, and each job needs tokens / deadline."""
+    from solver.options.generate import required_demand
+
+    workload = {"name": "b", "model": "llama-3.1-8b", "kind": "batch", "context_tokens": 2048, "tokens": 3.6e7, "deadline_hours": 1}
+    one = Problem.model_validate({"name": "t", "workloads": [workload | {"demand": {"jobs": 1}}]}).workloads[0]
+    two = Problem.model_validate({"name": "t", "workloads": [workload | {"demand": {"jobs": 2}}]}).workloads[0]
+    assert required_demand(one) == 10_000 and required_demand(two) == 20_000
