@@ -289,7 +289,7 @@ def models_import(path: Path, model_id: str | None, replace: bool) -> None:
 def models_list(session: Session, as_json: bool) -> None:
     """Every model, marked bundled (ships with procure), user (imported) or catalog file (--catalog)."""
     from solver.catalog.user_models import list_models
-    from solver.report.tables import listed_models_json, listed_model_table, print_table
+    from solver.report.tables import listed_model_table, listed_models_json, print_table
 
     listed = list_models(session.catalog(), include_user=session.include_user)
     if as_json:
@@ -451,8 +451,8 @@ def solve(session: Session, problem_path: Path, out: Path | None, force: bool, o
 
         logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s: %(message)s")
     budget_usd = usd_option(budget, what="--budget") if budget is not None else None
-    if time_limit <= 0 or workers < 1:
-        raise InputError("--time-limit must be positive and --workers at least 1")
+    if not 0 < time_limit <= 86_400 or not 1 <= workers <= 1_024:  # `not` also refuses nan
+        raise InputError(f"--time-limit must be above 0 and at most 86400 s (a day), --workers 1 to 1024 (got {time_limit:g} and {workers})")
     problem, catalog = _load_problem_and_catalog(session, problem_path, prices)
     if budget_usd is not None:
         problem = problem.model_copy(update={"limits": problem.limits.model_copy(update={"budget_usd": budget_usd})})

@@ -139,6 +139,8 @@ def test_bad_problem_files(tmp_path: Path, text: str, expected: str) -> None:
         (["--budget", "300q"], "--budget: cannot read '300q' as an amount in USD"),
         (["--budget", "2e12"], "--budget: '2e12' exceeds the largest amount"),
         (["--time-limit", "0"], "--time-limit"),
+        (["--time-limit", "nan"], "--time-limit must be above 0"),
+        (["--workers", "100000"], "--workers 1 to 1024"),
         (["--objective", "speed"], "speed"),
     ],
 )
