@@ -24,7 +24,7 @@ from solver.specs.model import ModelSpec
 MODELS_FILENAME = "models.yaml"
 _HEADER = "# procure user catalog: models (written by `procure models import`)\n"
 
-Origin = Literal["bundled", "user", "user, replaces bundled", "catalog file"]
+Origin = Literal["bundled", "user", "user, overrides bundled", "catalog file"]
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def list_models(catalog: Catalog, *, include_user: bool = True) -> list[ListedMo
     for model_id, model in sorted(catalog.models.items()):
         origin: Origin
         if model_id in user:
-            origin = "user, replaces bundled" if model_id in bundled else "user"
+            origin = "user, overrides bundled" if model_id in bundled else "user"
         else:
             origin = "bundled" if model_id in bundled else "catalog file"
         listed.append(ListedModel(model, origin))

@@ -35,7 +35,7 @@ def test_import_id_llama_3_1_8b_refuses_to_shadow_the_bundled_model():
     assert "'llama-3.1-8b' is a bundled model" in caught.value.message and "--replace" in (caught.value.hint or "")
     assert not user_models_path().exists()
     write_user_model(llama("llama-3.1-8b"), replace=True)
-    assert [entry.origin for entry in list_models(load_catalog()) if entry.model.id == "llama-3.1-8b"] == ["user, replaces bundled"]
+    assert [entry.origin for entry in list_models(load_catalog()) if entry.model.id == "llama-3.1-8b"] == ["user, overrides bundled"]
 
 
 def test_reimporting_a_user_model_needs_replace():
