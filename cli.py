@@ -269,20 +269,45 @@ def models() -> None:
 @models.command("import")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--id", "model_id", metavar="NAME", help="Catalog id (default: the folder name, lowercased).")
-@pass_session
-def models_import(session: Session, path: Path, model_id: str | None) -> None:
+@click.option("--replace", is_flag=True, help="Replace a bundled or user model that has this id.")
+def models_import(path: Path, model_id: str | None, replace: bool) -> None:
     """Add a model to the user catalog from a Hugging Face config.json (or its folder)."""
-    from solver.catalog.hf_import import model_from_config_file, write_user_model
+    from solver.catalog.hf_import import model_from_config_file
+    from solver.catalog.user_models import write_user_model
 
     spec = model_from_config_file(path, model_id)
-    existing = session.catalog().models.get(spec.id)
-    target = write_user_model(spec)
+    target = write_user_model(spec, replace=replace)
     size = f"{spec.official_params_total / 1e9:,.2f} B parameters"
     if spec.official_params_active is not None:
         size += f", {spec.official_params_active / 1e9:,.2f} B active"
     click.echo(f"imported model '{spec.id}' ({spec.family}, {size}, computed from config.json) into {target}")
-    if existing is not None:
-        click.echo(f"note: this replaces the catalog's model '{spec.id}'", err=True)
+
+
+@models.command("list")
+@_JSON_OPTION
+@pass_session
+def models_list(session: Session, as_json: bool) -> None:
+    """Every model, marked bundled (ships with procure), user (imported) or catalog file (--catalog)."""
+    from solver.catalog.user_models import list_models
+    from solver.report.tables import listed_model_table, listed_models_json, print_table
+
+    listed = list_models(session.catalog(), include_user=session.include_user)
+    if as_json:
+        click.echo(listed_models_json(listed))
+    else:
+        print_table(listed_model_table(listed))
+
+
+@models.command("remove")
+@click.argument("model_id", metavar="ID")
+def models_remove(model_id: str) -> None:
+    """Remove an imported model from the user catalog (bundled models cannot be removed)."""
+    from solver.catalog.user_models import remove_user_model
+
+    target, bundled_again = remove_user_model(model_id)
+    click.echo(f"removed model '{model_id.strip().lower()}' from {target}")
+    if bundled_again:
+        click.echo(f"note: the bundled model '{model_id.strip().lower()}' is used again", err=True)
 
 
 # ============================================================================================
@@ -407,8 +432,13 @@ def estimate(session: Session, model: str, gpu_name: str | None, engine: str | N
 @click.option("--engine", type=click.Choice(["vllm", "sglang", "tensorrt-llm", "llama.cpp", "mlx"], case_sensitive=False), help="Inference engine (default as for estimate).")
 @_deployment_options
 @pass_session
-def fits(session: Session, model: str, gpu_name: str, count: int, headroom: float, engine: str | None, as_json: bool, **options: Any) -> None:
-    """Does MODEL fit on COUNT GPUs, and with which tensor/pipeline split?"""
+@click.pass_context
+def fits(ctx: click.Context, session: Session, model: str, gpu_name: str, count: int, headroom: float, engine: str | None, as_json: bool, **options: Any) -> None:
+    """Does MODEL fit on COUNT GPUs, and with which tensor/pipeline split?
+
+    Exit code: 0 when it fits, 1 when it does not (the answer is printed either way), 2 for bad
+    input — so scripts can write `procure fits … && deploy`.
+    """
     from solver.queries import fits as run_fits
     from solver.report.tables import print_renderable
     from solver.report.views import fit_view
@@ -418,6 +448,8 @@ def fits(session: Session, model: str, gpu_name: str, count: int, headroom: floa
         click.echo(json.dumps(report.as_dict(), indent=2))
     else:
         print_renderable(fit_view(report))
+    if not report.fits:
+        ctx.exit(1)
 
 
 # ============================================================================================
@@ -438,18 +470,19 @@ def _load_problem_and_catalog(session: Session, problem_path: Path, prices: Path
 @click.argument("problem_path", metavar="PROBLEM", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write bom.csv and plan.json into this directory.")
 @click.option("--force", is_flag=True, help="Write into a non-empty --out directory.")
-@click.option("--objective", type=click.Choice(["cost", "power", "tco"]), help="Override the problem's objective.")
-@click.option("--budget", type=float, help="Override limits.budget_usd (USD).")
+@click.option("--objective", type=click.Choice(["cost", "power", "tco"], case_sensitive=False), help="Override the problem's objective.")
+@click.option("--budget", metavar="USD", help="Override limits.budget_usd: 250000, 250k, 1.5m, $2,500,000.")
 @click.option("--prices", type=click.Path(dir_okay=False, path_type=Path), help="Vendor quote CSV (sku,unit_price_usd) overriding catalog prices.")
 @click.option("--time-limit", type=float, default=60.0, show_default=True, help="Solver time limit, seconds.")
 @click.option("--workers", type=int, default=1, show_default=True, help="CP-SAT workers (more than one interleaves them deterministically).")
 @click.option("--log", "log_search", is_flag=True, help="Log model building and the CP-SAT search to stderr.")
 @click.option("--json", "as_json", is_flag=True, help="Print plan.json to stdout instead of tables.")
 @pass_session
-def solve(session: Session, problem_path: Path, out: Path | None, force: bool, objective: str | None, budget: float | None, prices: Path | None, time_limit: float, workers: int, log_search: bool, as_json: bool) -> None:
+def solve(session: Session, problem_path: Path, out: Path | None, force: bool, objective: str | None, budget: str | None, prices: Path | None, time_limit: float, workers: int, log_search: bool, as_json: bool) -> None:
     """Find the cheapest (or lowest-power, or lowest-TCO) purchase that runs PROBLEM's workloads."""
     from solver.errors import InputError
     from solver.model.solve import SolveSettings
+    from solver.money import usd_option
     from solver.pipeline import solve_problem
     from solver.report.atomic import prepare_output_dir
     from solver.report.outputs import plan_json, write_plan_files
@@ -460,15 +493,14 @@ def solve(session: Session, problem_path: Path, out: Path | None, force: bool, o
         import logging
 
         logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s: %(message)s")
-    if budget is not None and budget <= 0:
-        raise InputError(f"--budget must be positive (got {budget:g})")
-    if time_limit <= 0 or workers < 1:
-        raise InputError("--time-limit must be positive and --workers at least 1")
+    budget_usd = usd_option(budget, what="--budget") if budget is not None else None
+    if not 0 < time_limit <= 86_400 or not 1 <= workers <= 1_024:  # `not` also refuses nan
+        raise InputError(f"--time-limit must be above 0 and at most 86400 s (a day), --workers 1 to 1024 (got {time_limit:g} and {workers})")
     problem, catalog = _load_problem_and_catalog(session, problem_path, prices)
-    if budget is not None:
-        problem = problem.model_copy(update={"limits": problem.limits.model_copy(update={"budget_usd": budget})})
+    if budget_usd is not None:
+        problem = problem.model_copy(update={"limits": problem.limits.model_copy(update={"budget_usd": budget_usd})})
     directory = prepare_output_dir(out, force=force) if out is not None else None
-    settings = SolveSettings(objective=objective or problem.objective.minimize, time_limit_s=time_limit, workers=workers, log_search=log_search)
+    settings = SolveSettings(objective=objective.lower() if objective else problem.objective.minimize, time_limit_s=time_limit, workers=workers, log_search=log_search)
     result = solve_problem(problem, catalog, settings)
     if directory is not None:
         written = write_plan_files(result.plan, directory)

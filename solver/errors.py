@@ -10,6 +10,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 
+from solver.text import escape_unprintable
+
 # How many valid names an UnknownNameError hint lists before summarising the rest.
 _HINT_LIMIT = 12
 
@@ -28,11 +30,14 @@ class ProcureError(Exception):
         return self.message
 
     def render(self) -> str:
-        """``error: <message>`` (continuation lines indented) and ``To fix: <hint>`` when there is one."""
-        lines = self.message.splitlines() or [""]
-        text = "error: " + lines[0] + "".join(f"\n  {line}" for line in lines[1:])
+        """``error: <message>`` (continuation lines indented) and ``To fix: <hint>`` when there is one.
+
+        Messages quote input (keys, names, values): control characters in them are shown
+        escaped, so a hostile file cannot rewrite the terminal through an error message.
+        """
+        text = _first_and_indented("error: ", self.message)
         if self.hint:
-            text += f"\n  To fix: {self.hint}"
+            text += "\n" + _first_and_indented("  To fix: ", self.hint)
         return text
 
 
@@ -63,7 +68,7 @@ class UnknownNameError(InputError):
         self.name = name
         self.valid = sorted(set(valid))
         self.suggestions = list(suggestions) if suggestions is not None else did_you_mean(name, self.valid)
-        message = f"unknown {kind} {name!r}"
+        message = f"unknown {kind} {shown(name)}"
         if self.suggestions:
             message += " — did you mean " + ", ".join(repr(s) for s in self.suggestions) + "?"
         super().__init__(message, hint=hint or self._default_hint())
@@ -91,12 +96,25 @@ class InfeasibleError(ProcureError):
         self.explanation: tuple[str, ...] = tuple(explanation)
 
     def render(self) -> str:
-        lines = self.message.splitlines() or [""]
-        text = "error: " + lines[0] + "".join(f"\n  {line}" for line in lines[1:])
-        text += "".join(f"\n  - {line}" for line in self.explanation)
+        text = _first_and_indented("error: ", self.message)
+        text += "".join("\n" + _first_and_indented("  - ", line) for line in self.explanation)
         if self.hint:
-            text += f"\n  To fix: {self.hint}"
+            text += "\n" + _first_and_indented("  To fix: ", self.hint)
         return text
+
+
+def _first_and_indented(prefix: str, text: str) -> str:
+    """``prefix`` + the first line of ``text``, further lines indented by two spaces, every line
+    with its unprintable characters escaped (splitlines also splits at \r and \x1c-\x1e, so
+    no line break survives except the ones added here)."""
+    lines = [escape_unprintable(line, allow="") for line in text.splitlines()] or [""]
+    return prefix + lines[0] + "".join(f"\n  {line}" for line in lines[1:])
+
+
+def shown(value: object, limit: int = 80) -> str:
+    """``repr(value)``, cut to ``limit`` characters: messages quote input, which may be huge."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def did_you_mean(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
@@ -107,7 +125,8 @@ def did_you_mean(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
     'memroy' suggests 'memory'.
     """
     unique = list(dict.fromkeys(candidates))
-    if n <= 0 or not unique:
+    # Nothing far longer than every candidate is a typo of one (and difflib is quadratic).
+    if n <= 0 or not unique or len(name) > 2 * max(len(c) for c in unique) + 10:
         return []
     needle = name.strip().lower()
     lowered = {candidate: candidate.lower() for candidate in unique}

@@ -8,7 +8,7 @@ from solver.errors import InfeasibleError
 from solver.estimator.formats import weight_format
 from solver.estimator.kv_cache import kv_bytes_per_token
 from solver.estimator.weights import model_weight_bytes
-from solver.model.data import LIMIT_FIELDS, ModelData
+from solver.model.data import LIMIT_FIELDS, MAX_RACK_BINS, ModelData
 from solver.options.generate import WorkloadOptions
 from solver.units import GiB
 
@@ -103,8 +103,9 @@ LIMIT_NAMES = {
 }
 
 
-def conflict_error(guards: list[str], relaxed_minimums: dict[str, str]) -> InfeasibleError:
-    """One explanation from the conflicting families and, per limit, what the plan would need."""
+def conflict_error(guards: list[str], relaxed_minimums: dict[str, str], *, racks_capped: bool = False) -> InfeasibleError:
+    """One explanation from the conflicting families and, per limit, what the plan would need;
+    ``racks_capped``: the demand may need more racks than procure lays out, which may be why."""
     demands = [g.removeprefix("demand:") for g in guards if g.startswith("demand:")]
     limits = [g for g in guards if not g.startswith("demand:")]
     explanation = []
@@ -113,6 +114,10 @@ def conflict_error(guards: list[str], relaxed_minimums: dict[str, str]) -> Infea
     for limit in limits:
         need = relaxed_minimums.get(limit)
         explanation.append(f"conflicts with {LIMIT_NAMES[limit]} (limits.{LIMIT_FIELDS[limit]})" + (f": {need}" if need else ""))
+    if racks_capped:
+        explanation.append(f"serving all demand may take more than {MAX_RACK_BINS} racks, the most procure lays out one plan in")
     names = [f"limits.{LIMIT_FIELDS[limit]}" for limit in limits]
     hint = (f"raise or drop {', '.join(names)}, " if names else "") + "lower the demand, or run `procure whatif` to see what each budget serves"
+    if racks_capped:
+        hint += f"; or split the problem into parts of at most {MAX_RACK_BINS} racks each"
     return InfeasibleError("no purchase meets every requirement at once", explanation=explanation, hint=hint)

@@ -65,7 +65,7 @@ def solve_problem(problem: Problem, catalog: Catalog, settings: SolveSettings) -
         for guard in solution.infeasible_guards:
             if not guard.startswith("demand:"):
                 minimums[guard] = _relaxed_minimum(data, guard, settings)
-        raise conflict_error(solution.infeasible_guards, {k: v for k, v in minimums.items() if v})
+        raise conflict_error(solution.infeasible_guards, {k: v for k, v in minimums.items() if v}, racks_capped=data.facility.rack_bins_capped)
     if not solution.feasible:
         raise ProcureError(
             f"no plan found within {settings.time_limit_s:g} s (status {solution.status})",

@@ -1,58 +1,100 @@
 """Price overrides from a vendor quote: a CSV with columns `sku` and `unit_price_usd`.
 
+Prices are read like every other amount (``solver.money``: '1,234', '$30k') and bounded like
+the catalog's (at most $1e9 a unit).
+
 A sku is any GPU, node or fabric id (or alias). GPUs and fabric items take the quoted unit price;
 a node's quote is its price without GPUs, as in the catalog.
 """
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 from pathlib import Path
 
-import pandas as pd
-
 from solver.catalog import Catalog
 from solver.errors import InputError, UnknownNameError
+from solver.money import EXAMPLES, parse_usd
+from solver.specs.hardware import MAX_PRICE_USD
 
 REQUIRED_COLUMNS = ("sku", "unit_price_usd")
 
 
-def read_quotes(path: Path) -> dict[str, float]:
-    try:
-        frame = pd.read_csv(path, dtype={"sku": str}, comment="#", skipinitialspace=True)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such price file") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise InputError(f"{path}: cannot read as CSV ({error})") from None
-    missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
-    if missing:
-        raise InputError(f"{path}: missing column(s) {', '.join(missing)}", hint="the header must include: sku,unit_price_usd")
-    quotes: dict[str, float] = {}
-    for row_number, (sku, price) in enumerate(zip(frame["sku"], frame["unit_price_usd"]), start=2):
-        if not isinstance(sku, str) or not sku.strip():
-            raise InputError(f"{path}:{row_number}: sku is empty")
+@dataclasses.dataclass(frozen=True)
+class Quote:
+    unit_price_usd: float
+    line: int
+    """Line of the quote file, for messages."""
+
+
+def read_quotes(path: Path) -> dict[str, Quote]:
+    """sku → quote from a quote CSV. A '#' starts a comment; blank lines are skipped; other
+    columns are ignored. Every problem names the file and line."""
+    lines = _read_lines(path)
+    header: list[str] | None = None
+    quotes: dict[str, Quote] = {}
+    for line_number, line in enumerate(lines, start=1):
+        content = line.split("#", 1)[0]
+        if not content.strip():
+            continue
         try:
-            value = float(price)
-        except (TypeError, ValueError):
-            raise InputError(f"{path}:{row_number}: unit_price_usd {price!r} is not a number") from None
-        if not value >= 0:
-            raise InputError(f"{path}:{row_number}: unit_price_usd must be zero or more (got {price})")
-        quotes[sku.strip()] = value
+            cells = [cell.strip() for cell in next(csv.reader([content], skipinitialspace=True, strict=True))]
+        except csv.Error as error:
+            raise InputError(f"{path}:{line_number}: cannot read as CSV ({error})") from None
+        if header is None:
+            header = [cell.lower() for cell in cells]
+            missing = [column for column in REQUIRED_COLUMNS if column not in header]
+            if missing:
+                raise InputError(f"{path}:{line_number}: missing column(s) {', '.join(missing)}", hint="the header must include: sku,unit_price_usd")
+            continue
+        row = dict(zip(header, cells))
+        sku = row.get("sku", "")
+        if not sku:
+            raise InputError(f"{path}:{line_number}: sku is empty")
+        quotes[sku] = Quote(_price(row.get("unit_price_usd", ""), path, line_number), line_number)
+    if header is None:
+        raise InputError(f"{path}: the file is empty", hint="the first line must be the header sku,unit_price_usd")
     return quotes
 
 
-def apply_quotes(catalog: Catalog, quotes: dict[str, float], source: Path) -> Catalog:
+def _read_lines(path: Path) -> list[str]:
+    try:
+        return Path(path).read_text(encoding="utf-8-sig").splitlines()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such price file") from None
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except OSError as error:
+        raise InputError(f"cannot read {path}: {error.strerror or error}") from None
+
+
+def _price(text: str, path: Path, line_number: int) -> float:
+    """A unit price between zero and the catalog schema's bound (MAX_PRICE_USD)."""
+    where = f"{path}:{line_number}: unit_price_usd"
+    try:
+        price = parse_usd(text)
+    except ValueError as error:
+        raise InputError(f"{where}: {error}") from None
+    if not 0 <= price <= MAX_PRICE_USD:
+        shown = text if len(text) <= 40 else text[:39] + "…"
+        raise InputError(f"{where}: {shown!r} is out of range: a unit price is between $0 and ${MAX_PRICE_USD:,.0f}", hint=EXAMPLES)
+    return price
+
+
+def apply_quotes(catalog: Catalog, quotes: dict[str, Quote], source: Path) -> Catalog:
     gpus, nodes, fabric = dict(catalog.gpus), dict(catalog.nodes), dict(catalog.fabric)
     note = f"vendor quote {source.name}"
-    for sku, price in quotes.items():
+    for sku, quote in quotes.items():
         for kind, table, field in (("gpus", gpus, "price_usd"), ("nodes", nodes, "base_price_usd"), ("fabric", fabric, "price_usd")):
             try:
                 entry_id = catalog.resolve_id(kind, sku)
             except UnknownNameError:
                 continue
-            table[entry_id] = table[entry_id].model_copy(update={field: price, "price_source": note})
+            table[entry_id] = table[entry_id].model_copy(update={field: quote.unit_price_usd, "price_source": note})
             break
         else:
             known = list(catalog.gpus) + list(catalog.nodes) + list(catalog.fabric)
-            raise UnknownNameError("SKU", sku, known)
+            unknown = UnknownNameError("SKU", sku, known)
+            raise InputError(f"{source}:{quote.line}: sku: {unknown.message}", hint=unknown.hint)
     return dataclasses.replace(catalog, gpus=gpus, nodes=nodes, fabric=fabric)

@@ -51,6 +51,13 @@ def check_names(problem: Problem, catalog: Catalog, document: YamlDocument) -> N
     for index, item in enumerate(limits.inventory):
         _check(document, ("limits", "inventory", index, "node"), lambda i=item: catalog.node(i.node))
         _check(document, ("limits", "inventory", index, "gpu"), lambda i=item: catalog.gpu(i.gpu))
+        _check(document, ("limits", "inventory", index, "gpu"), lambda i=item: _check_node_takes_gpu(catalog, i.node, i.gpu))
+
+
+def _check_node_takes_gpu(catalog: Catalog, node_name: str, gpu_name: str) -> None:
+    node, gpu = catalog.node(node_name), catalog.gpu(gpu_name)
+    if gpu.id not in node.gpus:
+        raise InputError(f"node type {node.id} does not take {gpu.id}", hint=f"{node.id} takes: {', '.join(node.gpus)}")
 
 
 def _raise_unknown(kind: str, name: str, valid) -> None:

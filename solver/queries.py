@@ -8,7 +8,7 @@ from solver.catalog import Catalog
 from solver.errors import InputError
 from solver.estimator.deployment import Deployment
 from solver.estimator.estimates import DecodeEstimate, Performance, TtftEstimate, estimate_decode, estimate_ttft
-from solver.estimator.fit import SplitResult, best_split, check_format_supported, inference_engine
+from solver.estimator.fit import SplitResult, best_split, check_format_supported, check_split_runs, inference_engine
 from solver.estimator.memory import MemoryEstimate, estimate_memory
 from solver.estimator.speed import training_hours, whole_gpu
 from solver.specs.assumptions import Assumptions
@@ -16,6 +16,8 @@ from solver.specs.hardware import GpuSpec
 from solver.specs.model import ModelSpec
 
 DEFAULT_HEADROOM = 0.10
+MAX_COUNT = 100_000
+"""GPUs `fits` splits a model over: beyond any single deployment (and the split search is linear in it)."""
 
 
 @dataclass(frozen=True)
@@ -23,9 +25,18 @@ class EstimateReport:
     model: ModelSpec
     gpu: GpuSpec | None
     memory: MemoryEstimate
+    usable_bytes: float | None
+    """Per GPU, after headroom (None without a GPU)."""
     decode: DecodeEstimate | None
+    """None without a GPU, for training, and when the deployment does not fit: no speed is
+    estimated for a configuration that cannot run."""
     ttft: TtftEstimate | None
     prompt_tokens: int | None
+
+    @property
+    def fits(self) -> bool | None:
+        """Whether each GPU holds its share (None without a GPU)."""
+        return None if self.usable_bytes is None else self.memory.per_gpu_bytes <= self.usable_bytes
 
     @property
     def engine(self) -> str | None:
@@ -72,6 +83,10 @@ class EstimateReport:
         if self.gpu is not None:
             result["gpu"] = self.gpu.id
             result["gpu_memory_bytes"] = int(self.gpu.memory)
+            result["usable_bytes_per_gpu"] = None if self.usable_bytes is None else round(self.usable_bytes)
+            result["fits"] = self.fits
+        if self.gpu is not None and self.decode is None:
+            result["decode_tokens_per_s"] = result["ttft_s"] = None  # no speed for what cannot run (or trains)
         if self.decode is not None:
             decode = self.decode
             result["engine"] = decode.engine
@@ -90,8 +105,8 @@ class EstimateReport:
         return result
 
 
-def _speeds(model: ModelSpec, deployment: Deployment, gpu: GpuSpec, assumptions: Assumptions, performance: Performance) -> tuple[DecodeEstimate | None, TtftEstimate | None, int | None]:
-    if deployment.is_training:
+def _speeds(model: ModelSpec, deployment: Deployment, gpu: GpuSpec, assumptions: Assumptions, performance: Performance, fits: bool) -> tuple[DecodeEstimate | None, TtftEstimate | None, int | None]:
+    if deployment.is_training or not fits:
         return None, None, None
     engine = inference_engine(performance, gpu, deployment)
     device = whole_gpu(gpu, scaleup=deployment.gpus_per_stage <= gpu.max_scaleup_domain)
@@ -108,14 +123,29 @@ def performance(catalog: Catalog, engine: str | None = None) -> Performance:
     return Performance(catalog.speed_model, catalog.engines, (engine,) if engine else None)
 
 
-def estimate(catalog: Catalog, model_name: str, deployment: Deployment, gpu_name: str | None, assumptions: Assumptions = Assumptions(), engine: str | None = None) -> EstimateReport:
+def check_context(model: ModelSpec, deployment: Deployment) -> None:
+    if deployment.context_tokens > model.max_position_embeddings:
+        raise InputError(
+            f"--context {deployment.context_tokens:,} exceeds {model.id}'s maximum context of {model.max_position_embeddings:,} tokens",
+            hint=f"use --context {model.max_position_embeddings} or less",
+        )
+
+
+def estimate(catalog: Catalog, model_name: str, deployment: Deployment, gpu_name: str | None, assumptions: Assumptions = Assumptions(), headroom: float = DEFAULT_HEADROOM, engine: str | None = None) -> EstimateReport:
+    """Memory of ``deployment``; with a GPU, whether it fits (keeping ``headroom`` free) and, if
+    it does, its speed on the engine that runs it there."""
     model = catalog.model(model_name)
+    check_context(model, deployment)
     gpu = catalog.gpu(gpu_name) if gpu_name else None
     if gpu is not None:
         check_format_supported(gpu, deployment)
+        check_split_runs(gpu, deployment)
     memory = estimate_memory(model, deployment, assumptions)
-    speeds = _speeds(model, deployment, gpu, assumptions, performance(catalog, engine)) if gpu is not None else (None, None, None)
-    return EstimateReport(model, gpu, memory, *speeds)
+    if gpu is None:
+        return EstimateReport(model, None, memory, None, None, None, None)
+    usable = gpu.usable_memory_bytes * (1 - headroom)
+    speeds = _speeds(model, deployment, gpu, assumptions, performance(catalog, engine), memory.per_gpu_bytes <= usable)
+    return EstimateReport(model, gpu, memory, usable, *speeds)
 
 
 @dataclass(frozen=True)
@@ -149,19 +179,20 @@ class FitReport:
 
 
 def fits(catalog: Catalog, model_name: str, base: Deployment, gpu_name: str, count: int, headroom: float = DEFAULT_HEADROOM, assumptions: Assumptions = Assumptions(), engine: str | None = None) -> FitReport:
-    if count < 1:
-        raise InputError(f"--count must be at least 1 (got {count})")
+    if not 1 <= count <= MAX_COUNT:
+        raise InputError(f"--count must be 1 to {MAX_COUNT:,} (got {count:,})")
     if not 0 <= headroom < 1:
         raise InputError(f"--headroom must be in [0, 1) (got {headroom})")
     model = catalog.model(model_name)
+    check_context(model, base)
     gpu = catalog.gpu(gpu_name)
     context = performance(catalog, engine)
     split = best_split(model, base, gpu, count, headroom, assumptions, context)
     deployment = split.deployment
-    speeds = _speeds(model, deployment, gpu, assumptions, context) if split.fits else (None, None, None)
-    report = EstimateReport(model, gpu, split.memory, *speeds)
+    speeds = _speeds(model, deployment, gpu, assumptions, context, split.fits)
+    report = EstimateReport(model, gpu, split.memory, split.usable_bytes, *speeds)
     hours = None
-    if deployment.is_training:
+    if deployment.is_training and split.fits:
         device = whole_gpu(gpu, scaleup=True)
         hours = training_hours(model, 1e9, count, device, deployment.mode, deployment.gradient_checkpointing, assumptions)
     return FitReport(report, split, count, headroom, hours)

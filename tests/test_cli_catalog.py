@@ -191,12 +191,30 @@ def test_models_import_then_listed(fixture_bundled, home):
     assert data[0]["params_source"] == "computed by procure from config.json"
 
 
-def test_models_import_with_id_and_replace_note(fixture_bundled, home):
-    result = run("models", "import", str(HF / "Llama-3.1-8B" / "config.json"), "--id", "llama-3.1-8b")
-    assert "replaces the catalog's model 'llama-3.1-8b'" in result.stderr
+def test_models_import_id_llama_3_1_8b_needs_replace(fixture_bundled, home):
+    refused = run("models", "import", str(HF / "Llama-3.1-8B" / "config.json"), "--id", "llama-3.1-8b", expect=2)
+    assert "'llama-3.1-8b' is a bundled model" in refused.stderr and "--replace" in refused.stderr
+    assert not (home / "models.yaml").exists()
+    run("models", "import", str(HF / "Llama-3.1-8B" / "config.json"), "--id", "llama-3.1-8b", "--replace")
     data = json.loads(run("catalog", "models", "--json").stdout)
     llama = next(model for model in data if model["id"] == "llama-3.1-8b")
     assert llama["official_params_total"] == 8_030_261_248
+
+
+def test_models_list_marks_origins(fixture_bundled, home):
+    run("models", "import", str(HF / "Llama-3.1-8B"), "--id", "my-llama")
+    rows = {row["id"]: row["origin"] for row in json.loads(run("models", "list", "--json").stdout)}
+    assert rows["my-llama"] == "user" and rows["deepseek-v3"] == "bundled"
+    table = run("models", "list").stdout
+    assert "Origin" in table and "my-llama" in table and "bundled" in table
+    assert "my-llama" not in run("--no-user-catalog", "models", "list").stdout
+
+
+def test_models_remove(fixture_bundled, home):
+    run("models", "import", str(HF / "Llama-3.1-8B"), "--id", "my-llama")
+    assert "removed model 'my-llama'" in run("models", "remove", "my-llama").stdout
+    assert "bundled models cannot be removed" in run("models", "remove", "deepseek-v3", expect=2).stderr
+    assert "unknown user model 'my-llama'" in run("models", "remove", "my-llama", expect=2).stderr
 
 
 def test_models_import_errors(fixture_bundled, home, tmp_path):

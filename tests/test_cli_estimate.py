@@ -74,16 +74,18 @@ def test_fits_table() -> None:
     assert "TP2" in result.stdout
 
 
-def test_fits_table_does_not_fit() -> None:
+def test_fits_exits_1_when_it_does_not_fit() -> None:
     result = run("fits", "llama-3.1-70b", "--gpu", "rtx-4090", "--precision", "awq")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
     assert result.stdout.startswith("DOES NOT FIT")
+    assert "tok/s" not in result.stdout  # no speed for a split that cannot run
+    assert "Traceback" not in result.output and result.stderr == ""
 
 
 @pytest.mark.parametrize(("gpu", "count", "expected"), [("h100-sxm", "8", False), ("h200-sxm", "8", True)])
 def test_fits_json(gpu: str, count: str, expected: bool) -> None:
     result = run("fits", "llama-3.1-405b", "--gpu", gpu, "--count", count, "--json")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == (0 if expected else 1), result.output
     data = json.loads(result.stdout)
     assert data["fits"] is expected
     assert data["count"] == 8
@@ -152,8 +154,38 @@ def test_full_fine_tune_at_int4() -> None:
 
 
 def test_bad_count_and_headroom() -> None:
-    assert_clean_input_error(run("fits", "llama-3.1-8b", "--gpu", "h100-sxm", "--count", "0"), "--count must be at least 1")
+    assert_clean_input_error(run("fits", "llama-3.1-8b", "--gpu", "h100-sxm", "--count", "0"), "--count must be 1 to 100,000 (got 0)")
     assert_clean_input_error(run("fits", "llama-3.1-8b", "--gpu", "h100-sxm", "--headroom", "1.5"), "--headroom must be in [0, 1)")
+
+
+def test_fits_help_documents_the_exit_code() -> None:
+    assert "0 when it fits, 1 when it does not" in run("fits", "--help").stdout
+
+
+def test_estimate_context_beyond_the_model_maximum() -> None:
+    assert_clean_input_error(run("estimate", "llama-3.1-8b", "--context", "10000000"), "--context 10,000,000 exceeds llama-3.1-8b's maximum context of 131,072 tokens")
+    assert_clean_input_error(run("fits", "llama-3.1-8b", "--gpu", "h100-sxm", "--context", "200000"), "maximum context")
+
+
+def test_estimate_on_a_gpu_it_does_not_fit_prints_memory_but_no_speed() -> None:
+    result = run("estimate", "llama-3.1-70b", "--gpu", "rtx-4090")
+    assert result.exit_code == 0, result.output
+    assert "total" in result.stdout and "DOES NOT FIT" in result.stdout
+    assert "decode ≈" not in result.stdout and "tok/s" not in result.stdout
+    data = json.loads(run("estimate", "llama-3.1-70b", "--gpu", "rtx-4090", "--json").stdout)
+    assert data["fits"] is False and data["decode_tokens_per_s"] is None and data["ttft_s"] is None
+    assert data["per_gpu_bytes"] > data["usable_bytes_per_gpu"]
+
+
+def test_fits_deepseek_r1_on_two_m3_ultra_512gb() -> None:
+    """No link between Mac Studios: a model runs on one device (was a ZeroDivisionError)."""
+    assert_clean_input_error(run("fits", "deepseek-r1", "--gpu", "m3-ultra-512gb", "--count", "2"), "m3-ultra-512gb has no link between devices", "one device")
+
+
+def test_estimate_tp2_on_epyc_genoa_2s() -> None:
+    """A CPU socket pair has no inter-device link: TP2 is refused (was a ZeroDivisionError)."""
+    assert_clean_input_error(run("estimate", "llama-3.1-8b", "--tp", "2", "--gpu", "epyc-genoa-2s"), "epyc-genoa-2s has no link between devices")
+    assert_clean_input_error(run("estimate", "deepseek-v2", "--ep", "2", "--gpu", "m3-ultra-512gb"), "no link between devices")
 
 
 def test_fits_requires_gpu() -> None:

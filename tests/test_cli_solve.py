@@ -137,8 +137,12 @@ def test_bad_problem_files(tmp_path: Path, text: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["--budget", "0"], "--budget must be positive"),
+        (["--budget", "0"], "--budget: the amount must be positive"),
+        (["--budget", "300q"], "--budget: cannot read '300q' as an amount in USD"),
+        (["--budget", "2e12"], "--budget: '2e12' exceeds the largest amount"),
         (["--time-limit", "0"], "--time-limit"),
+        (["--time-limit", "nan"], "--time-limit must be above 0"),
+        (["--workers", "100000"], "--workers 1 to 1024"),
         (["--objective", "speed"], "speed"),
     ],
 )
@@ -146,6 +150,19 @@ def test_bad_options(tmp_path: Path, args: list[str], expected: str) -> None:
     result = run("solve", str(write(tmp_path, SMALL_PROBLEM)), *args)
     assert result.exit_code == 2
     assert expected in result.output
+
+
+@pytest.mark.parametrize("budget", ["1k", "$1,000", "1000"])
+def test_budget_option_reads_money_text(tmp_path: Path, budget: str) -> None:
+    result = run("solve", str(write(tmp_path, SMALL_PROBLEM)), "--budget", budget)
+    assert result.exit_code == 1, result.output
+    assert "(budget $1,000)" in result.output
+
+
+def test_objective_option_is_case_insensitive(tmp_path: Path) -> None:
+    result = run("solve", str(write(tmp_path, SMALL_PROBLEM)), "--objective", "POWER", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["summary"]["objective"] == "power"
 
 
 def test_missing_problem_file(tmp_path: Path) -> None:

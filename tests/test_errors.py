@@ -62,3 +62,20 @@ def test_unknown_name_explicit_suggestions():
     err = UnknownNameError("vendor", "nvidea", ["nvidia", "amd"], suggestions=["nvidia"])
     assert err.message == "unknown vendor 'nvidea' — did you mean 'nvidia'?"
     assert err.hint == "use one of: amd, nvidia"
+
+
+def test_render_escapes_control_characters_quoted_from_input():
+    text = InputError('unknown field "\x1b[2Jx"\rforged', hint="use \u202eevil").render()
+    assert "\x1b" not in text and "\r" not in text and "\u202e" not in text
+    assert "\\x1b[2Jx" in text and "\\u202eevil" in text
+    # Every line break in the output is followed by the indentation render adds.
+    assert all(line.startswith(("error:", "  ")) for line in text.split("\n"))
+    explained = InfeasibleError("no plan", explanation=["budget \x1b[31m"]).render()
+    assert "\x1b" not in explained and "\\x1b[31m" in explained
+
+
+def test_huge_names_get_no_suggestions_and_a_shortened_message():
+    name = "h100" * 250_000
+    assert did_you_mean(name, GPUS) == []
+    error = UnknownNameError("gpu", name, GPUS)
+    assert len(error.message) < 120 and error.message.startswith("unknown gpu 'h100h100")

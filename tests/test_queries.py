@@ -70,7 +70,7 @@ def test_estimate_keys_with_gpu() -> None:
 def test_estimate_training_has_no_decode_speed() -> None:
     result = estimate(CATALOG, "llama-3.1-8b", Deployment(mode="full", context_tokens=2048, dp=8, zero_stage=3), "h100-sxm").as_dict()
     check_sane(result)
-    assert "decode_tokens_per_s" not in result and "engine" not in result
+    assert result["decode_tokens_per_s"] is None and "engine" not in result
     assert result["gradients_bytes"] > 0 and result["optimizer_bytes"] > 0
     assert result["trainable_params"] == result["params_total"]
     assert result["gpus"] == 8
@@ -102,10 +102,55 @@ def test_query_input_errors() -> None:
         estimate(CATALOG, "llama-3.1-8b", Deployment(), "h100-sxn")
     with pytest.raises(InputError, match="cannot run fp8"):
         estimate(CATALOG, "llama-3.1-8b", Deployment(precision="fp8"), "a100-80gb-sxm")
-    with pytest.raises(InputError, match="--count must be at least 1"):
+    with pytest.raises(InputError, match="--count must be 1 to 100,000"):
         fits(CATALOG, "llama-3.1-8b", Deployment(), "h100-sxm", 0)
     with pytest.raises(InputError, match="--headroom"):
         fits(CATALOG, "llama-3.1-8b", Deployment(), "h100-sxm", 1, headroom=1.0)
+
+
+def test_estimate_says_whether_it_fits_and_gives_no_speed_when_not() -> None:
+    report = estimate(CATALOG, "llama-3.1-70b", Deployment(), "rtx-4090")
+    assert report.fits is False and report.decode is None and report.ttft is None
+    assert estimate(CATALOG, "llama-3.1-8b", Deployment(), "h100-sxm").fits is True
+    assert estimate(CATALOG, "llama-3.1-8b", Deployment(), None).fits is None
+
+
+def test_context_beyond_the_model_maximum_is_refused() -> None:
+    with pytest.raises(InputError, match="exceeds llama-3.1-8b's maximum context of 131,072 tokens"):
+        estimate(CATALOG, "llama-3.1-8b", Deployment(context_tokens=10_000_000), None)
+    with pytest.raises(InputError, match="maximum context"):
+        fits(CATALOG, "llama-3.1-8b", Deployment(context_tokens=10_000_000), "h100-sxm", 1)
+
+
+def test_devices_without_a_link_run_one_device() -> None:
+    with pytest.raises(InputError, match="m3-ultra-512gb has no link between devices"):
+        fits(CATALOG, "deepseek-r1", Deployment(precision="q4_k_m"), "m3-ultra-512gb", 2)
+    with pytest.raises(InputError, match="epyc-genoa-2s has no link between devices"):
+        estimate(CATALOG, "llama-3.1-8b", Deployment(tp=2), "epyc-genoa-2s")
+    with pytest.raises(InputError, match="no link between devices"):
+        estimate(CATALOG, "llama-3.1-8b", Deployment(pp=2), "epyc-genoa-2s")
+    assert fits(CATALOG, "llama-3.1-8b", Deployment(), "epyc-genoa-2s", 1).fits is True
+
+
+def test_fits_with_headroom_0_999_answers_quickly() -> None:
+    report = fits(CATALOG, "llama-3.1-8b", Deployment(), "h100-sxm", 8, headroom=0.999)
+    assert report.fits is False and report.estimate.decode is None
+
+
+def test_fits_a_lora_job_on_a_hundred_thousand_gpus_answers_quickly() -> None:
+    """Training splits were searched over every divisor of the count up to the count itself."""
+    import time
+
+    started = time.perf_counter()
+    report = fits(CATALOG, "llama-3.1-8b", Deployment(mode="lora", context_tokens=2048), "h100-sxm", 65_536)
+    assert report.fits and time.perf_counter() - started < 10
+    with pytest.raises(InputError, match="--count must be 1 to 100,000"):
+        fits(CATALOG, "llama-3.1-8b", Deployment(mode="lora"), "h100-sxm", 100_000_000)
+
+
+def test_training_hours_only_for_a_training_split_that_fits() -> None:
+    report = fits(CATALOG, "llama-3.1-70b", Deployment(mode="full", context_tokens=2048), "rtx-4090", 1)
+    assert report.fits is False and report.training_hours_per_billion_tokens is None
 
 
 @pytest.mark.parametrize("model_id", MODEL_IDS)
@@ -115,7 +160,10 @@ def test_every_catalog_model_answers_estimate(model_id: str) -> None:
     result = estimate(CATALOG, model_id, Deployment(tp=tp), LARGE_GPU).as_dict()
     check_sane(result)
     assert result["tp"] == tp and result["gpus"] == tp
-    assert result["decode_tokens_per_s"] > 0
+    if result["fits"]:
+        assert result["decode_tokens_per_s"] > 0
+    else:  # e.g. DeepSeek-V3 at BF16 on 8 GPUs: no speed for what cannot run
+        assert result["decode_tokens_per_s"] is None and result["per_gpu_bytes"] > result["usable_bytes_per_gpu"]
     assert result["kv_bytes_per_token"] > 0
 
 

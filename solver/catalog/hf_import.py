@@ -28,17 +28,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
-from solver.catalog.loader import load_catalog, user_catalog_dir
-from solver.catalog.yaml_source import load_yaml, validation_input_error
-from solver.errors import InputError, did_you_mean
-from solver.report.atomic import write_text_atomic
-from solver.specs.common import ID_PATTERN
+from solver.catalog.loader import load_catalog
+from solver.catalog.user_models import write_user_model
+from solver.catalog.yaml_source import validation_input_error
+from solver.errors import InputError, did_you_mean, shown
+from solver.specs.common import ID_PATTERN, MAX_ID_CHARS
 from solver.specs.model import MlaSpec, ModelSpec, MoeSpec
+from solver.text import unprintable_character
 
 PARAMS_SOURCE = "computed by procure from config.json"
+MAX_JSON_DEPTH = 64
+"""Objects and arrays inside each other; real config.json files nest three or four levels."""
+MAX_INT_DIGITS = 30
+"""Longer integers are no architecture size; they are kept as text so the field using one says so."""
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,7 @@ class _Config:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.error(field, f"must be an integer, got {value!r}")
+            raise self.error(field, f"must be an integer, got {shown(value)}")
         if value < minimum:
             raise self.error(field, f"must be at least {minimum}, got {value}")
         return value
@@ -110,7 +114,7 @@ class _Config:
         if value is None:
             return default
         if not isinstance(value, bool):
-            raise self.error(field, f"must be true or false, got {value!r}")
+            raise self.error(field, f"must be true or false, got {shown(value)}")
         return value
 
 
@@ -131,11 +135,11 @@ def architecture_of(config: Mapping[str, Any], source_path: str) -> str:
     supported = ", ".join(ARCHITECTURES)
     if names:
         suggestions = did_you_mean(names[0], list(ARCHITECTURES), n=1)
-        message = f"{source_path}: unsupported architecture {names[0]!r}"
+        message = f"{source_path}: unsupported architecture {shown(names[0])}"
         if suggestions:
             message += f" — did you mean {suggestions[0]!r}?"
     elif model_type is not None:
-        message = f"{source_path}: unsupported model_type {model_type!r} (no 'architectures' field)"
+        message = f"{source_path}: unsupported model_type {shown(model_type)} (no 'architectures' field)"
     else:
         message = f"{source_path}: field 'architectures' is missing"
     raise InputError(message, hint=f"procure imports {supported}; add other models to models.yaml by hand")
@@ -181,7 +185,7 @@ def model_from_hf_config(config: dict, *, model_id: str, source_path: str) -> Mo
     name_or_path = config.get("_name_or_path")
     fields: dict[str, Any] = dict(
         id=model_id,
-        name=_display_name(name_or_path, model_id),
+        name=_display_name(cfg, model_id),
         aliases=(),
         source=source_path,
         as_of=dt.date.today(),
@@ -236,8 +240,10 @@ def _moe_spec(cfg: _Config, family: _Family, layers: int, source_path: str) -> M
             raise cfg.error(field, f"is {cfg.config[field]}: only configs with an MoE MLP in every layer after the first dense ones are supported")
     dense_layers = cfg.config.get("mlp_only_layers") or []
     if dense_layers:
-        if not isinstance(dense_layers, list) or sorted(dense_layers) != list(range(len(dense_layers))):
-            raise cfg.error("mlp_only_layers", f"is {dense_layers!r}: only a leading run of dense layers [0, 1, …] is supported")
+        if not isinstance(dense_layers, list) or not all(isinstance(layer, int) and not isinstance(layer, bool) for layer in dense_layers):
+            raise cfg.error("mlp_only_layers", f"must be a list of layer numbers, got {shown(dense_layers)}")
+        if sorted(dense_layers) != list(range(len(dense_layers))):
+            raise cfg.error("mlp_only_layers", f"is {shown(dense_layers)}: only a leading run of dense layers [0, 1, …] is supported")
         first_dense = max(first_dense, len(dense_layers))
     if first_dense > layers:
         raise cfg.error("first_k_dense_replace", f"({first_dense}) exceeds num_hidden_layers ({layers})")
@@ -261,11 +267,17 @@ def _build(model_cls: Any, fields: dict[str, Any], source_path: str, prefix: tup
         raise validation_input_error(error, model_cls, fields, where=lambda loc: (source_path, prefix + loc)) from None
 
 
-def _display_name(name_or_path: Any, model_id: str) -> str:
+def _display_name(cfg: _Config, model_id: str) -> str:
+    """The repository name from ``_name_or_path``, else the id. Names are printed in tables, so
+    one holding control characters (or a lone surrogate, which no YAML file can store) is refused."""
+    name_or_path = cfg.config.get("_name_or_path")
     if isinstance(name_or_path, str) and name_or_path.strip():
-        tail = name_or_path.rstrip("/").split("/")[-1]
+        tail = name_or_path.rstrip("/").split("/")[-1].strip()
+        char = unprintable_character(tail)
+        if char is not None:
+            raise cfg.error("_name_or_path", f"contains the character U+{ord(char):04X}, which cannot be printed or stored; fix the name")
         if tail:
-            return tail
+            return tail[:200]
     return model_id
 
 
@@ -308,7 +320,12 @@ def default_model_id(config_path: Path, config: Mapping[str, Any]) -> str:
 
 
 def read_hf_config(path: Path) -> tuple[Path, dict[str, Any]]:
-    """(config.json path, parsed JSON); ``path`` may be the file or the folder holding it."""
+    """(config.json path, parsed JSON); ``path`` may be the file or the folder holding it.
+
+    Nesting is bounded before parsing (json's recursive parser would overflow the stack), and
+    integers longer than ``MAX_INT_DIGITS`` and the non-standard constants NaN/Infinity are kept
+    as text, so the field that uses one reports it instead of the parser failing.
+    """
     path = Path(path)
     if path.is_dir():
         path = path / "config.json"
@@ -316,10 +333,13 @@ def read_hf_config(path: Path) -> tuple[Path, dict[str, Any]]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(f"file not found: {path}", hint="give a config.json or the model folder that holds it") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(f"cannot read {path}: {err}") from None
+    except UnicodeDecodeError as err:
+        raise InputError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
+    except OSError as err:
+        raise InputError(f"cannot read {path}: {err.strerror or err}") from None
+    _check_json_depth(text, path)
     try:
-        config = json.loads(text)
+        config = json.loads(text, parse_int=_json_int, parse_constant=_Unreadable)
     except json.JSONDecodeError as err:
         raise InputError(f"{path}:{err.lineno}:{err.colno}: invalid JSON: {err.msg}") from None
     if not isinstance(config, dict):
@@ -327,19 +347,56 @@ def read_hf_config(path: Path) -> tuple[Path, dict[str, Any]]:
     return path, config
 
 
+class _Unreadable(str):
+    """JSON text that is no usable number (a huge integer, NaN, Infinity), kept as written."""
+
+    def __repr__(self) -> str:
+        digits = f" ({len(self):,} digits)" if self.lstrip("-").isdigit() else ""
+        shown = str.__repr__(self)
+        return (shown if len(shown) <= 30 else shown[:29] + "…'") + digits
+
+
+def _json_int(text: str) -> int | _Unreadable:
+    return int(text) if len(text.lstrip("-")) <= MAX_INT_DIGITS else _Unreadable(text)
+
+
+def _check_json_depth(text: str, path: Path) -> None:
+    """Refuse nesting deeper than MAX_JSON_DEPTH, at the line where it goes too deep."""
+    depth, in_string, escaped, line = 0, False, False, 1
+    for char in text:
+        if char == "\n":
+            line += 1
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise InputError(f"{path}:{line}: invalid config.json: nested more than {MAX_JSON_DEPTH} levels deep")
+        elif char in "]}":
+            depth -= 1
+
+
 def model_from_config_file(config_path: Path, model_id: str | None = None) -> ModelSpec:
     """Read a config.json (or the folder holding it) and build its ``ModelSpec``.
 
     The id defaults to the folder name, lowercased; an id that is already an *alias* of a
-    catalog model is refused (importing under an existing *id* replaces that model).
+    catalog model is refused (an existing *id* is replaced only when the write says so:
+    ``solver.catalog.user_models.write_user_model(replace=True)``).
     """
     path, config = read_hf_config(config_path)
     chosen = model_id if model_id is not None else default_model_id(path, config)
-    if not chosen or not re.fullmatch(ID_PATTERN, chosen):
-        shown = f" {chosen!r}" if chosen else ""
-        suggestion = sanitize_id(chosen) if chosen else ""
+    if not chosen or not re.fullmatch(ID_PATTERN, chosen) or len(chosen) > MAX_ID_CHARS:
+        quoted = f" {shown(chosen)}" if chosen else ""
+        suggestion = sanitize_id(chosen)[:MAX_ID_CHARS] if chosen else ""
         raise InputError(
-            f"cannot use{shown} as a model id: use lowercase letters, digits, '.', '_' and '-'",
+            f"cannot use{quoted} as a model id: use lowercase letters, digits, '.', '_' and '-'",
             hint=f"pass --id {suggestion}" if suggestion and suggestion != chosen else "pass --id NAME",
         )
     spec = model_from_hf_config(config, model_id=chosen, source_path=str(path))
@@ -352,41 +409,14 @@ def model_from_config_file(config_path: Path, model_id: str | None = None) -> Mo
         if owner is not None:
             raise InputError(
                 f"model id {chosen!r} is already an alias of catalog model {owner!r}",
-                hint=f"pass --id {owner} to replace that model, or choose another --id",
+                hint=f"pass --id {owner} --replace to replace that model, or choose another --id",
             )
     return spec
 
 
-def write_user_model(spec: ModelSpec) -> Path:
-    """Add ``spec`` to the user catalog's models.yaml, replacing an entry with the same id.
-
-    The file is rewritten atomically; its other entries and keys are kept (comments are not).
-    """
-    target = user_catalog_dir() / "models.yaml"
-    data: dict[str, Any] = {}
-    if target.exists():
-        data = dict(load_yaml(target).data)
-    models = data.get("models") or []
-    if not isinstance(models, list):
-        raise InputError(f"{target}: 'models' must be a list of entries")
-    entry = spec.model_dump(mode="json")
-    replaced = False
-    for index, existing in enumerate(models):
-        if isinstance(existing, dict) and existing.get("id") == spec.id:
-            models[index] = entry
-            replaced = True
-    if not replaced:
-        models.append(entry)
-    data["models"] = models
-    text = "# procure user catalog: models (written by `procure models import`)\n"
-    text += yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100)
-    write_text_atomic(target, text)
-    return target
-
-
-def import_model(config_path: Path, model_id: str | None = None) -> Path:
+def import_model(config_path: Path, model_id: str | None = None, *, replace: bool = False) -> Path:
     """Import a config.json into the user catalog's models.yaml; returns that file's path."""
-    return write_user_model(model_from_config_file(config_path, model_id))
+    return write_user_model(model_from_config_file(config_path, model_id), replace=replace)
 
 
 __all__ = [
@@ -398,5 +428,4 @@ __all__ = [
     "model_from_hf_config",
     "read_hf_config",
     "sanitize_id",
-    "write_user_model",
 ]

@@ -4,6 +4,9 @@
 item starts, so ``validate`` can report ``gpus.yaml:42: gpus[3].memory: ...`` instead of a
 pydantic traceback. Nothing in this module lets a ``yaml.YAMLError``, ``OSError`` or
 ``pydantic.ValidationError`` escape: they become ``InputError``.
+
+Parsing uses PyYAML's safe loader (no Python objects), and the composed node graph is bounded
+by ``yaml_guard`` (depth, alias expansion, tags) before marks are recorded or data constructed.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from solver.catalog.yaml_guard import check_node_graph
 from solver.errors import InputError, did_you_mean
 from solver.specs.common import ID_PATTERN
 
@@ -97,11 +101,15 @@ def parse_yaml(text: str, path: Path) -> YamlDocument:
         node = loader.get_single_node()
         if node is None:
             raise InputError(f"{path}: file is empty", hint="a catalog file starts with a key such as 'gpus:'")
+        check_node_graph(node, loader.construct_object, path)
         marks: dict[Location, tuple[int, int]] = {(): (node.start_mark.line + 1, node.start_mark.column + 1)}
         _record_marks(loader, node, (), marks, path, set())
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as err:
         raise InputError(_syntax_message(err, path)) from None
+    except yaml.reader.ReaderError as err:
+        code = ord(err.character) if isinstance(err.character, str) else err.character
+        raise InputError(f"{path}:{_reader_line(text, err.position)}: invalid YAML: {err.reason} (found U+{code:04X})") from None
     except yaml.YAMLError as err:
         raise InputError(f"{path}: invalid YAML: {err}") from None
     finally:
@@ -111,6 +119,13 @@ def parse_yaml(text: str, path: Path) -> YamlDocument:
             f"{path}:{marks[()][0]}: expected a mapping at the top level (e.g. 'gpus:'), found {_describe_type(data)}"
         )
     return YamlDocument(path=path, data=data, marks=marks)
+
+
+def _reader_line(text: str, position: int) -> int:
+    """1-based line of a reader error's position: libyaml counts UTF-8 bytes, PyYAML characters."""
+    if _Loader is yaml.SafeLoader:
+        return text[:position].count("\n") + 1
+    return text.encode("utf-8", "surrogatepass")[:position].count(b"\n") + 1
 
 
 def _syntax_message(err: yaml.MarkedYAMLError, path: Path) -> str:

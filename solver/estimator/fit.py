@@ -52,6 +52,32 @@ def inference_engine(performance: Performance, gpu: GpuSpec, deployment: Deploym
     return engine
 
 
+def check_devices_linked(gpu: GpuSpec, devices: int) -> None:
+    """Several devices need a link between them to share a model."""
+    if devices > 1 and not gpu.has_device_link:
+        raise InputError(
+            f"{gpu.id} has no link between devices (no scale-up link, host_link_gb_s 0): a model runs on one device, not {devices}",
+            hint="use one device (--count 1, or --tp/--pp/--ep/--dp 1), or a GPU with NVLink or PCIe peer links",
+        )
+
+
+def group_is_linked(gpu: GpuSpec, group: int) -> bool:
+    """Whether a tensor/expert-parallel group of ``group`` GPUs has a link to run its collectives
+    over: the scale-up link inside the domain, else the host link (as ``whole_gpu`` picks)."""
+    return group == 1 or whole_gpu(gpu, scaleup=group <= gpu.max_scaleup_domain).link_bytes_per_s > 0
+
+
+def check_split_runs(gpu: GpuSpec, deployment: Deployment) -> None:
+    """Refuse a split the device has no link for (its speed would divide by a zero bandwidth)."""
+    check_devices_linked(gpu, deployment.gpus)
+    group = deployment.gpus_per_stage
+    if not group_is_linked(gpu, group):
+        raise InputError(
+            f"{gpu.id} links at most {gpu.max_scaleup_domain} devices (scale-up domain) and has no host link: a tensor/expert-parallel group of {group} cannot run",
+            hint=f"use --tp/--ep of at most {gpu.max_scaleup_domain}",
+        )
+
+
 def evaluate_split(model: ModelSpec, deployment: Deployment, gpu: GpuSpec, headroom: float, assumptions: Assumptions, nvlink: bool, performance: Performance) -> SplitResult:
     memory = estimate_memory(model, deployment, assumptions)
     usable = gpu.usable_memory_bytes * (1 - headroom)
@@ -65,33 +91,28 @@ def evaluate_split(model: ModelSpec, deployment: Deployment, gpu: GpuSpec, headr
 
 
 def best_split(model: ModelSpec, base: Deployment, gpu: GpuSpec, count: int, headroom: float, assumptions: Assumptions, performance: Performance) -> SplitResult:
-    """Over every TP×PP(×DP) split of `count` GPUs an engine accepts, the best one that fits
-    (fastest planning decode speed; for training the fewest bytes per GPU), else the one closest
-    to fitting. TP stays within the GPU's scale-up domain when it has one; a device with no link
-    to its peers (a Mac, a CPU server) runs alone."""
+    """Over every TP×PP(×DP) split of `count` GPUs an engine accepts and the GPU has links for,
+    the best one that fits (fastest planning decode speed; for training the fewest bytes per
+    GPU), else the one closest to fitting. TP stays within the GPU's scale-up domain when it has one."""
     check_format_supported(gpu, base)
-    if count > 1 and gpu.max_scaleup_domain == 1 and gpu.host_link_gb_s == 0:
-        raise InputError(
-            f"{gpu.id} has no link to other devices: a model runs on one of them, not split over {count}",
-            hint="use --count 1, or hardware with NVLink/PCIe peers",
-        )
+    check_devices_linked(gpu, count)
     if not base.is_training:
         inference_engine(performance, gpu, base)
     candidates: list[SplitResult] = []
     domain = gpu.max_scaleup_domain
     for tp in valid_tp_degrees(model, limit=count):
-        if count % tp:
+        if count % tp or not group_is_linked(gpu, tp):
             continue
         rest = count // tp
         nvlink = tp == 1 or tp <= domain
-        pp_options = [rest] if not base.is_training else [p for p in range(1, rest + 1) if rest % p == 0]
+        pp_options = [rest] if not base.is_training else [p for p in range(1, min(rest, model.num_layers) + 1) if rest % p == 0]
         for pp in pp_options:
             if pp > model.num_layers:
                 continue
             dp = rest // pp if base.is_training else 1
             deployment = replace(base, tp=tp, pp=pp, dp=dp)
             candidates.append(evaluate_split(model, deployment, gpu, headroom, assumptions, nvlink, performance))
-    if model.moe is not None and not base.is_training and count > 1 and model.moe.num_experts % count == 0:
+    if model.moe is not None and not base.is_training and count > 1 and model.moe.num_experts % count == 0 and group_is_linked(gpu, count):
         for tp in valid_tp_degrees(model, limit=count):
             if count % tp == 0:
                 deployment = replace(base, tp=tp, pp=1, ep=count)

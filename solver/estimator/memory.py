@@ -112,6 +112,30 @@ def _stage_memory(model: ModelSpec, deployment: Deployment, stage: StageLayers, 
     return MemoryParts(weights, kv, acts, gradients, optimizer, overhead)
 
 
+def training_memory_floor(model: ModelSpec, deployment: Deployment, assumptions: Assumptions = DEFAULT_ASSUMPTIONS) -> float:
+    """A lower bound on ``estimate_memory(...).per_gpu_bytes`` for every data-parallel degree and
+    ZeRO stage with ``deployment``'s TP and PP (training): what no data-parallel sharding reduces
+    on the first pipeline stage — its activations, a LoRA/QLoRA base's frozen weights — plus the
+    runtime context. Option generation skips a TP×PP split whose floor exceeds the GPU, instead
+    of trying it at every width up to hundreds of nodes."""
+    first = pipeline_stages(model, deployment.pp)[0]
+    acts = activations.training_activation_bytes(
+        model,
+        sequence=deployment.context_tokens,
+        micro_batch=deployment.batch,
+        tp=deployment.tp,
+        stage_dense_layers=first.dense,
+        stage_moe_layers=first.moe,
+        in_flight_micro_batches=deployment.pp,
+        last_stage=first.last,
+        checkpointing=deployment.gradient_checkpointing,
+    )
+    frozen = 0.0
+    if deployment.mode in ("lora", "qlora"):
+        frozen = stage_weight_bytes(model, rank_weights(model, weight_format(deployment.base_precision), deployment.tp), first)
+    return acts + frozen + assumptions.cuda_context
+
+
 def estimate_memory(model: ModelSpec, deployment: Deployment, assumptions: Assumptions = DEFAULT_ASSUMPTIONS) -> MemoryEstimate:
     validate_deployment(model, deployment)
     counts = count_parameters(model)

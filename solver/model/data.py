@@ -6,6 +6,7 @@ inspectable: no estimator call happens while the model is built.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field, replace
 
@@ -23,6 +24,12 @@ from solver.specs.problem import Problem
 from solver.units import GB
 
 MAX_RACK_BINS = 64
+"""Most racks a plan is laid out in: every rack is a bin of per-configuration variables, and a
+few dozen symmetric bins are what CP-SAT handles well."""
+MAX_PLAN_REPLICAS = 20_000
+"""Most replicas a plan may need. Placing, checking and printing a plan take time linear in its
+replicas (a 100,000-replica plan takes tens of seconds); the schema allows a million sessions,
+which shared replicas serve in a few thousand, but one replica per session cannot."""
 
 
 @dataclass(frozen=True)
@@ -48,9 +55,13 @@ class Facility:
     rack_units: int
     rack_power_w: int | None
     rack_bins: int
-    """Racks the model may fill: the limit, or an upper bound when there is none."""
+    """Racks the model may fill: the limit, or an upper bound when there is none or the limit
+    is above it."""
     rack_bins_unlimited: int
     """Upper bound ignoring the limit (to test whether the rack limit is what conflicts)."""
+    rack_bins_capped: bool = False
+    """The racks a sensible plan may fill exceed MAX_RACK_BINS: an infeasible answer may be due
+    to that cap rather than to the problem."""
 
 
 @dataclass
@@ -77,7 +88,12 @@ class ModelData:
         return [option for entry in self.workloads for option in entry.options]
 
     def config(self, key: str) -> NodeConfig:
-        return next(c for c in self.configs if c.key == key)
+        return self._configs_by_key[key]
+
+    @functools.cached_property
+    def _configs_by_key(self) -> dict[str, NodeConfig]:
+        # Looked up once per replica when a plan is built: a scan would make large plans quadratic.
+        return {config.key: config for config in self.configs}
 
 
 def price(item: FabricItem) -> int:
@@ -164,7 +180,7 @@ def _node_upper_bounds(configs: list[NodeConfig], workloads: list[WorkloadOption
 
 
 def _rack_bins(problem: Problem, configs: list[NodeConfig], fabric: list[FabricTech], workloads: list[WorkloadOptions]) -> int:
-    """Racks any sensible plan could need when the problem sets no rack count.
+    """Racks any sensible plan could need when the problem sets no rack count (not capped).
 
     Each workload served alone on its bulkiest rack-mounted configuration bounds the rack units U
     and the load W of such a plan. First-fit never leaves two bins half empty, so it needs at most
@@ -184,7 +200,23 @@ def _rack_bins(problem: Problem, configs: list[NodeConfig], fabric: list[FabricT
     bins = 2 * math.ceil(units / limits.rack_units) + 1
     if limits.rack_power_kw is not None:
         bins += 2 * math.ceil(load / (limits.rack_power_kw * 1000))
-    return max(1, min(bins, MAX_RACK_BINS))
+    return max(1, bins)
+
+
+def check_plan_size(workloads: list[WorkloadOptions]) -> None:
+    """Refuse demand that needs more than MAX_PLAN_REPLICAS replicas even on the replicas that
+    serve the most, naming the workload that needs the most."""
+    needs = [(math.ceil(entry.required / max(option.serves for option in entry.options)), entry) for entry in workloads if entry.options]
+    total = sum(replicas for replicas, _ in needs)
+    if total <= MAX_PLAN_REPLICAS:
+        return
+    replicas, entry = max(needs, key=lambda need: need[0])
+    per_replica = max(option.serves for option in entry.options)
+    raise InputError(
+        f"workloads.{entry.workload.name}.demand: {entry.required:,} {entry.unit} need at least {replicas:,} replicas "
+        f"(one serves at most {per_replica:,}); the plan would hold at least {total:,}, and procure plans at most {MAX_PLAN_REPLICAS:,}",
+        hint="share replicas (sharing: shared, a larger max_batch_per_replica), lower the demand, or split the problem",
+    )
 
 
 LIMIT_FIELDS = {
@@ -224,12 +256,13 @@ def build_data(problem: Problem, catalog: Catalog, *, prune: bool = True) -> Mod
     """The model's data; `prune=False` keeps dominated options (tests of pruning's safety)."""
     configs = node_configs(catalog, problem.limits)
     if not configs:
-        raise InputError("no node configuration is allowed by the limits", hint="relax limits.allowed_gpus / allowed_vendors / allowed_node_types")
+        raise InputError("limits: no node configuration is allowed by the limits (allowed/excluded GPUs, vendors and node types)", hint="relax limits.allowed_gpus / allowed_vendors / allowed_node_types")
     performance = performance_of(problem, catalog)
     workloads = []
     for workload in problem.workloads:
         model = catalog.model(workload.model)
         workloads.append(workload_options(workload, model, configs, problem.limits, problem.assumptions, performance, prune=prune))
+    check_plan_size(workloads)
     # A configuration no workload can use and nobody owns would only ever be bought at zero.
     used = {option.config_key for entry in workloads for option in entry.options}
     allowed = configs
@@ -237,7 +270,8 @@ def build_data(problem: Problem, catalog: Catalog, *, prune: bool = True) -> Mod
     upper = _node_upper_bounds(configs, workloads, problem.limits.max_nodes)
     upper_without_node_limit = _node_upper_bounds(configs, workloads, None)
     fabric = fabric_technologies(catalog)
-    unlimited_bins = _rack_bins(problem, configs, fabric, workloads)
+    sensible_bins = _rack_bins(problem, configs, fabric, workloads)
+    unlimited_bins = min(sensible_bins, MAX_RACK_BINS)
     rack_power = None if problem.limits.rack_power_kw is None else round(problem.limits.rack_power_kw * 1000)
     facility = Facility(
         rack=_single(catalog, "rack"),
@@ -245,8 +279,11 @@ def build_data(problem: Problem, catalog: Catalog, *, prune: bool = True) -> Mod
         storage=_single(catalog, "storage"),
         rack_units=problem.limits.rack_units,
         rack_power_w=rack_power,
-        rack_bins=problem.limits.racks or unlimited_bins,
-        rack_bins_unlimited=max(unlimited_bins, problem.limits.racks or 0),
+        # A limit above the racks any sensible plan fills cannot bind; bins beyond that bound
+        # would only multiply symmetric variables (racks: 10,000 meant 10,000 bins).
+        rack_bins=min(problem.limits.racks or unlimited_bins, unlimited_bins),
+        rack_bins_unlimited=unlimited_bins,
+        rack_bins_capped=sensible_bins > MAX_RACK_BINS and (problem.limits.racks is None or problem.limits.racks > MAX_RACK_BINS),
     )
     return ModelData(
         problem=problem,

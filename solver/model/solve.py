@@ -133,9 +133,11 @@ def _apply_hint(built: BuiltModel, values: dict[str, int]) -> None:
 
 
 def solve(data: ModelData, settings: SolveSettings) -> Solution:
-    """Solve lexicographically. With no rack limit, racks are sized from the rack relaxation first
-    (see _solve_with_rack_bound); with a limit, the limit is the number of rack bins."""
-    if data.problem.limits.racks is None:
+    """Solve lexicographically. With no rack limit, or one above the racks any sensible plan
+    fills, racks are sized from the rack relaxation first (see _solve_with_rack_bound; the limit
+    still holds there); otherwise the limit is the number of rack bins."""
+    racks = data.problem.limits.racks
+    if racks is None or racks > data.facility.rack_bins_unlimited:
         return _solve_with_rack_bound(data, settings)
     return _solve_lexicographic(data, settings, time.perf_counter() + settings.time_limit_s)
 

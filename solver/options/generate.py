@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from solver.estimator.deployment import Deployment, valid_tp_degrees
 from solver.estimator.estimates import DecodeEstimate, Performance, calibration_gap, estimate_decode, estimate_ttft
-from solver.estimator.memory import MemoryEstimate, estimate_memory
+from solver.estimator.memory import MemoryEstimate, estimate_memory, training_memory_floor
 from solver.estimator.speed import Device, mig_slice, training_hours, whole_gpu
 from solver.options.configs import NodeConfig
 from solver.estimator.engine_choice import choose_engine, unsupported_reason
@@ -133,6 +133,14 @@ def _tp_limit(config: NodeConfig, limits: Limits) -> int:
     return config.nvlink_domain if limits.tp_requires_nvlink else config.gpu_count
 
 
+def _runnable(config: NodeConfig, device: Device, group: int, gpus_in_node: int) -> bool:
+    """A replica using several GPUs of a node needs a link between them: the TP/EP group's
+    collectives run over the device's link, and pipeline stages pass activations."""
+    if gpus_in_node > 1 and not config.gpu.has_device_link:
+        return False
+    return group == 1 or device.link_bytes_per_s > 0
+
+
 class _Builder:
     """Options of one workload in one of its (precision, KV precision) variants."""
 
@@ -149,6 +157,7 @@ class _Builder:
         # Memory does not depend on the device, speed does: separate caches with cheap keys.
         self._memory: dict[Deployment, MemoryEstimate] = {}
         self._decode: dict[tuple[Deployment, str, str | None, str, str, bool], DecodeEstimate] = {}
+        self._training_floors: dict[tuple[int, int], float] = {}
 
     def memory(self, deployment: Deployment) -> MemoryEstimate:
         found = self._memory.get(deployment)
@@ -287,6 +296,8 @@ class _Builder:
         if model.moe is None or width < 2 or width > tp_limit or model.moe.num_experts % width:
             return []
         device = whole_gpu(config.gpu, scaleup=width <= config.nvlink_domain)
+        if not _runnable(config, device, width, width):
+            return []
         found = []
         for tp in valid_tp_degrees(model, limit=width):
             if width % tp == 0:
@@ -313,6 +324,8 @@ class _Builder:
                 if width % tp or pp > model.num_layers:
                     continue
                 device = whole_gpu(config.gpu, scaleup=tp <= config.nvlink_domain)
+                if not _runnable(config, device, tp, width):
+                    continue
                 option = self.inference_option(config, tp, pp, 0, device)
                 if option:
                     options.append(option)
@@ -342,6 +355,8 @@ class _Builder:
                 if pp > model.num_layers:
                     continue
                 device = whole_gpu(config.gpu, scaleup=tp <= config.nvlink_domain)
+                if not _runnable(config, device, tp, gpu_count):
+                    continue
                 option = self.inference_option(config, tp, pp, nodes, device)
                 if option:
                     at_this_width.append(option)
@@ -351,6 +366,23 @@ class _Builder:
         return found
 
     # -- training --------------------------------------------------------------------------
+    def training_floor(self, tp: int, pp: int) -> float:
+        """Least memory per GPU of any TP×PP training split, whatever its DP and ZeRO stage."""
+        key = (tp, pp)
+        if key not in self._training_floors:
+            self._training_floors[key] = training_memory_floor(self.model, replace(self.base_deployment(), tp=tp, pp=pp), self.assumptions)
+        return self._training_floors[key]
+
+    def training_could_fit(self, config: NodeConfig, usable: float) -> bool:
+        """Whether any TP×PP split the node allows has a memory floor within the GPU: when none
+        has, no width fits, and the search over hundreds of node counts is skipped."""
+        tp_limit = min(_tp_limit(config, self.limits), config.gpu_count)
+        return any(
+            self.training_floor(tp, pp) <= usable
+            for tp in valid_tp_degrees(self.model, limit=tp_limit)
+            for pp in range(1, self.model.num_layers + 1)
+        )
+
     def training_option(self, config: NodeConfig, width: int, nodes: int) -> DeploymentOption | None:
         model, workload, assumptions = self.model, self.workload, self.assumptions
         assert workload.tokens is not None and workload.deadline_hours is not None
@@ -364,6 +396,10 @@ class _Builder:
         for tp in valid_tp_degrees(model, limit=min(width, tp_limit, config.gpu_count)):
             rest = width // tp
             for pp in [p for p in range(1, rest + 1) if rest % p == 0 and p <= model.num_layers]:
+                floor = self.training_floor(tp, pp)
+                if floor > usable:
+                    self.note_need(config.gpu, floor, f"TP{tp}×PP{pp}, any DP (lower bound)")
+                    continue
                 dp = rest // pp
                 for stage in ZERO_STAGES if dp > 1 else (0,):
                     deployment = replace(base, tp=tp, pp=pp, dp=dp, zero_stage=stage)
@@ -386,7 +422,8 @@ class _Builder:
             option = self.training_option(config, width, 0)
             if option:
                 return [option]
-        if self.limits.allow_multinode and config.node.fabric_nics > 0:
+        could_fit = self.training_could_fit(config, self.usable(config.gpu.usable_memory_bytes))
+        if self.limits.allow_multinode and config.node.fabric_nics > 0 and could_fit:
             for nodes in range(2, MAX_TRAINING_NODES + 1):
                 option = self.training_option(config, nodes * config.gpu_count, nodes)
                 if option:

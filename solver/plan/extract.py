@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from solver.model.constraints.racks import node_rack_units
 from solver.model.data import ModelData, power
 from solver.model.racks_view import rack_assignment
@@ -40,8 +42,11 @@ def build_plan(data: ModelData, solution: Solution, *, tco_usd: float) -> Plan:
     values = solution.values
     servers = _servers(data, values)
     placed: list[PlacedReplica] = []
+    servers_by_config: dict[str, list[ServerSlots]] = {}
+    for server in servers:
+        servers_by_config.setdefault(server.config.key, []).append(server)
     for config in data.configs:
-        config_servers = [s for s in servers if s.config.key == config.key]
+        config_servers = servers_by_config.get(config.key, [])
         items = [(o, values[replica_name(o)]) for o in data.options if o.config_key == config.key and values[replica_name(o)]]
         migs = {profile: values[mig_name(key, profile)] for (key, profile) in {(o.config_key, o.mig_profile) for o in data.options if o.mig_profile and o.config_key == config.key} if values[mig_name(key, profile)]}
         if items or migs:
@@ -83,16 +88,20 @@ def build_plan(data: ModelData, solution: Solution, *, tco_usd: float) -> Plan:
         )
     replicas.sort(key=lambda r: (r.workload, r.placement[0].node, r.placement[0].gpus, r.placement[0].mig_slice or 0))
 
+    capacity: dict[str, int] = defaultdict(int)
+    replica_count: dict[str, int] = defaultdict(int)
+    for replica_plan in replicas:
+        capacity[replica_plan.workload] += replica_plan.serves
+        replica_count[replica_plan.workload] += 1
     workloads = []
     for entry in data.workloads:
         name = entry.workload.name
-        capacity = sum(r.serves for r in replicas if r.workload == name)
-        served = min(capacity, entry.required)
+        served = min(capacity[name], entry.required)
         workloads.append(
             WorkloadPlan(
                 name=name, kind=entry.workload.kind, unit=entry.unit, required_sessions=entry.required,
                 served_sessions=served, served_fraction=round(served / entry.required, 6),
-                replicas=sum(1 for r in replicas if r.workload == name),
+                replicas=replica_count[name],
                 min_decode_tokens_per_s=entry.workload.min_decode_tokens_per_s, max_ttft_s=entry.workload.max_ttft_s,
             )
         )

@@ -71,13 +71,18 @@ def place_config(servers: list[ServerSlots], items: list[tuple[DeploymentOption,
     width_items.sort(key=lambda item: (-item[0], item[1], item[2].label if item[2] else ""))
     mig_devices: dict[str, list[tuple[str, int]]] = {}
     for width, label, option, count in width_items:
+        # GPUs are only ever taken, so a server without room for this width keeps having none:
+        # each search starts at the first server that might (first fit, in linear time).
+        first = 0
         for _ in range(count):
             gpus = None
             server = None
-            for server in servers:
+            while first < len(servers):
+                server = servers[first]
                 gpus = server.take_aligned(width)
                 if gpus is not None:
                     break
+                first += 1
             if gpus is None or server is None:
                 where = servers[0].config.key if servers else "no servers"
                 raise PlacementError(f"cannot place a {width}-GPU replica of {label} on {where}")

@@ -14,6 +14,7 @@ from typing import IO, Any
 from rich.console import Console
 from rich.table import Table
 
+from solver.catalog.user_models import ListedModel
 from solver.specs.common import CatalogEntry
 from solver.specs.hardware import FabricItem, GpuSpec, NodeSpec
 from solver.specs.model import ModelSpec
@@ -157,6 +158,30 @@ def model_table(models: Iterable[ModelSpec], *, title: str = "Models") -> Table:
             _billions(active),
         )
     return table
+
+
+def listed_model_table(listed: Iterable[ListedModel], *, title: str = "Models") -> Table:
+    """`procure models list`: each model and where it comes from."""
+    table = _new_table(title)
+    table.add_column("ID", no_wrap=True)
+    table.add_column("Origin")
+    table.add_column("Name")
+    table.add_column("Family")
+    table.add_column("Params (billion)", justify="right")
+    table.add_column("Context (tokens)", justify="right")
+    for entry in listed:
+        model = entry.model
+        table.add_row(model.id, entry.origin, model.name, model.family, _billions(model.official_params_total), f"{model.max_position_embeddings:,}")
+    return table
+
+
+def listed_models_json(listed: Iterable[ListedModel]) -> str:
+    """A JSON list of {id, origin, name, family, params_total}."""
+    rows = [
+        {"id": e.model.id, "origin": e.origin, "name": e.model.name, "family": e.model.family, "params_total": e.model.official_params_total}
+        for e in listed
+    ]
+    return json.dumps(rows, indent=2, ensure_ascii=False)
 
 
 def fabric_table(items: Iterable[FabricItem], *, title: str = "Fabric and facility items") -> Table:

@@ -18,7 +18,9 @@ def _bytes(num_bytes: float) -> tuple[str, str]:
     return f"{num_bytes / GiB:,.2f}", f"{num_bytes / GB:,.2f}"
 
 
-def estimate_view(report: EstimateReport) -> Group:
+def estimate_view(report: EstimateReport, *, verdict: bool = True) -> Group:
+    """Memory table; with a GPU its memory and speed. A deployment that does not fit gets no
+    speed: ``verdict`` prints why (``fit_view`` states the verdict itself)."""
     memory = report.memory
     deployment = memory.deployment
     header = Text(
@@ -42,6 +44,11 @@ def estimate_view(report: EstimateReport) -> Group:
     if report.gpu is not None:
         gpu = report.gpu
         lines = [f"{gpu.id}: {int(gpu.memory) / GiB:,.1f} GiB ({int(gpu.memory) / GB:,.1f} GB) per GPU"]
+        if verdict and report.fits is False and report.usable_bytes is not None:
+            lines.append(
+                f"DOES NOT FIT: {memory.per_gpu_bytes / GiB:,.2f} GiB per GPU > {report.usable_bytes / GiB:,.2f} GiB usable "
+                f"({1 - report.usable_bytes / gpu.usable_memory_bytes:.0%} kept free); no speed for a deployment that cannot run — `procure fits` finds a split that does"
+            )
         decode, ttft = report.decode, report.ttft
         if decode is not None:
             lines.append(
@@ -71,10 +78,14 @@ def fit_view(report: FitReport) -> Group:
         f"({report.headroom:.0%} headroom); {'free' if free >= 0 else 'short by'} {abs(free) / GiB:,.2f} GiB",
         style=style,
     )
-    parts: list = [line, estimate_view(report.estimate)]
+    parts: list = [line, estimate_view(report.estimate, verdict=False)]
     if report.training_hours_per_billion_tokens is not None:
         parts.append(Text(f"training ≈ {report.training_hours_per_billion_tokens:,.1f} h per billion tokens on {report.count} GPUs"))
     return Group(*parts)
+
+
+MAX_SERVER_ROWS = 200
+"""Servers listed one per row; a fleet of thousands is summarised (plan.json lists every one)."""
 
 
 def _count(number: int, noun: str) -> str:
@@ -140,6 +151,9 @@ def plan_view(plan: Plan) -> Group:
         for placement in replica.placement:
             used[placement.node].update(placement.gpus)
     for node in plan.nodes:
+        if len(utilisation.rows) == MAX_SERVER_ROWS:
+            utilisation.add_row(f"… {len(plan.nodes) - MAX_SERVER_ROWS:,} more", "", "", "", "", style="italic")
+            break
         utilisation.add_row(node.id, "desk-side" if node.rack is None else str(node.rack), f"{len(used[node.id])}/{node.gpu_count}", "yes" if node.fabric else "", "yes" if node.owned else "")
     bom = Table(title="Bill of materials", title_justify="left", header_style="bold")
     for column, justify in (("#", "right"), ("Category", "left"), ("SKU", "left"), ("Qty", "right"), ("Unit $", "right"), ("Extended $", "right")):

@@ -14,10 +14,10 @@ from solver.units import GiB, MiB
 
 class Assumptions(StrictModel):
     cuda_context: ByteSize = Field(
-        default=ByteSize(GiB // 2),
+        default=ByteSize(GiB // 2), ge=0, le=16 * GiB,
         description="Per-GPU runtime context (CUDA/ROCm context, cuBLAS/cuDNN workspaces, kernels). "
         "PyTorch's CUDA context alone is 300-500 MiB on Hopper (PyTorch CUDA semantics notes); vLLM "
-        "reports ~0.5-1 GiB of non-torch memory at start-up.",
+        "reports ~0.5-1 GiB of non-torch memory at start-up. At most 16 GiB.",
     )
     allocator_overhead_fraction: float = Field(
         default=0.05, ge=0, le=0.5,
@@ -26,13 +26,13 @@ class Assumptions(StrictModel):
         "leaves 10% of the device for this and the context).",
     )
     comm_buffer_per_peer: ByteSize = Field(
-        default=ByteSize(128 * MiB),
+        default=ByteSize(128 * MiB), ge=0, le=16 * GiB,
         description="Collective-communication buffers per tensor/pipeline peer: NCCL allocates "
-        "NCCL_BUFFSIZE (4 MiB) per channel per peer for send and receive; 16 channels → 128 MiB.",
+        "NCCL_BUFFSIZE (4 MiB) per channel per peer for send and receive; 16 channels → 128 MiB. At most 16 GiB.",
     )
     prefill_chunk_tokens: int = Field(
-        default=8192, ge=256,
-        description="Tokens per prefill chunk; sets the activation peak (vLLM max_num_batched_tokens).",
+        default=8192, ge=256, le=1_048_576,
+        description="Tokens per prefill chunk; sets the activation peak (vLLM max_num_batched_tokens). 256 to 2^20.",
     )
     speed_confidence: float = Field(
         default=0.8, ge=0.5, le=0.99,
@@ -60,13 +60,13 @@ class Assumptions(StrictModel):
         "so by default options there are not generated.",
     )
     training_mfu: float = Field(
-        default=0.40, gt=0, le=1,
+        default=0.40, ge=0.01, le=1,
         description="Model FLOPs utilisation in training (Korthikanti et al. 2022 report 42-54% on A100; "
-        "Llama 3 paper reports 38-43% on H100).",
+        "Llama 3 paper reports 38-43% on H100). 0.01 to 1.",
     )
     max_batch_per_replica: int = Field(
-        default=256, ge=1,
-        description="Most sequences one replica runs at once (vLLM max_num_seqs default 256).",
+        default=256, ge=1, le=65_536,
+        description="Most sequences one replica runs at once (vLLM max_num_seqs default 256); at most 65,536.",
     )
-    lora_rank: int = Field(default=16, ge=1, description="LoRA rank r when a workload does not state one.")
-    checkpoint_copies: int = Field(default=2, ge=1, description="Training checkpoints kept on disk per job.")
+    lora_rank: int = Field(default=16, ge=1, le=4096, description="LoRA rank r when a workload does not state one (at most 4,096).")
+    checkpoint_copies: int = Field(default=2, ge=1, le=1_000, description="Training checkpoints kept on disk per job (at most 1,000).")

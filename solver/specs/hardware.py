@@ -12,8 +12,25 @@ from typing import Annotated, Literal
 from pydantic import ByteSize, Field, model_validator
 
 from solver.specs.common import CatalogEntry, StrictModel
+from solver.specs.fields import Line, Lowercase, Paragraph, usd
 
-Vendor = Annotated[str, Field(pattern=r"^[a-z0-9-]+$", description="Lowercase vendor name, e.g. 'nvidia', 'amd', 'supermicro'.")]
+Vendor = Annotated[str, Lowercase, Field(pattern=r"^[a-z0-9-]+$", max_length=50, description="Vendor name (stored lowercase), e.g. 'nvidia', 'amd', 'supermicro'.")]
+
+# Bounds: generous beyond today's hardware, and small enough that prices × counts in cents and
+# powers × counts in watts stay inside the solver's 64-bit integers.
+MAX_MEMORY_BYTES = 10**14
+"""100 TB per device or host (today's largest: 512 GB unified memory, a few TB of host RAM)."""
+MAX_STORAGE_BYTES = 10**16
+"""10 PB per node or storage item."""
+MAX_PRICE_USD = 1e9
+"""Per unit: ~300× the dearest rack-scale system; with demand ≤ 1e6 units the capex in cents
+stays below 2^63."""
+MAX_POWER_W = 1_000_000
+"""Per unit: a megawatt, ~8× a liquid-cooled NVL72 rack."""
+MAX_RATE = 1e6
+"""GB/s or TFLOPS per device: ~100× today's fastest."""
+MAX_GPUS_PER_NODE = 1024
+MAX_RACK_UNITS = 60
 
 Architecture = Literal[
     "ampere", "ada", "hopper", "blackwell", "blackwell-consumer", "cdna2", "cdna3", "gaudi3", "ascend", "apple-silicon", "x86-cpu", "x86-cpu-amx"
@@ -25,8 +42,8 @@ MemoryType = Literal["hbm", "gddr", "lpddr", "ddr"]
 class MigProfile(StrictModel):
     """One homogeneous hardware partition of a GPU (NVIDIA MIG)."""
 
-    name: str = Field(description="Profile name as nvidia-smi prints it, e.g. '1g.10gb'.")
-    memory: ByteSize = Field(description="Memory of one instance, as exposed.")
+    name: Line = Field(description="Profile name as nvidia-smi prints it, e.g. '1g.10gb'.")
+    memory: ByteSize = Field(gt=0, le=MAX_MEMORY_BYTES, description="Memory of one instance, as exposed.")
     compute_slices: int = Field(ge=1, le=7, description="Compute slices (GPCs) given to one instance.")
     memory_slices: int = Field(ge=1, le=8, description="Memory slices given to one instance; sets its share of bandwidth.")
     instances_per_gpu: int = Field(ge=1, le=7, description="Instances when the whole GPU uses this profile.")
@@ -42,32 +59,32 @@ class MigProfile(StrictModel):
 
 class GpuSpec(CatalogEntry):
     vendor: Vendor
-    kind: Literal["gpu", "unified-memory", "cpu"] = Field(default="gpu", description="Discrete GPU, unified-memory SoC, or a CPU socket pair used as an accelerator.")
-    architecture: Architecture = Field(description="Architecture generation (ampere, hopper, cdna3, apple-silicon, x86-cpu, ...): decides which engine kernels run on it.")
-    memory_type: MemoryType = Field(description="Memory technology: hbm, gddr, lpddr (unified memory), ddr (CPU); sets the achievable share of peak bandwidth.")
-    memory: ByteSize = Field(description="Memory as the device exposes it, e.g. '80 GiB' or '141 GB'.")
+    kind: Annotated[Literal["gpu", "unified-memory", "cpu"], Lowercase] = Field(default="gpu", description="Discrete GPU, unified-memory SoC, or a CPU socket pair used as an accelerator.")
+    architecture: Annotated[Architecture, Lowercase] = Field(description="Architecture generation (ampere, hopper, cdna3, apple-silicon, x86-cpu, ...): decides which engine kernels run on it.")
+    memory_type: Annotated[MemoryType, Lowercase] = Field(description="Memory technology: hbm, gddr, lpddr (unified memory), ddr (CPU); sets the achievable share of peak bandwidth.")
+    memory: ByteSize = Field(gt=0, le=MAX_MEMORY_BYTES, description="Memory as the device exposes it, e.g. '80 GiB' or '141 GB' (at most 100 TB).")
     allocatable_memory: ByteSize | None = Field(
-        default=None,
+        default=None, gt=0, le=MAX_MEMORY_BYTES,
         description="Memory one process may use when the platform caps it below `memory` (macOS lets the GPU wire ~75% of unified memory by default).",
     )
-    memory_bandwidth_gb_s: float = Field(gt=0, description="Peak memory bandwidth, GB/s (10^9 B/s).")
-    bf16_tflops: float = Field(gt=0, description="Dense BF16 tensor throughput with FP32 accumulate, TFLOPS.")
-    fp16_tflops: float | None = Field(default=None, gt=0, description="Dense FP16 throughput if it differs from BF16.")
-    fp16_accumulate_tflops: float | None = Field(default=None, gt=0, description="Dense FP16 throughput with FP16 accumulation where it is faster than `bf16_tflops` (GeForce cards run FP32 accumulation at half rate); engines that accumulate in FP16 use it.")
-    fp8_tflops: float | None = Field(default=None, gt=0, description="Dense FP8 throughput; null where FP8 is not native.")
-    int8_tops: float | None = Field(default=None, gt=0, description="Dense INT8 throughput, TOPS.")
-    tdp_w: int = Field(gt=0, description="Board power (TDP/TBP), W.")
-    form_factor: Literal["sxm", "oam", "pcie", "consumer", "superchip", "desktop", "server-cpu"]
-    scaleup_link: str = Field(description="Scale-up interconnect, e.g. 'nvlink4', 'nvlink-bridge', 'infinity-fabric', 'none'.")
-    scaleup_bandwidth_gb_s: float = Field(ge=0, description="Scale-up bandwidth per GPU, bidirectional GB/s (0 when none).")
-    max_scaleup_domain: int = Field(ge=1, description="Largest scale-up (NVLink) domain this GPU can join; 1 when none.")
+    memory_bandwidth_gb_s: float = Field(gt=0, le=MAX_RATE, description="Peak memory bandwidth, GB/s (10^9 B/s; at most 1e6).")
+    bf16_tflops: float = Field(gt=0, le=MAX_RATE, description="Dense BF16 tensor throughput with FP32 accumulate, TFLOPS (at most 1e6).")
+    fp16_tflops: float | None = Field(default=None, gt=0, le=MAX_RATE, description="Dense FP16 throughput if it differs from BF16.")
+    fp16_accumulate_tflops: float | None = Field(default=None, gt=0, le=MAX_RATE, description="Dense FP16 throughput with FP16 accumulation where it is faster than `bf16_tflops` (GeForce cards run FP32 accumulation at half rate); engines that accumulate in FP16 use it.")
+    fp8_tflops: float | None = Field(default=None, gt=0, le=MAX_RATE, description="Dense FP8 throughput; null where FP8 is not native.")
+    int8_tops: float | None = Field(default=None, gt=0, le=MAX_RATE, description="Dense INT8 throughput, TOPS.")
+    tdp_w: int = Field(gt=0, le=MAX_POWER_W, description="Board power (TDP/TBP), W (at most 1 MW).")
+    form_factor: Annotated[Literal["sxm", "oam", "pcie", "consumer", "superchip", "desktop", "server-cpu"], Lowercase]
+    scaleup_link: Line = Field(description="Scale-up interconnect, e.g. 'nvlink4', 'nvlink-bridge', 'infinity-fabric', 'none'.")
+    scaleup_bandwidth_gb_s: float = Field(ge=0, le=MAX_RATE, description="Scale-up bandwidth per GPU, bidirectional GB/s (0 when none).")
+    max_scaleup_domain: int = Field(ge=1, le=MAX_GPUS_PER_NODE, description="Largest scale-up (NVLink) domain this GPU can join; 1 when none (at most 1,024).")
     pcie_gen: int | None = Field(default=None, ge=3, le=6)
-    host_link_gb_s: float = Field(ge=0, description="Host link bandwidth per direction, GB/s (PCIe Gen4 x16 ≈ 32, Gen5 ≈ 64).")
+    host_link_gb_s: float = Field(ge=0, le=MAX_RATE, description="Host link bandwidth per direction, GB/s (PCIe Gen4 x16 ≈ 32, Gen5 ≈ 64; 0 when devices have no link to each other).")
     mig_profiles: tuple[MigProfile, ...] = ()
-    supported_formats: tuple[str, ...] = Field(description="Weight formats this device runs (see solver.estimator.formats).")
-    supported_kv_formats: tuple[str, ...] = Field(description="KV-cache precisions this device runs.")
-    price_usd: float = Field(gt=0, description="Indicative unit price, USD.")
-    price_source: str = Field(min_length=3)
+    supported_formats: tuple[Annotated[str, Lowercase], ...] = Field(description="Weight formats this device runs (see solver.estimator.formats).")
+    supported_kv_formats: tuple[Annotated[str, Lowercase], ...] = Field(description="KV-cache precisions this device runs.")
+    price_usd: usd(gt=0, le=MAX_PRICE_USD) = Field(description="Indicative unit price, USD (at most 1e9).")
+    price_source: Paragraph = Field(min_length=3)
     year: int = Field(ge=2015, le=2030)
 
     @property
@@ -78,6 +95,12 @@ class GpuSpec(CatalogEntry):
     @property
     def has_scaleup(self) -> bool:
         return self.max_scaleup_domain > 1
+
+    @property
+    def has_device_link(self) -> bool:
+        """Whether several of these devices can work on one model at all (a scale-up link or a
+        host link); a Mac Studio or a CPU socket pair has neither."""
+        return (self.has_scaleup and self.scaleup_bandwidth_gb_s > 0) or self.host_link_gb_s > 0
 
     def dense_tflops(self, compute_format: str) -> float | None:
         """Peak dense throughput in the arithmetic a format computes in (None: not native)."""
@@ -92,20 +115,20 @@ class GpuSpec(CatalogEntry):
 
 class NodeSpec(CatalogEntry):
     vendor: Vendor
-    kind: Literal["hgx-baseboard", "oam-baseboard", "pcie-server", "workstation", "rack-scale", "desktop", "cpu-server"]
-    gpus: tuple[str, ...] = Field(min_length=1, description="GPU ids this chassis takes.")
-    gpu_count: int = Field(ge=1, description="GPUs in one node (the node is bought fully populated).")
-    nvlink_domain: int = Field(ge=1, description="GPUs per scale-up domain inside the node (8 on HGX, 2 for bridged pairs, 72 for NVL72, 1 for none).")
-    base_price_usd: float = Field(ge=0, description="Price without GPUs, USD.")
-    base_power_w: int = Field(ge=0, description="Power without GPUs (CPUs, memory, fans, NICs, conversion losses), W.")
-    rack_units: int = Field(ge=1, description="Height in rack units; a rack-scale system states the whole rack.")
-    host_ram: ByteSize = Field(description="Installed host memory.")
-    storage: ByteSize = Field(description="Included NVMe capacity.")
-    fabric_nics: int = Field(ge=0, description="Scale-out NICs (one port each) fitted when the node joins the fabric; 0 = cannot.")
+    kind: Annotated[Literal["hgx-baseboard", "oam-baseboard", "pcie-server", "workstation", "rack-scale", "desktop", "cpu-server"], Lowercase]
+    gpus: tuple[Line, ...] = Field(min_length=1, description="GPU ids this chassis takes.")
+    gpu_count: int = Field(ge=1, le=MAX_GPUS_PER_NODE, description="GPUs in one node (the node is bought fully populated; at most 1,024).")
+    nvlink_domain: int = Field(ge=1, le=MAX_GPUS_PER_NODE, description="GPUs per scale-up domain inside the node (8 on HGX, 2 for bridged pairs, 72 for NVL72, 1 for none).")
+    base_price_usd: usd(ge=0, le=MAX_PRICE_USD) = Field(description="Price without GPUs, USD (at most 1e9).")
+    base_power_w: int = Field(ge=0, le=MAX_POWER_W, description="Power without GPUs (CPUs, memory, fans, NICs, conversion losses), W (at most 1 MW).")
+    rack_units: int = Field(ge=1, le=MAX_RACK_UNITS, description="Height in rack units; a rack-scale system states the whole rack (at most 60).")
+    host_ram: ByteSize = Field(ge=0, le=MAX_MEMORY_BYTES, description="Installed host memory (at most 100 TB).")
+    storage: ByteSize = Field(ge=0, le=MAX_STORAGE_BYTES, description="Included NVMe capacity (at most 10 PB).")
+    fabric_nics: int = Field(ge=0, le=MAX_GPUS_PER_NODE, description="Scale-out NICs (one port each) fitted when the node joins the fabric; 0 = cannot (at most 1,024).")
     fabric_nics_integrated: bool = Field(default=False, description="The accelerators bring their own scale-out Ethernet ports (Gaudi 3, Ascend 910B): the fabric needs switch ports and cables for them but no NICs, and an Ethernet fabric.")
-    cooling: Literal["air", "liquid"] = "air"
+    cooling: Annotated[Literal["air", "liquid"], Lowercase] = "air"
     rack_mounted: bool = Field(default=True, description="False for desk-side machines (towers, Mac Studio): they need no rack space, rack or PDU, but still count for facility power.")
-    price_source: str = Field(min_length=3)
+    price_source: Paragraph = Field(min_length=3)
 
     @model_validator(mode="after")
     def _domain_divides_node(self) -> "NodeSpec":
@@ -119,17 +142,17 @@ class NodeSpec(CatalogEntry):
 
 
 class FabricItem(CatalogEntry):
-    category: Literal["nic", "switch", "cable", "storage", "rack", "pdu"]
+    category: Annotated[Literal["nic", "switch", "cable", "storage", "rack", "pdu"], Lowercase]
     vendor: Vendor
-    technology: str | None = Field(default=None, description="Fabric technology for nic/switch/cable: 'ib-ndr', 'ib-hdr', 'eth-400g'.")
-    ports: int | None = Field(default=None, ge=1, description="Ports (switch: at its native speed).")
-    port_speed_gbps: int | None = Field(default=None, ge=1)
-    capacity: ByteSize | None = Field(default=None, description="Storage capacity (storage items).")
-    rack_units: int = Field(default=0, ge=0, description="Height it occupies (switch) or offers (rack: usable units).")
-    power_capacity_w: int | None = Field(default=None, ge=1, description="PDU: power it can deliver, W.")
-    power_w: float = Field(ge=0, description="Typical/max draw, W.")
-    price_usd: float = Field(ge=0)
-    price_source: str = Field(min_length=3)
+    technology: Annotated[Line, Lowercase] | None = Field(default=None, description="Fabric technology for nic/switch/cable: 'ib-ndr', 'ib-hdr', 'eth-400g'.")
+    ports: int | None = Field(default=None, ge=1, le=1_024, description="Ports (switch: at its native speed; at most 1,024).")
+    port_speed_gbps: int | None = Field(default=None, ge=1, le=100_000, description="Gb/s per port (at most 100,000).")
+    capacity: ByteSize | None = Field(default=None, gt=0, le=MAX_STORAGE_BYTES, description="Storage capacity (storage items; at most 10 PB).")
+    rack_units: int = Field(default=0, ge=0, le=MAX_RACK_UNITS, description="Height it occupies (switch) or offers (rack: usable units); at most 60.")
+    power_capacity_w: int | None = Field(default=None, ge=1, le=MAX_POWER_W, description="PDU: power it can deliver, W (at most 1 MW).")
+    power_w: float = Field(ge=0, le=MAX_POWER_W, description="Typical/max draw, W (at most 1 MW).")
+    price_usd: usd(ge=0, le=MAX_PRICE_USD) = Field(description="Unit price, USD (at most 1e9).")
+    price_source: Paragraph = Field(min_length=3)
 
     @model_validator(mode="after")
     def _category_fields(self) -> "FabricItem":

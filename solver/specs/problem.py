@@ -3,25 +3,38 @@
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from solver.money import MAX_BUDGET_USD
 from solver.specs.assumptions import Assumptions
-from solver.specs.common import ID_PATTERN, StrictModel
+from solver.specs.common import ID_PATTERN, MAX_ID_CHARS, StrictModel
+from solver.specs.fields import Line, Lowercase, Paragraph, usd
 from solver.specs.measurement import Engine
 
 WorkloadKind = Literal["interactive", "batch", "finetune", "pretrain"]
 FinetuneMethod = Literal["full", "lora", "qlora"]
+FormatName = Annotated[str, Lowercase, Field(max_length=32)]
+"""A weight or KV format name, any letter case."""
+
+# Bounds keep every quantity physical and every product the CP-SAT model forms (dollars, cents,
+# watts, units served) inside 64-bit integers; each field's description gives its reason.
+MAX_DEMAND = 1_000_000
+"""Sessions, users or jobs of one workload: a million concurrent sessions is a hyperscaler's
+fleet, and with prices ≤ $1e9 a unit the capex in cents stays below 2^63."""
+MAX_CONTEXT_TOKENS = 100_000_000
+"""Above the longest context any released model accepts (10M); checked against the model's own maximum."""
+MAX_INVENTORY = 100_000
 
 
 class Demand(StrictModel):
     """How much of a workload runs at once: sessions, users × active share, or jobs."""
 
-    sessions: int | None = Field(default=None, ge=1, description="Concurrent sessions (sequences) to serve.")
-    users: int | None = Field(default=None, ge=1, description="People using the model.")
+    sessions: int | None = Field(default=None, ge=1, le=MAX_DEMAND, description="Concurrent sessions (sequences) to serve (at most 1,000,000: a hyperscaler's fleet).")
+    users: int | None = Field(default=None, ge=1, le=MAX_DEMAND, description="People using the model (at most 1,000,000 per workload).")
     active_fraction: float | None = Field(default=None, gt=0, le=1, description="Share of users active at peak.")
-    jobs: int | None = Field(default=None, ge=1, description="Training/batch jobs running at once.")
+    jobs: int | None = Field(default=None, ge=1, le=MAX_DEMAND, description="Training/batch jobs running at once (at most 1,000,000).")
 
     @model_validator(mode="after")
     def _one_form(self) -> "Demand":
@@ -45,27 +58,27 @@ class Demand(StrictModel):
 
 
 class Workload(StrictModel):
-    name: str = Field(pattern=ID_PATTERN, description="Unique workload name.")
-    model: str = Field(description="Model id or alias from the model catalog.")
-    precision: str | list[str] = Field(
+    name: str = Field(pattern=ID_PATTERN, max_length=MAX_ID_CHARS, description="Unique workload name.")
+    model: Line = Field(description="Model id or alias from the model catalog.")
+    precision: FormatName | list[FormatName] = Field(
         default="bf16",
-        description="Weight format (bf16, fp16, fp8, int8, int4, awq, gptq-int4, gptq-int8, nf4, q4_k_m, q8_0, q4_0), or a list "
-        "of formats the solver may choose from, most preferred first (ties in cost go to the earlier one).",
+        description="Weight format (any letter case: bf16, fp16, fp8, int8, int4, awq, gptq-int4, gptq-int8, nf4, q4_k_m, q8_0, q4_0), "
+        "or a list of formats the solver may choose from, most preferred first (ties in cost go to the earlier one).",
     )
-    kv_precision: str | list[str] = Field(default="bf16", description="KV-cache precision (bf16, fp16, fp8, int8), or a list to choose from, most preferred first.")
-    kind: WorkloadKind = "interactive"
-    method: FinetuneMethod | None = Field(default=None, description="Fine-tuning method (finetune only): full, lora, qlora.")
-    context_tokens: int = Field(ge=1, description="Tokens each sequence holds (prompt + generated); training: sequence length.")
-    output_tokens: int = Field(default=512, ge=1, description="Generated tokens per request (prompt = context − output).")
+    kv_precision: FormatName | list[FormatName] = Field(default="bf16", description="KV-cache precision (any letter case: bf16, fp16, fp8, int8), or a list to choose from, most preferred first.")
+    kind: Annotated[WorkloadKind, Lowercase] = "interactive"
+    method: Annotated[FinetuneMethod, Lowercase] | None = Field(default=None, description="Fine-tuning method (finetune only): full, lora, qlora.")
+    context_tokens: int = Field(ge=1, le=MAX_CONTEXT_TOKENS, description="Tokens each sequence holds (prompt + generated); training: sequence length. At most the model's max_position_embeddings.")
+    output_tokens: int = Field(default=512, ge=1, le=MAX_CONTEXT_TOKENS, description="Generated tokens per request (prompt = context − output).")
     demand: Demand
-    min_decode_tokens_per_s: float | None = Field(default=None, gt=0, description="Decode speed floor per session (interactive default: assumptions.interactive_min_decode_tokens_per_s; null opts out).")
-    max_ttft_s: float | None = Field(default=None, gt=0, description="Time-to-first-token ceiling for a full prompt (interactive default: assumptions.interactive_max_ttft_s; null opts out).")
-    tokens: float | None = Field(default=None, gt=0, description="Tokens to process (batch inference: generated+prompt; training: tokens seen).")
-    deadline_hours: float | None = Field(default=None, gt=0, description="Time by which `tokens` must be processed.")
-    sharing: Literal["shared", "dedicated"] = Field(default="shared", description="shared: one replica batches many sessions; dedicated: one isolated instance per session (MIG slices may serve).")
-    priority: float = Field(default=1.0, gt=0, description="Weight when demand must be cut (what-if budgets).")
-    lora_rank: int | None = Field(default=None, ge=1)
-    micro_batch: int = Field(default=1, ge=1, description="Training micro-batch (sequences per GPU step).")
+    min_decode_tokens_per_s: float | None = Field(default=None, gt=0, le=100_000, description="Decode speed floor per session (interactive default: assumptions.interactive_min_decode_tokens_per_s; null opts out; at most 100,000 tok/s: ~100× the fastest single-stream decode).")
+    max_ttft_s: float | None = Field(default=None, gt=0, le=86_400, description="Time-to-first-token ceiling for a full prompt (interactive default: assumptions.interactive_max_ttft_s; null opts out; at most a day).")
+    tokens: float | None = Field(default=None, gt=0, le=1e15, description="Tokens to process (batch inference: generated+prompt; training: tokens seen); at most 1e15, ~60× the largest published pre-training run.")
+    deadline_hours: float | None = Field(default=None, ge=0.01, le=87_600, description="Time by which `tokens` must be processed: 0.01 h (36 s) to 10 years.")
+    sharing: Annotated[Literal["shared", "dedicated"], Lowercase] = Field(default="shared", description="shared: one replica batches many sessions; dedicated: one isolated instance per session (MIG slices may serve).")
+    priority: float = Field(default=1.0, gt=0, le=1_000_000, description="Weight when demand must be cut (what-if budgets); at most 1,000,000 (only ratios between workloads matter).")
+    lora_rank: int | None = Field(default=None, ge=1, le=4096, description="LoRA rank r (at most 4,096; published adapters use 8-256).")
+    micro_batch: int = Field(default=1, ge=1, le=4096, description="Training micro-batch (sequences per GPU step; at most 4,096).")
     gradient_checkpointing: bool = True
     engines: list[Engine] | None = Field(default=None, description="Inference engines this workload may run on, in preference order (overrides the problem's).")
 
@@ -81,6 +94,9 @@ class Workload(StrictModel):
             raise ValueError(f"{self.kind} workloads state demand as jobs")
         if self.kind == "interactive" and self.demand.jobs is not None:
             raise ValueError("interactive workloads state demand as sessions or users")
+        if self.kind == "batch" and self.demand.jobs is None:
+            # A batch workload's demand multiplies its required throughput (tokens/deadline).
+            raise ValueError("batch workloads state demand as jobs (e.g. demand: {jobs: 1}): each job processes `tokens` by the deadline")
         if self.output_tokens >= self.context_tokens and self.kind in ("interactive", "batch"):
             raise ValueError("output_tokens must be smaller than context_tokens")
         if not self.precisions or not self.kv_precisions:
@@ -129,56 +145,64 @@ class Workload(StrictModel):
 
 
 class InventoryItem(StrictModel):
-    node: str = Field(description="Node type id of owned servers.")
-    gpu: str = Field(description="GPU id fitted in them.")
-    count: int = Field(ge=1)
+    node: Line = Field(description="Node type id of owned servers.")
+    gpu: Line = Field(description="GPU id fitted in them.")
+    count: int = Field(ge=1, le=MAX_INVENTORY, description="Servers owned (at most 100,000).")
 
 
 class Limits(StrictModel):
-    budget_usd: float | None = Field(default=None, gt=0)
-    power_kw: float | None = Field(default=None, gt=0, description="Facility power cap for IT load (nameplate), kW.")
-    racks: int | None = Field(default=None, ge=1, description="Most racks available.")
-    rack_units: int = Field(default=42, ge=1, description="Usable units per rack.")
-    rack_power_kw: float | None = Field(default=None, gt=0, description="Power deliverable per rack, kW.")
-    allowed_gpus: list[str] | None = None
-    excluded_gpus: list[str] = Field(default_factory=list)
-    allowed_vendors: list[str] | None = None
-    excluded_vendors: list[str] = Field(default_factory=list)
-    allowed_node_types: list[str] | None = None
-    excluded_node_types: list[str] = Field(default_factory=list)
-    vram_headroom: float = Field(default=0.10, ge=0, lt=1, description="Share of each GPU's memory left free.")
+    budget_usd: usd(gt=0, le=MAX_BUDGET_USD) | None = Field(default=None, description="Most to spend, USD: a number or '300k', '1.5m', '$2,500,000' (at most 1e12, so the cost in cents fits the solver's 64-bit integers).")
+    power_kw: float | None = Field(default=None, gt=0, le=1_000_000, description="Facility power cap for IT load (nameplate), kW (at most 1,000,000: a gigawatt campus).")
+    racks: int | None = Field(default=None, ge=1, le=10_000, description="Most racks available (at most 10,000: a hyperscale hall).")
+    rack_units: int = Field(default=42, ge=1, le=60, description="Usable units per rack (at most 60: the tallest standard racks are 58U).")
+    rack_power_kw: float | None = Field(default=None, gt=0, le=2_000, description="Power deliverable per rack, kW (at most 2,000: 10× today's densest liquid-cooled racks).")
+    allowed_gpus: list[Line] | None = None
+    excluded_gpus: list[Line] = Field(default_factory=list)
+    allowed_vendors: list[Line] | None = None
+    excluded_vendors: list[Line] = Field(default_factory=list)
+    allowed_node_types: list[Line] | None = None
+    excluded_node_types: list[Line] = Field(default_factory=list)
+    vram_headroom: float = Field(default=0.10, ge=0, le=0.5, description="Share of each GPU's memory left free (at most 0.5: an engine that may use less than half of each GPU is misconfigured).")
     tp_requires_nvlink: bool = Field(default=True, description="Tensor-parallel groups must sit in one NVLink domain.")
     allow_multinode: bool = Field(default=True, description="Replicas may span nodes over InfiniBand (pipeline stages per node).")
-    max_nodes: int | None = Field(default=None, ge=1)
-    inventory: list[InventoryItem] = Field(default_factory=list, description="Owned servers: no purchase cost, still count for power and space.")
+    max_nodes: int | None = Field(default=None, ge=1, le=MAX_INVENTORY, description="Most servers in the plan (at most 100,000).")
+    inventory: list[InventoryItem] = Field(default_factory=list, description="Owned servers: no purchase cost, still count for power and space (at most 100,000 in total).")
+
+    @model_validator(mode="after")
+    def _inventory_total(self) -> "Limits":
+        # Every owned server is placed and listed in the plan: bound the total, not just each item.
+        total = sum(item.count for item in self.inventory)
+        if total > MAX_INVENTORY:
+            raise ValueError(f"inventory holds {total:,} servers in total; at most {MAX_INVENTORY:,}")
+        return self
 
 
 class TcoSettings(StrictModel):
-    years: float = Field(default=4.0, gt=0)
-    electricity_usd_per_kwh: float = Field(default=0.10, ge=0, description="EIA US commercial ≈ $0.12, industrial ≈ $0.08 (2024).")
-    pue: float = Field(default=1.3, ge=1, description="Uptime Institute 2023 average 1.58; new builds ≈ 1.3.")
+    years: float = Field(default=4.0, gt=0, le=30, description="Horizon, years (at most 30: longer than any facility keeps GPUs).")
+    electricity_usd_per_kwh: usd(ge=0, le=10) = Field(default=0.10, description="EIA US commercial ≈ $0.12, industrial ≈ $0.08 (2024); at most $10/kWh, ~20× the dearest retail rates.")
+    pue: float = Field(default=1.3, ge=1, le=3, description="Power usage effectiveness, 1 to 3 (Uptime Institute 2023 average 1.58; new builds ≈ 1.3; 3 is a very poor legacy room).")
     utilization: float = Field(default=0.7, gt=0, le=1, description="Average draw as a share of nameplate power.")
 
 
 class ObjectiveSpec(StrictModel):
-    minimize: Literal["cost", "power", "tco"] = "cost"
+    minimize: Annotated[Literal["cost", "power", "tco"], Lowercase] = "cost"
     tco: TcoSettings = Field(default_factory=TcoSettings)
 
 
 class Problem(StrictModel):
-    name: str
-    description: str = ""
-    workloads: list[Workload] = Field(min_length=1)
+    name: Line = Field(min_length=1, description="Problem name, printed in plans (one line of printable text, at most 200 characters).")
+    description: Paragraph = Field(default="", description="Free text; newlines and tabs are fine, other control characters are not.")
+    workloads: list[Workload] = Field(min_length=1, max_length=1000, description="Workloads to run (at most 1,000).")
     limits: Limits = Field(default_factory=Limits)
     objective: ObjectiveSpec = Field(default_factory=ObjectiveSpec)
     assumptions: Assumptions = Field(default_factory=Assumptions)
-    engines: list[Engine] | None = Field(
+    engines: list[Annotated[Engine, Lowercase]] | None = Field(
         default=None,
         description="Inference engines the team will run, in preference order (vllm, sglang, tensorrt-llm, llama.cpp, mlx). "
         "Default: vLLM (llama.cpp for GGUF) on GPUs, llama.cpp then MLX on Apple silicon, llama.cpp on CPUs. "
         "Hardware is bought only for formats one of them runs there (catalogs/engines.yaml).",
     )
-    scenarios: dict[str, dict] = Field(default_factory=dict, description="Named overlays on this problem for `procure whatif` (dotted field paths to values).")
+    scenarios: dict[Line, dict] = Field(default_factory=dict, description="Named overlays on this problem for `procure whatif` (dotted field paths to values).")
 
     @model_validator(mode="after")
     def _unique_names(self) -> "Problem":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 
@@ -10,7 +11,7 @@ from solver.errors import ProcureError
 from solver.estimator.deployment import Deployment
 from solver.estimator.memory import estimate_memory
 from solver.estimator.engine_choice import candidate_engines
-from solver.estimator.estimates import estimate_decode, estimate_ttft
+from solver.estimator.estimates import DecodeEstimate, TtftEstimate, estimate_decode, estimate_ttft
 from solver.estimator.speed import mig_slice, training_hours, whole_gpu
 from solver.plan.schema import Plan
 from solver.specs.problem import Problem
@@ -63,6 +64,27 @@ def _engine_issue(problem: Problem, catalog: Catalog, replica, workload, gpu) ->
 
 def verify_plan(plan: Plan, problem: Problem, catalog: Catalog) -> list[str]:
     """Every violation found, as one line each (empty: the plan is valid)."""
+    # Replicas of one deployment are identical: recompute each estimate once per distinct input
+    # (a fleet of a million replicas has a handful of shapes).
+    estimate_memory_once = functools.lru_cache(maxsize=None)(estimate_memory)
+    assert catalog.speed_model is not None
+    speed_model = catalog.speed_model
+    decodes: dict[tuple, DecodeEstimate] = {}
+    ttfts: dict[tuple, TtftEstimate] = {}
+
+    def decode_once(model, deployment, device, engine, inter_node) -> DecodeEstimate:
+        key = (model.id, deployment, device.gpu.id, device.mig_profile, device.link, engine, inter_node)
+        if key not in decodes:
+            decodes[key] = estimate_decode(model, deployment, device, engine, speed_model, problem.assumptions.speed_confidence, inter_node_stages=inter_node)
+        return decodes[key]
+
+    def ttft_once(model, deployment, device, prompt_tokens, engine, inter_node) -> TtftEstimate:
+        key = (model.id, deployment, device.gpu.id, device.mig_profile, device.link, prompt_tokens, engine, inter_node)
+        if key not in ttfts:
+            ttfts[key] = estimate_ttft(model, deployment, device, prompt_tokens, engine, speed_model, problem.assumptions.speed_confidence, inter_node_stages=inter_node)
+        return ttfts[key]
+
+    training_hours_once = functools.lru_cache(maxsize=None)(training_hours)
     issues: list[str] = []
     limits = problem.limits
     nodes = {node.id: node for node in plan.nodes}
@@ -117,7 +139,7 @@ def verify_plan(plan: Plan, problem: Problem, catalog: Catalog) -> list[str]:
                     if len({index // node.nvlink_domain for index in group}) != 1 or node.nvlink_domain < replica.tp:
                         issues.append(f"{label}: TP group {group} on {node.id} straddles NVLink domains of {node.nvlink_domain}")
         # Memory, recomputed.
-        memory = estimate_memory(model, deployment, problem.assumptions)
+        memory = estimate_memory_once(model, deployment, problem.assumptions)
         if replica.mig_profile:
             profile = next((p for p in gpu.mig_profiles if p.name == replica.mig_profile), None)
             if profile is None:
@@ -139,15 +161,14 @@ def verify_plan(plan: Plan, problem: Problem, catalog: Catalog) -> list[str]:
             if engine_issue:
                 issues.append(f"{label}: {engine_issue}")
                 continue
-            assert catalog.speed_model is not None
             confidence = problem.assumptions.speed_confidence
             inter_node = len(replica.placement) > 1
-            speed = estimate_decode(model, deployment, device, replica.engine, catalog.speed_model, confidence, inter_node_stages=inter_node)
+            speed = decode_once(model, deployment, device, replica.engine, inter_node)
             floor = workload.min_decode_tokens_per_s
             if floor is not None and speed.planning < floor * (1 - SPEED_TOLERANCE):
                 issues.append(f"{label}: {speed.planning:.2f} tok/s per session at {confidence:.0%} confidence, below floor {floor}")
             if workload.kind == "interactive" and workload.max_ttft_s is not None:
-                ttft = estimate_ttft(model, deployment, device, workload.prompt_tokens, replica.engine, catalog.speed_model, confidence, inter_node_stages=inter_node)
+                ttft = ttft_once(model, deployment, device, workload.prompt_tokens, replica.engine, inter_node)
                 if ttft.planning > workload.max_ttft_s * (1 + SPEED_TOLERANCE):
                     issues.append(f"{label}: time to first token {ttft.planning:.2f} s at {confidence:.0%} confidence exceeds {workload.max_ttft_s} s")
             capacity = replica.sessions if workload.kind == "interactive" else math.floor(replica.sessions * speed.planning)
@@ -155,7 +176,7 @@ def verify_plan(plan: Plan, problem: Problem, catalog: Catalog) -> list[str]:
                 issues.append(f"{label}: claims {replica.serves} but can serve {capacity}")
         else:
             assert workload.tokens is not None and workload.deadline_hours is not None
-            hours = training_hours(model, workload.tokens, width, whole_gpu(gpu, scaleup=True), deployment.mode, deployment.gradient_checkpointing, problem.assumptions)
+            hours = training_hours_once(model, workload.tokens, width, whole_gpu(gpu, scaleup=True), deployment.mode, deployment.gradient_checkpointing, problem.assumptions)
             if hours > workload.deadline_hours * (1 + SPEED_TOLERANCE):
                 issues.append(f"{label}: training takes {hours:.1f} h, deadline {workload.deadline_hours} h")
         served[replica.workload] += replica.serves
@@ -210,7 +231,7 @@ def _check_bom_and_limits(plan: Plan, problem: Problem, catalog: Catalog) -> lis
         if not node.owned:
             bought_gpus[node.gpu] += node.gpu_count
             bought_servers[node.node_type] += 1
-    bom_gpus = {line.sku: line.quantity for line in plan.bom if line.category == "gpu"}
+    bom_gpus = {line.sku: line.quantity for line in plan.bom if line.category in ("gpu", "cpu", "computer")}
     bom_servers = {line.sku: line.quantity for line in plan.bom if line.category == "server"}
     if dict(bought_gpus) != bom_gpus:
         issues.append(f"BOM GPUs {bom_gpus} differ from bought servers' GPUs {dict(bought_gpus)}")

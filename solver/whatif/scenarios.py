@@ -38,6 +38,7 @@ from solver.catalog import Catalog, YamlDocument
 from solver.catalog.yaml_source import validation_input_error
 from solver.errors import InputError, UnknownNameError, did_you_mean
 from solver.estimator.formats import KV_FORMAT_BYTES, WEIGHT_FORMATS
+from solver.money import usd_option
 from solver.problem_io import check_names
 from solver.specs.problem import Problem
 
@@ -55,34 +56,13 @@ _DATA_FREE_PATHS = (("name",), ("description",), ("scenarios",), ("objective",),
 # Amounts and budgets
 
 
-def parse_amount(text: str | float, *, what: str = "--budget") -> float:
-    """A positive USD amount: ``250000``, ``250k``, ``1.5m``, ``$2,000,000``, ``2e6``."""
-    raw = str(text).strip()
-    cleaned = raw.lower().replace("$", "").replace(",", "").replace("_", "").replace("usd", "").strip()
-    multiplier = 1.0
-    if cleaned.endswith("k"):
-        multiplier, cleaned = 1e3, cleaned[:-1].strip()
-    elif cleaned.endswith("m"):
-        multiplier, cleaned = 1e6, cleaned[:-1].strip()
-    try:
-        value = float(cleaned)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or not cleaned:
-        raise InputError(f"{what}: cannot read {raw!r} as an amount in USD", hint="write e.g. 250000, 250k or 1.5m")
-    value = round(value * multiplier, 2)
-    if value <= 0:
-        raise InputError(f"{what}: a budget must be positive (got {raw!r})", hint="give an amount above zero, e.g. 250k")
-    return value
-
-
 def parse_budget_range(text: str) -> list[float]:
     """``START:STOP:COUNT`` → COUNT budgets evenly spaced from START to STOP inclusive (whole dollars)."""
     parts = [part.strip() for part in str(text).split(":")]
     if len(parts) != 3:
         raise InputError(f"--budgets: expected START:STOP:COUNT, e.g. 200k:2m:10 (got {text!r})")
-    start = parse_amount(parts[0], what="--budgets")
-    stop = parse_amount(parts[1], what="--budgets")
+    start = usd_option(parts[0], what="--budgets")
+    stop = usd_option(parts[1], what="--budgets")
     try:
         count = int(parts[2])
     except ValueError:
@@ -97,7 +77,7 @@ def parse_budget_range(text: str) -> list[float]:
 
 def collect_budgets(single: Iterable[str], ranges: Iterable[str]) -> list[float]:
     """All budgets from ``--budget`` and ``--budgets``, deduplicated, ascending."""
-    budgets = [parse_amount(value) for value in single]
+    budgets = [usd_option(value, what="--budget") for value in single]
     for text in ranges:
         budgets.extend(parse_budget_range(text))
     return sorted(set(budgets))
@@ -610,7 +590,6 @@ __all__ = [
     "collect_budgets",
     "data_key",
     "demand_is_hard",
-    "parse_amount",
     "parse_budget_range",
     "parse_vary",
     "plan_scenarios",

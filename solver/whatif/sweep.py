@@ -156,7 +156,7 @@ class ScenarioSolver:
                 result.stages = [{"name": s.name, "status": s.status, "value": s.value, "bound": s.bound, "seconds": round(s.seconds, 3)} for s in solution.stages]
             result.status = solution.status
             if solution.status == "INFEASIBLE":
-                error = conflict_error(solution.infeasible_guards, {})
+                error = conflict_error(solution.infeasible_guards, {}, racks_capped=data.facility.rack_bins_capped)
                 result.note = "; ".join(error.explanation) or error.message
                 return self._finish(result, started), None
             if not solution.feasible or not any(s.name == scenario.objective for s in solution.stages):

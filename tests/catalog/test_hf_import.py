@@ -178,6 +178,74 @@ def test_unsupported_moe_layout():
         model_from_hf_config(cfg, model_id="x", source_path="c.json")
 
 
+# ------------------------------------------------------------------ malformed config.json
+
+
+def write_config(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.json"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def import_refused(path: Path, *fragments: str) -> str:
+    with pytest.raises(InputError) as caught:
+        model_from_config_file(path, "x")
+    message = caught.value.message
+    assert str(path) in message, message
+    for fragment in fragments:
+        assert fragment in message, (fragment, message)
+    return message
+
+
+def test_config_hidden_size_5000_digit_integer(tmp_path):
+    text = json.dumps(config("Llama-3.1-8B")).replace('"hidden_size": 4096', '"hidden_size": ' + "9" * 5000)
+    import_refused(write_config(tmp_path, text), "field 'hidden_size' must be an integer", "(5,000 digits)")
+
+
+def test_config_huge_integer_in_an_unused_field_is_ignored(tmp_path):
+    text = json.dumps(config("Llama-3.1-8B") | {"unused": 0}).replace('"unused": 0', '"unused": ' + "9" * 5000)
+    assert model_from_config_file(write_config(tmp_path, text), "x").hidden_size == 4096
+
+
+def test_config_nested_100000_deep(tmp_path):
+    text = json.dumps(config("Llama-3.1-8B") | {"x": 0}).replace('"x": 0', '"x": ' + "[" * 100_000 + "]" * 100_000)
+    import_refused(write_config(tmp_path, text), "config.json:1: invalid config.json: nested more than 64 levels deep")
+
+
+def test_config_hidden_size_1e308(tmp_path):
+    text = json.dumps(config("Llama-3.1-8B")).replace('"hidden_size": 4096', '"hidden_size": 1e308')
+    import_refused(write_config(tmp_path, text), "hidden_size: must be less than or equal to 1048576")
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity", "1e999"])
+def test_config_non_finite_numbers(tmp_path, constant):
+    text = json.dumps(config("Llama-3.1-8B")).replace('"hidden_size": 4096', f'"hidden_size": {constant}')
+    import_refused(write_config(tmp_path, text), "field 'hidden_size' must be an integer")
+
+
+def test_config_mlp_only_layers_with_text(tmp_path):
+    cfg = config("Qwen3-30B-A3B") | {"mlp_only_layers": [0, "a"]}
+    import_refused(write_config(tmp_path, json.dumps(cfg)), "field 'mlp_only_layers' must be a list of layer numbers, got [0, 'a']")
+
+
+@pytest.mark.parametrize("name", ["meta/\ud800", "meta/\x1b[2Jclear", "meta/two\nlines"], ids=["lone-surrogate", "escape", "newline"])
+def test_config_name_with_lone_surrogate_or_control_character(tmp_path, name):
+    text = json.dumps(config("Llama-3.1-8B") | {"_name_or_path": name})  # escaped: \ud800, \u001b, \n
+    import_refused(write_config(tmp_path, text), "field '_name_or_path' contains the character U+")
+
+
+def test_config_name_with_lone_surrogate_writes_nothing(tmp_path, isolated):
+    text = json.dumps(config("Llama-3.1-8B") | {"_name_or_path": "meta/\ud800"})
+    with pytest.raises(InputError):
+        import_model(write_config(tmp_path, text), "x")
+    assert not (isolated / "models.yaml").exists()
+
+
+def test_overlong_id_is_refused():
+    with pytest.raises(InputError, match="cannot use"):
+        model_from_config_file(HF / "Llama-3.1-8B", "x" * 500)
+
+
 def test_read_hf_config_errors(tmp_path):
     with pytest.raises(InputError, match="file not found"):
         read_hf_config(tmp_path / "nothing")
@@ -221,7 +289,7 @@ def test_import_replaces_same_id_and_keeps_others(isolated):
     (isolated / "models.yaml").write_text("gpus:\n  - {id: h100-sxm, price_usd: 5}\nmodels: []\n")
     import_model(HF / "Qwen2.5-7B" / "config.json", "my-qwen")
     import_model(HF / "Llama-3.1-8B", "other")
-    import_model(HF / "Llama-3.1-8B" / "config.json", "my-qwen")  # replaces
+    import_model(HF / "Llama-3.1-8B" / "config.json", "my-qwen", replace=True)
     data = load_yaml(isolated / "models.yaml").data
     assert [entry["id"] for entry in data["models"]] == ["my-qwen", "other"]
     assert data["gpus"] == [{"id": "h100-sxm", "price_usd": 5}]
@@ -230,8 +298,8 @@ def test_import_replaces_same_id_and_keeps_others(isolated):
     assert catalog.gpu("h100").price_usd == 5
 
 
-def test_import_over_a_bundled_model_replaces_it(isolated):
-    import_model(HF / "Llama-3.1-8B", "deepseek-v3")
+def test_import_over_a_bundled_model_replaces_it_when_asked(isolated):
+    import_model(HF / "Llama-3.1-8B", "deepseek-v3", replace=True)
     model = load_catalog().model("deepseek-v3")
     assert model.moe is None and model.mla is None and model.family == "llama"
 

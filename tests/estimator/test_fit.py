@@ -16,7 +16,7 @@ import pytest
 from solver.catalog import load_catalog
 from solver.errors import InputError
 from solver.estimator.deployment import Deployment
-from solver.estimator.fit import best_split, check_format_supported, evaluate_split
+from solver.estimator.fit import best_split, check_format_supported, check_split_runs, evaluate_split, group_is_linked
 from solver.queries import performance
 from solver.specs.assumptions import Assumptions
 
@@ -118,3 +118,19 @@ def test_no_split_at_all_is_an_input_error() -> None:
     # 29 GPUs: TP must divide 29 and the 12 heads → TP1, PP29 > 28 layers.
     with pytest.raises(InputError, match="no tensor/pipeline split of 29 GPUs"):
         split("r1-distill-qwen-1.5b", "h100-sxm", 29)
+
+
+def test_fits_deepseek_r1_on_two_m3_ultra_512gb_is_an_input_error() -> None:
+    """Was a ZeroDivisionError: a device with no link cannot share a model with another."""
+    with pytest.raises(InputError, match="m3-ultra-512gb has no link between devices"):
+        split("deepseek-r1", "m3-ultra-512gb", 2, precision="q4_k_m")
+
+
+def test_only_linked_groups_are_tried() -> None:
+    """A GPU whose bridge joins pairs but has no host link: TP and EP stay within the pair."""
+    gpu = CATALOG.gpu("h100-pcie").model_copy(update={"host_link_gb_s": 0.0})
+    result = best_split(CATALOG.model("llama-3.1-70b"), Deployment(precision="fp8"), gpu, 4, 0.10, Assumptions(), PERFORMANCE)
+    assert result.deployment.tp <= 2 and result.deployment.tp * result.deployment.pp == 4
+    assert group_is_linked(gpu, 2) and not group_is_linked(gpu, 4)
+    with pytest.raises(InputError, match="a tensor/expert-parallel group of 4 cannot run"):
+        check_split_runs(gpu, Deployment(tp=4))

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from solver.catalog import load_catalog
 from solver.errors import InputError
 from solver.estimator.deployment import Deployment, valid_tp_degrees
-from solver.estimator.memory import MemoryParts, estimate_memory
+from solver.estimator.memory import MemoryParts, estimate_memory, training_memory_floor
 from solver.estimator.params import count_parameters
 from solver.estimator.weights import model_weight_bytes
 from solver.estimator.formats import weight_format
@@ -221,3 +221,25 @@ def test_higher_zero_stage_never_uses_more_memory(model_id: str, dp: int, contex
         for stage in (0, 1, 2, 3)
     ]
     assert all(later <= earlier for earlier, later in zip(per_gpu, per_gpu[1:])), per_gpu
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    model_id=st.sampled_from(MODEL_IDS),
+    mode=st.sampled_from(["full", "lora", "qlora"]),
+    tp_index=st.integers(0, 3),
+    pp=st.integers(1, 12),
+    dp=st.integers(1, 64),
+    zero=st.integers(0, 3),
+    context=st.sampled_from([512, 4096, 32768]),
+    micro_batch=st.integers(1, 8),
+    checkpointing=st.booleans(),
+)
+def test_training_memory_floor_bounds_every_dp_and_zero_stage(model_id, mode, tp_index, pp, dp, zero, context, micro_batch, checkpointing) -> None:
+    m = model(model_id)
+    tps = valid_tp_degrees(m, limit=8)
+    deployment = Deployment(
+        precision="bf16", mode=mode, tp=tps[min(tp_index, len(tps) - 1)], pp=min(pp, m.num_layers), dp=dp, zero_stage=zero,
+        context_tokens=context, batch=micro_batch, gradient_checkpointing=checkpointing,
+    )
+    assert training_memory_floor(m, deployment) <= estimate_memory(m, deployment).per_gpu_bytes

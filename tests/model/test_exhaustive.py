@@ -51,13 +51,16 @@ def random_problem(seed: int):
             "sharing": "dedicated" if dedicated else "shared",
             "demand": {"sessions": rng.randint(1, 9 if dedicated else 24)},
         })
-    return make_problem(
+    problem = make_problem(
         *workloads,
         name=f"exhaustive-{seed}",
         allowed_gpus=gpus, allowed_node_types=nodes,
-        allow_multinode=False, rack_units=10_000,
+        allow_multinode=False,
         assumptions={"max_batch_per_replica": rng.choice([1, 2, 3, 4, 8])},
     )
+    # One rack that holds any purchase keeps racks out of the enumeration. No real rack is
+    # 10,000 U tall, so the schema refuses it: set it past validation.
+    return problem.model_copy(update={"limits": problem.limits.model_copy(update={"rack_units": 10_000})})
 
 
 def _covers(serves: list[int], required: int):

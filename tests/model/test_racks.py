@@ -101,3 +101,12 @@ def test_rack_power_spreads_servers_over_as_many_racks_as_needed():
     _, solution = solve_mini(problem)
     assert solution.status == "OPTIMAL"
     assert solution.capex_usd == 5 * (WS_2_4090_SERVER + RACK + PDU)
+
+
+def test_racks_10000_sizes_bins_like_no_limit():
+    """racks: 10,000 (the schema's bound) used to build 10,000 rack bins and hang; a limit above
+    what any sensible plan fills cannot bind, so the bins are sized as without a limit."""
+    problem = fleet_of_three(racks=10_000)
+    data, solution = solve_mini(problem)
+    assert data.facility.rack_bins == data.facility.rack_bins_unlimited <= 64
+    assert solution.status == "OPTIMAL" and solution.capex_usd == solve_mini(fleet_of_three())[1].capex_usd

@@ -77,3 +77,52 @@ def test_options_never_exceed_usable_memory() -> None:
     data = build_data(_problem(), CATALOG)
     assert all(o.memory_per_gpu_bytes <= o.usable_bytes_per_gpu for o in data.options)
     assert replace(data.options[0], gpus=0).gpus == 0  # options are plain frozen data
+
+
+def test_devices_without_a_link_get_single_device_options_only(tmp_path) -> None:
+    """A (hypothetical) box of four Mac Studios has no link between them: no TP, PP or EP over
+    them (was a ZeroDivisionError in the all-reduce time)."""
+    extra = tmp_path / "macs.yaml"
+    extra.write_text(
+        "nodes:\n  - {id: mac-quad, name: Four Macs, vendor: apple, kind: desktop, gpus: [m3-ultra-512gb], gpu_count: 4,\n"
+        "     nvlink_domain: 1, base_price_usd: 0, base_power_w: 0, rack_units: 8, host_ram: 0 GiB, storage: 1 TB,\n"
+        "     fabric_nics: 0, rack_mounted: false, price_source: test, source: test, as_of: 2025-01-01}\n"
+    )
+    catalog = load_catalog(extra=[extra], include_user=False)
+    problem = Problem.model_validate({
+        "name": "macs", "limits": {"allowed_node_types": ["mac-quad"]},
+        "workloads": [{"name": "r1", "model": "deepseek-r1", "precision": "q4_k_m", "context_tokens": 4096, "demand": {"sessions": 2}},
+                      {"name": "small", "model": "llama-3.1-8b", "context_tokens": 4096, "demand": {"sessions": 2}}],
+    })
+    data = build_data(problem, catalog)
+    assert data.options and all(o.gpus == 1 and o.tp == o.pp == o.ep == 1 for o in data.options)
+    assert not data.workloads[0].options  # R1 needs more than one Mac: refused, not divided by zero
+
+
+def test_finetune_that_fits_nowhere_is_answered_quickly() -> None:
+    """A 405B full fine-tune at 128k tokens × 4,096 sequences per step: one layer's activations
+    exceed every GPU, so no node count up to 256 is tried (the search took minutes)."""
+    import time
+
+    problem = Problem.model_validate({
+        "name": "ft", "workloads": [{
+            "name": "tune", "model": "llama-3.1-405b", "kind": "finetune", "method": "full", "context_tokens": 131072,
+            "micro_batch": 4096, "tokens": 1e9, "deadline_hours": 1000, "demand": {"jobs": 1},
+        }],
+    })
+    started = time.perf_counter()
+    data = build_data(problem, CATALOG)
+    assert not data.workloads[0].options
+    assert time.perf_counter() - started < 20
+    assert any("no split meets memory" in reason for reason in data.workloads[0].rejections)
+
+
+def test_batch_demand_is_jobs_times_the_throughput_one_job_needs() -> None:
+    """`demand: {sessions: 64}` on a batch workload multiplied its throughput by 64: the schema
+    now takes batch demand as jobs only, and each job needs tokens / deadline."""
+    from solver.options.generate import required_demand
+
+    workload = {"name": "b", "model": "llama-3.1-8b", "kind": "batch", "context_tokens": 2048, "tokens": 3.6e7, "deadline_hours": 1}
+    one = Problem.model_validate({"name": "t", "workloads": [workload | {"demand": {"jobs": 1}}]}).workloads[0]
+    two = Problem.model_validate({"name": "t", "workloads": [workload | {"demand": {"jobs": 2}}]}).workloads[0]
+    assert required_demand(one) == 10_000 and required_demand(two) == 20_000

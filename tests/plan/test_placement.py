@@ -64,6 +64,18 @@ def test_any_mix_of_widths_that_fits_is_placed(pcie8, seed):
     assert len(used) == len(set(used)) == total
 
 
+def test_ten_thousand_replicas_are_placed_in_linear_time(pcie8):
+    """Placement searched every server from the first for every replica: 10^6 sessions (4,000
+    replicas on as many servers) spent most of a minute here."""
+    import time
+
+    config, option = pcie8
+    started = time.perf_counter()
+    placed = place_config(servers(config, 2_000), [(width_option(option, 2, 2, "a"), 4_000), (width_option(option, 1, 1, "b"), 8_000)], {})
+    assert len(placed) == 12_000 and time.perf_counter() - started < 5
+    assert placed[-1].placement[0][0] == "s1999"  # first fit still fills servers in order
+
+
 def test_overfull_placement_is_an_error(pcie8):
     config, option = pcie8
     with pytest.raises(PlacementError):

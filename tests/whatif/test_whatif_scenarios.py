@@ -11,7 +11,6 @@ from solver.whatif.scenarios import (
     assign_slugs,
     collect_budgets,
     data_key,
-    parse_amount,
     parse_budget_range,
     parse_vary,
     plan_scenarios,
@@ -23,22 +22,7 @@ from solver.whatif.scenarios import (
 
 
 # --------------------------------------------------------------------------------------------
-# Amounts
-
-
-@pytest.mark.parametrize(
-    "text, value",
-    [("250000", 250_000), ("250k", 250_000), ("250K", 250_000), ("1m", 1_000_000), ("1.5M", 1_500_000), ("$2,000,000", 2_000_000), ("2e6", 2_000_000), ("250_000", 250_000), (" 40k ", 40_000), ("99.5", 99.5)],
-)
-def test_parse_amount_accepts_suffixes(text, value):
-    assert parse_amount(text) == value
-
-
-@pytest.mark.parametrize("text", ["0", "-5", "-1k", "0k", "abc", "", "k", "inf", "nan", "1x", "1mm"])
-def test_parse_amount_rejects_bad_budgets(text):
-    with pytest.raises(InputError) as caught:
-        parse_amount(text)
-    assert "--budget" in caught.value.message
+# Budgets
 
 
 def test_budget_range_is_inclusive_and_evenly_spaced():
@@ -184,7 +168,7 @@ def test_knob_values_are_deduplicated(tiny, catalog):
         ("active_fraction=1.5", "out of range"),
         ("active_fraction:code8b=0.5", "users and active_fraction go together"),
         ("context=abc", "whole number"),
-        ("context=999999999", "maximum context"),
+        ("context=50000000", "maximum context"),
         ("electricity=-1", "out of range"),
         ("limits.max_nodez=3", 'did you mean "max_nodes"'),
         ("limits.max_nodes=abc", "valid integer"),
