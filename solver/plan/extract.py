@@ -162,9 +162,9 @@ def build_plan(data: ModelData, solution: Solution, *, tco_usd: float) -> Plan:
     scale = 100 if solution.objective == "tco" else 1
     summary = Summary(
         problem=data.problem.name,
-        status=solution.status,
+        status="INTERRUPTED" if solution.interrupted else solution.status,
         objective=solution.objective,
-        objective_value=primary.value / scale,
+        objective_value=solution.primary_value / scale,
         best_bound=primary.bound / scale,
         objective_unit="W" if solution.objective == "power" else "USD",
         gap=round(solution.gap, 6),
