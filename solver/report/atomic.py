@@ -1,25 +1,31 @@
-"""Atomic file writes and output-directory preparation.
+"""Atomic file writes.
 
 A file is written to a temporary file in the same directory, flushed and fsynced, then renamed
 over the target with ``os.replace``: readers see the old file or the new one, never half of one.
+An optional ``check`` reads the temporary file back before the rename, so a file that would
+not load again (a catalog entry that does not validate) never replaces a good one.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from solver.errors import InputError
 
 
-def write_text_atomic(path: Path, text: str, *, encoding: str = "utf-8") -> Path:
+def write_text_atomic(path: Path, text: str, *, encoding: str = "utf-8", check: Callable[[Path], None] | None = None) -> Path:
     """Write ``text`` to ``path`` atomically (parent directories are created)."""
-    return write_bytes_atomic(path, text.encode(encoding))
+    return write_bytes_atomic(path, text.encode(encoding), check=check)
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically (parent directories are created). Returns ``path``."""
+def write_bytes_atomic(path: Path, data: bytes, *, check: Callable[[Path], None] | None = None) -> Path:
+    """Write ``data`` to ``path`` atomically (parent directories are created). Returns ``path``.
+
+    ``check(temporary_path)`` runs on the written, synced file before it replaces ``path``; an
+    exception from it leaves ``path`` as it was."""
     path = Path(path)
     if path.is_dir():
         raise InputError(f"cannot write {path}: it is a directory")
@@ -38,6 +44,8 @@ def write_bytes_atomic(path: Path, data: bytes) -> Path:
                 os.fsync(handle.fileno())
             if path.exists():
                 os.chmod(temporary, mode)
+            if check is not None:
+                check(temporary)
         except BaseException:
             temporary.unlink(missing_ok=True)
             raise
@@ -45,11 +53,11 @@ def write_bytes_atomic(path: Path, data: bytes) -> Path:
     except OSError as err:
         temporary.unlink(missing_ok=True)
         raise InputError(f"cannot write {path}: {err.strerror or err}") from None
-    _fsync_directory(path.parent)
+    fsync_directory(path.parent)
     return path
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
     """Make the rename durable (best effort: not every platform can open a directory)."""
     try:
         descriptor = os.open(directory, os.O_RDONLY)
@@ -63,29 +71,4 @@ def _fsync_directory(directory: Path) -> None:
         os.close(descriptor)
 
 
-def prepare_output_dir(path: Path, *, force: bool) -> Path:
-    """Create the output directory; an existing non-empty one is an error unless ``force``.
-
-    With ``force`` the existing files stay; those procure writes are replaced.
-    """
-    path = Path(path)
-    if path.exists() and not path.is_dir():
-        raise InputError(f"output path {path} exists and is not a directory", hint="choose another --out")
-    if path.is_dir() and not force:
-        try:
-            non_empty = any(path.iterdir())
-        except OSError as err:
-            raise InputError(f"cannot read output directory {path}: {err.strerror or err}") from None
-        if non_empty:
-            raise InputError(
-                f"output directory {path} is not empty",
-                hint="pass --force to overwrite the files procure writes there, or choose another --out",
-            )
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise InputError(f"cannot create output directory {path}: {err.strerror or err}") from None
-    return path
-
-
-__all__ = ["prepare_output_dir", "write_bytes_atomic", "write_text_atomic"]
+__all__ = ["fsync_directory", "write_bytes_atomic", "write_text_atomic"]

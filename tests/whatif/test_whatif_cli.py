@@ -93,8 +93,11 @@ def test_refuses_a_non_empty_out_unless_forced(procure, tmp_path):
     (out / "keep.txt").write_text("x")
     result = procure("whatif", TINY, "--budget", "50k", "--out", out, expect=2)
     assert "not empty" in result.output
-    procure("whatif", TINY, "--budget", "50k", "--out", out, "--force")
-    assert (out / "whatif.csv").is_file() and (out / "keep.txt").is_file()
+    procure("whatif", TINY, "--budget", "50k", "--budget", "80k", "--out", out, "--force")
+    assert (out / "whatif.csv").is_file() and not (out / "keep.txt").exists()
+    scenario_dirs = {path.name for path in out.iterdir() if path.is_dir()}
+    procure("whatif", TINY, "--budget", "60k", "--out", out)  # an earlier run's outputs: replaced whole
+    assert not scenario_dirs & {path.name for path in out.iterdir() if path.is_dir()}
 
 
 @pytest.mark.parametrize(
