@@ -5,7 +5,7 @@ does the same for SIGTERM while a command runs, so ``finally`` blocks (temporary
 locks) run for both. A CP-SAT search is the exception: ``solver.model.search`` stops it and
 reports the interrupt instead, so the caller decides what happens to the best plan so far.
 ``interrupts_deferred`` holds both signals back across steps that must not be cut in half
-(putting an output folder in place).
+(putting an output folder in place, deleting a staging folder).
 """
 
 from __future__ import annotations
@@ -42,14 +42,48 @@ def terminated_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
+class SignalRecorder:
+    """A signal handler that only notes which signals arrived."""
+
+    def __init__(self) -> None:
+        self.received: list[int] = []
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.received.append(signum)
+
+
+@contextmanager
+def interrupts_recorded() -> Iterator[SignalRecorder]:
+    """Inside, SIGINT and SIGTERM only get recorded, when their handler would raise.
+
+    Only signals with a Python handler (Python's SIGINT default, ``terminated_as_interrupt``'s
+    SIGTERM) are taken over: an ignored signal stays ignored and a default-action SIGTERM
+    still ends the process. Handlers are swapped rather than the signals blocked because a
+    process-directed signal goes to any thread that does not block it (CP-SAT's, rich's), and
+    Python runs every handler in the main thread anyway. Outside the main thread: a no-op.
+    """
+    recorder = SignalRecorder()
+    if threading.current_thread() is not threading.main_thread():
+        yield recorder
+        return
+    previous = {}
+    try:
+        for signum in INTERRUPT_SIGNALS:
+            if callable(signal.getsignal(signum)):
+                previous[signum] = signal.signal(signum, recorder)
+        yield recorder
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 @contextmanager
 def interrupts_deferred() -> Iterator[None]:
-    """Block SIGINT and SIGTERM inside; one that arrived meanwhile is delivered on leaving."""
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPT_SIGNALS)
-    try:
+    """Hold SIGINT and SIGTERM back inside; one that arrived meanwhile is acted on when leaving."""
+    with interrupts_recorded() as recorder:
         yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    for signum in dict.fromkeys(recorder.received):
+        signal.raise_signal(signum)
 
 
-__all__ = ["INTERRUPT_SIGNALS", "Interrupted", "interrupts_deferred", "terminated_as_interrupt"]
+__all__ = ["INTERRUPT_SIGNALS", "Interrupted", "SignalRecorder", "interrupts_deferred", "interrupts_recorded", "terminated_as_interrupt"]

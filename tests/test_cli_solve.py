@@ -150,3 +150,21 @@ def test_missing_problem_file(tmp_path: Path) -> None:
     result = run("solve", str(tmp_path / "nope.yaml"))
     assert result.exit_code == 2
     assert "nope.yaml" in result.output
+
+
+def test_rerunning_into_the_same_folder_replaces_the_earlier_outputs(tmp_path: Path) -> None:
+    problem = write(tmp_path, SMALL_PROBLEM)
+    out = tmp_path / "out"
+    assert run("solve", str(problem), "--out", str(out)).exit_code == 0
+    again = run("solve", str(problem), "--out", str(out), "--objective", "power")
+    assert again.exit_code == 0, again.output
+    assert json.loads((out / "plan.json").read_text())["summary"]["objective"] == "power"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out", "problem.yaml"]  # no staging or lock left
+
+
+def test_user_text_is_printed_with_control_characters_escaped(tmp_path: Path) -> None:
+    problem = write(tmp_path, SMALL_PROBLEM.replace("name: small", 'name: "lab\\e[2J\\nerror: forged"'))
+    result = run("solve", str(problem))
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output
+    assert "lab\\x1b[2J\\nerror: forged: OPTIMAL" in result.output
