@@ -19,7 +19,7 @@ from solver.options.configs import NodeConfig, node_configs
 from solver.options.generate import DeploymentOption, WorkloadOptions, workload_options
 from solver.specs.hardware import FabricItem
 from solver.specs.problem import Problem
-from solver.units import GB
+from solver.units import MB
 
 MAX_RACK_BINS = 64
 
@@ -59,7 +59,8 @@ class ModelData:
     workloads: list[WorkloadOptions]
     fabric: list[FabricTech]
     facility: Facility
-    storage_needed_gb: int
+    checkpoints: list[StoredCheckpoint]
+    """What needs NVMe; a what-if plan that does not deploy a model does not store it."""
     node_upper: dict[str, int]
     """Most nodes of each configuration any sensible plan buys (variable domains)."""
     node_upper_without_node_limit: dict[str, int]
@@ -73,6 +74,12 @@ class ModelData:
 
     def config(self, key: str) -> NodeConfig:
         return next(c for c in self.configs if c.key == key)
+
+    @property
+    def storage_needed_gb(self) -> int:
+        """NVMe for every checkpoint when all demand is served, in GB (rounded up)."""
+        everything = {entry.workload.name for entry in self.workloads}
+        return math.ceil(needed_megabytes(self.checkpoints, everything, {entry.workload.name: entry.required for entry in self.workloads}) / 1000)
 
 
 def price(item: FabricItem) -> int:
@@ -107,24 +114,54 @@ def _single(catalog: Catalog, category: str) -> FabricItem:
     return _cheapest(items)
 
 
-def storage_needed_bytes(problem: Problem, catalog: Catalog) -> float:
-    """One copy of every served checkpoint, plus kept training checkpoints (weights + Adam
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    """NVMe that part of a plan needs: one model's weights in one format, stored once while any
+    workload using them is deployed; or one training workload's kept checkpoints, per job."""
+
+    workloads: tuple[str, ...]
+    bytes: float
+    per_job: bool = False
+    """True: ``bytes`` for each job served of the (single) workload."""
+
+    @property
+    def megabytes(self) -> int:
+        return math.ceil(self.bytes / MB)
+
+
+def stored_checkpoints(problem: Problem, catalog: Catalog) -> list[StoredCheckpoint]:
+    """One copy of every checkpoint served, plus kept training checkpoints (weights + Adam
     states for full training; adapters with their optimizer for LoRA)."""
-    needed = 0.0
-    seen: set[tuple[str, str]] = set()
+    weights: dict[tuple[str, str], list[str]] = {}
+    training = []
     for workload in problem.workloads:
         model = catalog.model(workload.model)
-        precision = workload.weights_format
-        if (model.id, precision) not in seen:
-            seen.add((model.id, precision))
-            needed += model_weight_bytes(model, weight_format(precision))
+        weights.setdefault((model.id, workload.weights_format), []).append(workload.name)
         if workload.is_training:
             if workload.training_method == "full":
                 per_checkpoint = count_parameters(model).total * (WEIGHT_BYTES_16BIT + ADAM_STATE_BYTES)
             else:
                 per_checkpoint = lora_parameters(model, workload.lora_rank or problem.assumptions.lora_rank) * 16
-            needed += per_checkpoint * problem.assumptions.checkpoint_copies * workload.demand.required
-    return needed
+            training.append(StoredCheckpoint((workload.name,), per_checkpoint * problem.assumptions.checkpoint_copies, per_job=True))
+    stored = [StoredCheckpoint(tuple(names), model_weight_bytes(catalog.model(model_id), weight_format(precision))) for (model_id, precision), names in weights.items()]
+    return stored + training
+
+
+def needed_megabytes(checkpoints: list[StoredCheckpoint], deployed: set[str], served: dict[str, int]) -> int:
+    """NVMe a plan needs, given the workloads it deploys and the units it serves of each."""
+    total = 0
+    for checkpoint in checkpoints:
+        if checkpoint.per_job:
+            total += checkpoint.megabytes * served.get(checkpoint.workloads[0], 0)
+        elif deployed.intersection(checkpoint.workloads):
+            total += checkpoint.megabytes
+    return total
+
+
+def storage_needed_bytes(problem: Problem, catalog: Catalog) -> float:
+    """NVMe for every checkpoint when all demand is served."""
+    jobs = {workload.name: workload.demand.required for workload in problem.workloads}
+    return sum(c.bytes * (jobs[c.workloads[0]] if c.per_job else 1) for c in stored_checkpoints(problem, catalog))
 
 
 def _nodes_to_serve_alone(config: NodeConfig, entry: WorkloadOptions) -> float:
@@ -238,7 +275,7 @@ def build_data(problem: Problem, catalog: Catalog) -> ModelData:
         workloads=workloads,
         fabric=fabric,
         facility=facility,
-        storage_needed_gb=math.ceil(storage_needed_bytes(problem, catalog) / GB),
+        checkpoints=stored_checkpoints(problem, catalog),
         node_upper=upper,
         node_upper_without_node_limit=upper_without_node_limit,
         allowed_configs=allowed,

@@ -431,8 +431,12 @@ def whatif_view(run: WhatIfRun) -> Group:
                 for budget, names in groups.items()
             )
             parts.append(Text(f"cut first as money runs short{label}: {escape_controls(text)}"))
-        else:
-            parts.append(Text("every workload is fully served at every budget" + ("" if series.label == "base" else f" ({series.label})")))
+        missing = [(budget, run.results[index].status) for budget, index in zip(series.budgets, series.indices) if run.results[index].plan is None]
+        if missing:
+            label = "" if series.label == "base" else f" ({escape_controls(series.label)})"
+            parts.append(Text(f"no plan{label} at " + ", ".join(f"${short_usd(budget)} ({status})" for budget, status in missing), style="red"))
+        elif not series.cut_order:
+            parts.append(Text("every workload is fully served at every budget" + ("" if series.label == "base" else f" ({escape_controls(series.label)})")))
     table = objective_table(run)
     if table is not None:
         parts.append(table)
