@@ -29,7 +29,7 @@ import click
 
 from solver import __version__
 from solver.errors import REPORT_BUG, ProcureError, UnknownNameError
-from solver.interrupt import terminated_as_interrupt
+from solver.interrupt import RaisingHandler, interrupts_raised
 
 if TYPE_CHECKING:
     from solver.catalog import Catalog
@@ -70,19 +70,24 @@ class ProcureGroup(click.Group):
         return ctx
 
     def invoke(self, ctx: click.Context) -> Any:
+        # The outermost group makes SIGTERM act like Ctrl-C for the whole command.
+        interrupts = interrupts_raised() if ctx.parent is None else contextlib.nullcontext(RaisingHandler())
+        handler = RaisingHandler()
         try:
-            # The outermost group makes SIGTERM act like Ctrl-C for the whole command.
-            with terminated_as_interrupt() if ctx.parent is None else contextlib.nullcontext():
+            with interrupts as handler:
                 return super().invoke(ctx)
-        except ProcureError as err:
-            _report(err)
-            ctx.exit(err.exit_code)
         except KeyboardInterrupt:
             _report_interrupt()
             ctx.exit(EXIT_INTERRUPTED)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise  # click's own ways out (usage errors, --help, ctx.exit) keep their codes
         except Exception as err:
+            if handler.received:  # e.g. Ctrl-C during an import surfaces as ImportError
+                _report_interrupt()
+                ctx.exit(EXIT_INTERRUPTED)
+            if isinstance(err, ProcureError):
+                _report(err)
+                ctx.exit(err.exit_code)
             _report_internal(err)
             ctx.exit(EXIT_INTERNAL)
 

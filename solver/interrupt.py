@@ -1,8 +1,8 @@
 """Interrupts: Ctrl-C (SIGINT) and SIGTERM end a run cleanly, and only at safe points.
 
-Python turns SIGINT into KeyboardInterrupt wherever the program is; ``terminated_as_interrupt``
+Python turns SIGINT into KeyboardInterrupt wherever the program is; ``interrupts_raised``
 does the same for SIGTERM while a command runs, so ``finally`` blocks (temporary folders,
-locks) run for both. A CP-SAT search is the exception: ``solver.model.search`` stops it and
+locks) run for both, and remembers the signal for errors it causes indirectly. A CP-SAT search is the exception: ``solver.model.search`` stops it and
 reports the interrupt instead, so the caller decides what happens to the best plan so far.
 ``interrupts_deferred`` holds both signals back across steps that must not be cut in half
 (putting an output folder in place, deleting a staging folder).
@@ -23,23 +23,41 @@ class Interrupted(KeyboardInterrupt):
     """The run was interrupted (SIGINT or SIGTERM); the CLI exits 130 and writes nothing."""
 
 
-def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
-    raise Interrupted(signal.Signals(signum).name)
+class RaisingHandler:
+    """SIGINT/SIGTERM handler that raises ``Interrupted`` and remembers that it did.
+
+    The memory matters because an interrupt can surface as another exception: Ctrl-C during
+    the import of a compiled module becomes ``ImportError: initialization failed``.
+    """
+
+    def __init__(self) -> None:
+        self.received: list[int] = []
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.received.append(signum)
+        raise Interrupted(signal.Signals(signum).name)
 
 
 @contextmanager
-def terminated_as_interrupt() -> Iterator[None]:
-    """While inside, SIGTERM raises ``Interrupted`` like Ctrl-C raises KeyboardInterrupt (the
-    default would end the process on the spot, leaving temporary folders behind). A SIGTERM
-    handler someone else installed, or an ignored SIGTERM, is left alone."""
-    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
-        yield
+def interrupts_raised() -> Iterator[RaisingHandler]:
+    """While inside, SIGINT and SIGTERM raise ``Interrupted`` (a KeyboardInterrupt), so
+    ``finally`` blocks run for both: SIGTERM's default would end the process on the spot,
+    leaving temporary folders behind. A signal that is ignored, or whose handler someone else
+    installed, is left alone."""
+    handler = RaisingHandler()
+    if threading.current_thread() is not threading.main_thread():
+        yield handler
         return
-    signal.signal(signal.SIGTERM, _raise_interrupted)
+    defaults = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}
+    previous = {}
     try:
-        yield
+        for signum, default in defaults.items():
+            if signal.getsignal(signum) is default:
+                previous[signum] = signal.signal(signum, handler)
+        yield handler
     finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        for signum, before in previous.items():
+            signal.signal(signum, before)
 
 
 class SignalRecorder:
@@ -56,8 +74,8 @@ class SignalRecorder:
 def interrupts_recorded() -> Iterator[SignalRecorder]:
     """Inside, SIGINT and SIGTERM only get recorded, when their handler would raise.
 
-    Only signals with a Python handler (Python's SIGINT default, ``terminated_as_interrupt``'s
-    SIGTERM) are taken over: an ignored signal stays ignored and a default-action SIGTERM
+    Only signals with a Python handler (Python's SIGINT default, ``interrupts_raised``'s)
+    are taken over: an ignored signal stays ignored and a default-action SIGTERM
     still ends the process. Handlers are swapped rather than the signals blocked because a
     process-directed signal goes to any thread that does not block it (CP-SAT's, rich's), and
     Python runs every handler in the main thread anyway. Outside the main thread: a no-op.
@@ -86,4 +104,4 @@ def interrupts_deferred() -> Iterator[None]:
         signal.raise_signal(signum)
 
 
-__all__ = ["INTERRUPT_SIGNALS", "Interrupted", "SignalRecorder", "interrupts_deferred", "interrupts_recorded", "terminated_as_interrupt"]
+__all__ = ["INTERRUPT_SIGNALS", "Interrupted", "RaisingHandler", "SignalRecorder", "interrupts_deferred", "interrupts_raised", "interrupts_recorded"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+
 import click
 import pytest
 from click.testing import CliRunner
@@ -77,3 +80,16 @@ def test_help_lists_the_exit_codes():
     text = CliRunner().invoke(cli.main, ["--help"]).stdout
     for line in ("0    plan written", "1    infeasible", "2    bad input", "3    internal error", "130  interrupted"):
         assert line in text
+
+
+def test_an_error_caused_by_an_interrupt_is_reported_as_the_interrupt(group):
+    @group.command()
+    def import_cut_short() -> None:
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            signal.sigtimedwait([], 0.5)
+        except KeyboardInterrupt:
+            raise ImportError("initialization failed") from None  # as CPython does mid-import
+
+    result = CliRunner().invoke(group, ["import-cut-short"])
+    assert result.exit_code == 130 and result.stderr == "interrupted\n"

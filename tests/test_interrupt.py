@@ -7,15 +7,18 @@ import signal
 
 import pytest
 
-from solver.interrupt import Interrupted, interrupts_deferred, terminated_as_interrupt
+from solver.interrupt import Interrupted, interrupts_deferred, interrupts_raised
 
 
-def test_sigterm_raises_interrupted_inside_and_is_restored_after():
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_signals_raise_interrupted_inside_are_remembered_and_restored_after(signum):
+    before = signal.getsignal(signum)
     with pytest.raises(Interrupted):
-        with terminated_as_interrupt():
-            os.kill(os.getpid(), signal.SIGTERM)
+        with interrupts_raised() as handler:
+            os.kill(os.getpid(), signum)
             signal.sigtimedwait([], 0.5)  # give the handler a bytecode boundary
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    assert handler.received == [signum]
+    assert signal.getsignal(signum) is before
 
 
 def test_an_installed_sigterm_handler_is_left_alone():
@@ -24,7 +27,7 @@ def test_an_installed_sigterm_handler_is_left_alone():
 
     previous = signal.signal(signal.SIGTERM, mine)
     try:
-        with terminated_as_interrupt():
+        with interrupts_raised():
             assert signal.getsignal(signal.SIGTERM) is mine
     finally:
         signal.signal(signal.SIGTERM, previous)
