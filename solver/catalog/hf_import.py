@@ -32,9 +32,9 @@ import yaml
 from pydantic import ValidationError
 
 from solver.catalog.loader import load_catalog, user_catalog_dir
+from solver.catalog.user_files import write_user_catalog_file
 from solver.catalog.yaml_source import load_yaml, validation_input_error
 from solver.errors import InputError, did_you_mean
-from solver.report.atomic import write_text_atomic
 from solver.specs.common import ID_PATTERN
 from solver.specs.model import MlaSpec, ModelSpec, MoeSpec
 
@@ -360,7 +360,8 @@ def model_from_config_file(config_path: Path, model_id: str | None = None) -> Mo
 def write_user_model(spec: ModelSpec) -> Path:
     """Add ``spec`` to the user catalog's models.yaml, replacing an entry with the same id.
 
-    The file is rewritten atomically; its other entries and keys are kept (comments are not).
+    The file is rewritten atomically and read back before it replaces the old one
+    (``user_files``); its other entries and keys are kept (comments are not).
     """
     target = user_catalog_dir() / "models.yaml"
     data: dict[str, Any] = {}
@@ -380,8 +381,7 @@ def write_user_model(spec: ModelSpec) -> Path:
     data["models"] = models
     text = "# procure user catalog: models (written by `procure models import`)\n"
     text += yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100)
-    write_text_atomic(target, text)
-    return target
+    return write_user_catalog_file(target.name, text)
 
 
 def import_model(config_path: Path, model_id: str | None = None) -> Path:
