@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 3
 ARGV_KEY = "procure.argv"
+INTERRUPTS_KEY = "procure.interrupts"
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -70,11 +71,12 @@ class ProcureGroup(click.Group):
         return ctx
 
     def invoke(self, ctx: click.Context) -> Any:
-        # The outermost group makes SIGTERM act like Ctrl-C for the whole command.
-        interrupts = interrupts_raised() if ctx.parent is None else contextlib.nullcontext(RaisingHandler())
-        handler = RaisingHandler()
+        # The outermost group makes SIGTERM act like Ctrl-C for the whole command; nested
+        # groups share its handler (ctx.meta is one dict for the whole command line).
+        interrupts = interrupts_raised() if ctx.parent is None else contextlib.nullcontext(ctx.meta.get(INTERRUPTS_KEY, RaisingHandler()))
         try:
             with interrupts as handler:
+                ctx.meta[INTERRUPTS_KEY] = handler
                 return super().invoke(ctx)
         except KeyboardInterrupt:
             _report_interrupt()
@@ -82,7 +84,7 @@ class ProcureGroup(click.Group):
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise  # click's own ways out (usage errors, --help, ctx.exit) keep their codes
         except Exception as err:
-            if handler.received:  # e.g. Ctrl-C during an import surfaces as ImportError
+            if ctx.meta.get(INTERRUPTS_KEY, RaisingHandler()).received:  # e.g. Ctrl-C during an import surfaces as ImportError
                 _report_interrupt()
                 ctx.exit(EXIT_INTERRUPTED)
             if isinstance(err, ProcureError):
@@ -367,7 +369,6 @@ def models() -> None:
 def models_import(session: Session, path: Path, model_id: str | None) -> None:
     """Add a model to the user catalog from a Hugging Face config.json (or its folder)."""
     from solver.catalog.hf_import import model_from_config_file, write_user_model
-    from solver.report.terminal_text import escape_controls
 
     spec = model_from_config_file(path, model_id)
     existing = session.catalog().models.get(spec.id)
@@ -375,7 +376,7 @@ def models_import(session: Session, path: Path, model_id: str | None) -> None:
     size = f"{spec.official_params_total / 1e9:,.2f} B parameters"
     if spec.official_params_active is not None:
         size += f", {spec.official_params_active / 1e9:,.2f} B active"
-    click.echo(escape_controls(f"imported model '{spec.id}' ({spec.family}, {size}, computed from config.json) into {target}"))
+    _echo_user(f"imported model '{spec.id}' ({spec.family}, {size}, computed from config.json) into {target}")
     if existing is not None:
         click.echo(f"note: this replaces the catalog's model '{spec.id}'", err=True)
 

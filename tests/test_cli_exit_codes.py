@@ -82,8 +82,11 @@ def test_help_lists_the_exit_codes():
         assert line in text
 
 
-def test_an_error_caused_by_an_interrupt_is_reported_as_the_interrupt(group):
-    @group.command()
+@pytest.mark.parametrize("where", [[], ["nested"]])
+def test_an_error_caused_by_an_interrupt_is_reported_as_the_interrupt(group, where):
+    parent = group.commands["nested"] if where else group
+
+    @parent.command()
     def import_cut_short() -> None:
         try:
             os.kill(os.getpid(), signal.SIGINT)
@@ -91,5 +94,5 @@ def test_an_error_caused_by_an_interrupt_is_reported_as_the_interrupt(group):
         except KeyboardInterrupt:
             raise ImportError("initialization failed") from None  # as CPython does mid-import
 
-    result = CliRunner().invoke(group, ["import-cut-short"])
+    result = CliRunner().invoke(group, [*where, "import-cut-short"])
     assert result.exit_code == 130 and result.stderr == "interrupted\n"
