@@ -8,12 +8,17 @@ not load again (a catalog entry that does not validate) never replaces a good on
 
 from __future__ import annotations
 
+import glob
 import os
+import re
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 from solver.errors import InputError
+
+# What follows ".<name>." in a temporary file's name (see write_bytes_atomic).
+_TEMPORARY = re.compile(r"^(?P<pid>\d+)\.[0-9a-f]{8}\.tmp$")
 
 
 def write_text_atomic(path: Path, text: str, *, encoding: str = "utf-8", check: Callable[[Path], None] | None = None) -> Path:
@@ -33,6 +38,7 @@ def write_bytes_atomic(path: Path, data: bytes, *, check: Callable[[Path], None]
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise InputError(f"cannot create directory {path.parent}: {err.strerror or err}") from None
+    _remove_dead_temporaries(path)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666  # new files: 0o666 minus umask
@@ -57,6 +63,25 @@ def write_bytes_atomic(path: Path, data: bytes, *, check: Callable[[Path], None]
     return path
 
 
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists (someone else's counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_dead_temporaries(path: Path) -> None:
+    """Delete temporary files of ``path`` left by writers that were killed (SIGKILL, power loss)."""
+    for entry in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        match = _TEMPORARY.match(entry.name[len(path.name) + 2 :])
+        if match and not pid_alive(int(match["pid"])):
+            entry.unlink(missing_ok=True)
+
+
 def fsync_directory(directory: Path) -> None:
     """Make the rename durable (best effort: not every platform can open a directory)."""
     try:
@@ -71,4 +96,4 @@ def fsync_directory(directory: Path) -> None:
         os.close(descriptor)
 
 
-__all__ = ["fsync_directory", "write_bytes_atomic", "write_text_atomic"]
+__all__ = ["fsync_directory", "pid_alive", "write_bytes_atomic", "write_text_atomic"]

@@ -28,7 +28,7 @@ from types import TracebackType
 
 from solver.errors import InputError
 from solver.interrupt import interrupts_deferred
-from solver.report.atomic import fsync_directory
+from solver.report.atomic import fsync_directory, pid_alive
 from solver.report.dir_lock import DirLock
 from solver.report.dir_swap import install_dir
 from solver.report.manifest import RunInfo, foreign_content, write_manifest
@@ -36,16 +36,6 @@ from solver.report.manifest import RunInfo, foreign_content, write_manifest
 STAGING = "new"
 ASIDE = "old"
 _LEFTOVER = re.compile(r"^\.(?P<name>.+)\.procure-(?P<kind>new|old)-(?P<pid>\d+)-[0-9a-f]+$")
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
-    return True
 
 
 def _contains(folder: Path, path: Path) -> bool:
@@ -108,7 +98,7 @@ class OutputDir:
         found = []
         for entry in self.target.parent.iterdir():
             match = _LEFTOVER.match(entry.name)
-            if match and match["name"] == self.target.name and not _pid_alive(int(match["pid"])):
+            if match and match["name"] == self.target.name and not pid_alive(int(match["pid"])):
                 found.append((match["kind"], entry))
         return found
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 
 import pytest
 
@@ -81,3 +82,15 @@ def test_failed_check_keeps_the_old_file_and_no_temp(tmp_path):
         write_text_atomic(target, "broken", check=reject)
     assert target.read_text() == "old"
     assert leftovers(tmp_path) == []
+
+
+def test_temporaries_of_killed_writers_are_removed_and_live_ones_kept(tmp_path):
+    child = subprocess.Popen(["true"])
+    child.wait()
+    dead = tmp_path / f".models.yaml.{child.pid}.0123abcd.tmp"
+    live = tmp_path / f".models.yaml.{os.getppid()}.0123abcd.tmp"
+    other = tmp_path / f".gpus.yaml.{child.pid}.0123abcd.tmp"
+    for path in (dead, live, other):
+        path.write_text("half")
+    write_text_atomic(tmp_path / "models.yaml", "models: []\n")
+    assert not dead.exists() and live.exists() and other.exists()
