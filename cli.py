@@ -20,7 +20,7 @@ import re
 import shlex
 import sys
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -187,19 +187,31 @@ def _emit_entries(entries: Sequence[Any], table_fn: Any, as_json: bool) -> None:
         print_table(table_fn(entries))
 
 
-def _output_dir(out: Path | None, force: bool, inputs: Sequence[Path | None] = ()) -> Any:
-    """The ``--out`` folder as one unit (solver.report.output_dir), or a no-op without ``--out``.
+@contextlib.contextmanager
+def _output_dir(out: Path | None, force: bool, inputs: Sequence[Path | None] = ()) -> Iterator[Any]:
+    """The ``--out`` folder as one unit (solver.report.output_dir), or None without ``--out``.
 
     ``inputs`` (problem file first) are recorded in the manifest and never deleted by --force.
+    A run that fails leaves the folder as it was; if that is an earlier run's outputs, a note
+    says so, lest they be taken for this run's.
     """
     if out is None:
-        return contextlib.nullcontext(None)
+        yield None
+        return
+    from solver.report.manifest import recorded_command
     from solver.report.output_dir import OutputDir, RunInfo
 
     argv = click.get_current_context().meta.get(ARGV_KEY, [])
     given = [path for path in inputs if path is not None]
     run = RunInfo(command=shlex.join(["procure", *argv]), problem=given[0] if given else None)
-    return OutputDir(out, force=force, run=run, inputs=given)
+    with OutputDir(out, force=force, run=run, inputs=given) as output:
+        try:
+            yield output
+        except Exception:
+            earlier = None if output.published else recorded_command(output.target)
+            if earlier is not None:
+                _echo_user(f"note: {out} is left as it was, holding the outputs of an earlier run: {earlier}", err=True)
+            raise
 
 
 def _echo_user(text: str, *, err: bool = False) -> None:

@@ -168,3 +168,14 @@ def test_user_text_is_printed_with_control_characters_escaped(tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.output
     assert "lab\\x1b[2J\\nerror: forged: OPTIMAL" in result.output
+
+
+def test_a_failed_run_leaves_the_earlier_outputs_and_says_whose_they_are(tmp_path: Path) -> None:
+    problem = write(tmp_path, SMALL_PROBLEM)
+    out = tmp_path / "out"
+    assert run("solve", str(problem), "--out", str(out)).exit_code == 0
+    before = (out / "plan.json").read_bytes()
+    failed = run("solve", str(problem), "--out", str(out), "--force", "--budget", "100")
+    assert failed.exit_code == 1
+    assert f"note: {out} is left as it was, holding the outputs of an earlier run: procure --no-user-catalog solve {problem} --out {out}" in failed.stderr
+    assert (out / "plan.json").read_bytes() == before

@@ -68,6 +68,14 @@ def write_manifest(directory: Path, run: RunInfo) -> Path:
     return write_text_atomic(directory / MANIFEST_NAME, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
+def recorded_command(directory: Path) -> str | None:
+    """The command line that wrote ``directory``, from its manifest (None without one)."""
+    try:
+        return str(json.loads((directory / MANIFEST_NAME).read_text(encoding="utf-8"))["command"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _listed(directory: Path) -> dict[str, str] | str:
     """Listed file → sha256, or why the manifest cannot be used."""
     try:
@@ -109,4 +117,4 @@ def foreign_content(directory: Path) -> str | None:
     return None
 
 
-__all__ = ["MANIFEST_NAME", "RunInfo", "foreign_content", "sha256_of", "write_manifest"]
+__all__ = ["MANIFEST_NAME", "RunInfo", "foreign_content", "recorded_command", "sha256_of", "write_manifest"]
