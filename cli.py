@@ -29,7 +29,7 @@ import click
 
 from solver import __version__
 from solver.errors import REPORT_BUG, ProcureError, UnknownNameError
-from solver.interrupt import RaisingHandler, interrupts_raised
+from solver.interrupt import RaisingHandler, ignore_interrupts, interrupts_raised
 
 if TYPE_CHECKING:
     from solver.catalog import Catalog
@@ -93,16 +93,24 @@ class ProcureGroup(click.Group):
             _report_internal(err)
             ctx.exit(EXIT_INTERNAL)
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:
+    def main(self, args: Sequence[str] | None = None, **kwargs: Any) -> Any:
+        # Only the program itself reads sys.argv; CliRunner and other callers pass args.
+        whole_process = args is None
         # Backstop for errors raised outside a command's invocation (e.g. while parsing options).
         try:
-            return super().main(*args, **kwargs)
+            return super().main(args, **kwargs)
         except ProcureError as err:
             _report(err)
             sys.exit(err.exit_code)
         except KeyboardInterrupt:
             _report_interrupt()
             sys.exit(EXIT_INTERRUPTED)
+        finally:
+            if whole_process:
+                # The exit code is decided and the outputs are in place (or not). Python's shutdown
+                # resets its handlers to the default action, so a late Ctrl-C would kill the
+                # process with the signal instead of that code; ignore it from here on.
+                ignore_interrupts()
 
 
 def _report(err: ProcureError) -> None:

@@ -104,4 +104,10 @@ def interrupts_deferred() -> Iterator[None]:
         signal.raise_signal(signum)
 
 
-__all__ = ["INTERRUPT_SIGNALS", "Interrupted", "RaisingHandler", "SignalRecorder", "interrupts_deferred", "interrupts_raised", "interrupts_recorded"]
+def ignore_interrupts() -> None:
+    """SIGINT and SIGTERM are ignored from now on (a process whose work is done)."""
+    for signum in INTERRUPT_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+
+
+__all__ = ["INTERRUPT_SIGNALS", "Interrupted", "RaisingHandler", "SignalRecorder", "ignore_interrupts", "interrupts_deferred", "interrupts_raised", "interrupts_recorded"]
