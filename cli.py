@@ -86,6 +86,8 @@ class ProcureGroup(click.Group):
         except Exception as err:
             if ctx.meta.get(INTERRUPTS_KEY, RaisingHandler()).received:  # e.g. Ctrl-C during an import surfaces as ImportError
                 _report_interrupt()
+                if os.environ.get("PROCURE_DEBUG") == "1":
+                    click.echo("".join(traceback.format_exception(err)).rstrip("\n"), err=True)
                 ctx.exit(EXIT_INTERRUPTED)
             if isinstance(err, ProcureError):
                 _report(err)
@@ -216,7 +218,8 @@ def _output_dir(out: Path | None, force: bool, inputs: Sequence[Path | None] = (
         try:
             yield output
         except Exception:
-            earlier = None if output.published else recorded_command(output.target)
+            caused_by_interrupt = bool(click.get_current_context().meta.get(INTERRUPTS_KEY, RaisingHandler()).received)
+            earlier = None if output.published or caused_by_interrupt else recorded_command(output.target)
             if earlier is not None:
                 _echo_user(f"note: {out} is left as it was, holding the outputs of an earlier run: {earlier}", err=True)
             raise
