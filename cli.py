@@ -2,7 +2,9 @@
 
 Commands stay thin: parse options, call the library, print. Every ``ProcureError`` raised
 anywhere below ``main`` is printed as ``error: …`` (plus ``To fix: …``) on stderr and the
-process exits with the error's code (2 for bad input, 1 for infeasible), without a traceback.
+process exits with the error's code (2 for bad input, 1 for infeasible, 3 for a bug procure
+caught itself), without a traceback. Ctrl-C or SIGTERM exits 130 with ``interrupted``; any
+other exception is a bug: ``internal error: …`` and exit 3 (the traceback with PROCURE_DEBUG=1).
 
 Layout: infrastructure (error handling, session, parameter types) → ``main`` group →
 one section per command or command group. A new command is a new section:
@@ -11,10 +13,14 @@ one section per command or command group. A new command is a new section:
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import shlex
 import sys
-from collections.abc import Iterable, Sequence
+import traceback
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from solver import __version__
-from solver.errors import ProcureError, UnknownNameError
+from solver.errors import REPORT_BUG, ProcureError, UnknownNameError
+from solver.interrupt import RaisingHandler, ignore_interrupts, interrupts_raised
 
 if TYPE_CHECKING:
     from solver.catalog import Catalog
@@ -31,27 +38,101 @@ if TYPE_CHECKING:
 # Infrastructure
 
 
+EXIT_INTERRUPTED = 130
+EXIT_INTERNAL = 3
+ARGV_KEY = "procure.argv"
+INTERRUPTS_KEY = "procure.interrupts"
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0    plan written / answer given
+  1    infeasible: no purchase satisfies the problem (fits: does not fit)
+  2    bad input: a file, name or value is wrong (the message says which)
+  3    internal error: a bug in procure (PROCURE_DEBUG=1 prints the traceback)
+  130  interrupted (Ctrl-C or SIGTERM): nothing written unless --keep-best-on-interrupt"""
+
+
 class ProcureGroup(click.Group):
-    """A click group that turns ``ProcureError`` into a one-paragraph message and its exit code."""
+    """A click group that turns every way a command can end into one message and one exit code.
+
+    ``ProcureError`` → its message and code; KeyboardInterrupt (Ctrl-C, or SIGTERM while a
+    command runs) → ``interrupted``, 130; any other exception → ``internal error: …``, 3.
+    """
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any) -> click.Context:
+        argv = list(args)
+        try:
+            ctx = super().make_context(info_name, args, parent=parent, **extra)
+        except KeyboardInterrupt:
+            _report_interrupt()
+            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
+        if parent is None:
+            ctx.meta[ARGV_KEY] = argv  # the command line as given, for output manifests
+        return ctx
 
     def invoke(self, ctx: click.Context) -> Any:
+        # The outermost group makes SIGTERM act like Ctrl-C for the whole command; nested
+        # groups share its handler (ctx.meta is one dict for the whole command line).
+        interrupts = interrupts_raised() if ctx.parent is None else contextlib.nullcontext(ctx.meta.get(INTERRUPTS_KEY, RaisingHandler()))
         try:
-            return super().invoke(ctx)
-        except ProcureError as err:
-            _report(err)
-            ctx.exit(err.exit_code)
+            with interrupts as handler:
+                ctx.meta[INTERRUPTS_KEY] = handler
+                return super().invoke(ctx)
+        except KeyboardInterrupt:
+            _report_interrupt()
+            ctx.exit(EXIT_INTERRUPTED)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise  # click's own ways out (usage errors, --help, ctx.exit) keep their codes
+        except Exception as err:
+            if ctx.meta.get(INTERRUPTS_KEY, RaisingHandler()).received:  # e.g. Ctrl-C during an import surfaces as ImportError
+                _report_interrupt()
+                if os.environ.get("PROCURE_DEBUG") == "1":
+                    click.echo("".join(traceback.format_exception(err)).rstrip("\n"), err=True)
+                ctx.exit(EXIT_INTERRUPTED)
+            if isinstance(err, ProcureError):
+                _report(err)
+                ctx.exit(err.exit_code)
+            _report_internal(err)
+            ctx.exit(EXIT_INTERNAL)
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:
+    def main(self, args: Sequence[str] | None = None, **kwargs: Any) -> Any:
+        # Only the program itself reads sys.argv; CliRunner and other callers pass args.
+        whole_process = args is None
         # Backstop for errors raised outside a command's invocation (e.g. while parsing options).
         try:
-            return super().main(*args, **kwargs)
+            return super().main(args, **kwargs)
         except ProcureError as err:
             _report(err)
             sys.exit(err.exit_code)
+        except KeyboardInterrupt:
+            _report_interrupt()
+            sys.exit(EXIT_INTERRUPTED)
+        finally:
+            if whole_process:
+                # The exit code is decided and the outputs are in place (or not). Python's shutdown
+                # resets its handlers to the default action, so a late Ctrl-C would kill the
+                # process with the signal instead of that code; ignore it from here on.
+                ignore_interrupts()
 
 
 def _report(err: ProcureError) -> None:
-    click.echo(err.render(), err=True)
+    from solver.report.terminal_text import escape_lines
+
+    click.echo(escape_lines(err.render()), err=True)
+
+
+def _report_interrupt() -> None:
+    click.echo("interrupted", err=True)
+
+
+def _report_internal(err: Exception) -> None:
+    from solver.report.terminal_text import escape_lines
+
+    click.echo(escape_lines(f"internal error: {type(err).__name__}: {err}"), err=True)
+    if os.environ.get("PROCURE_DEBUG") == "1":
+        click.echo("".join(traceback.format_exception(err)).rstrip("\n"), err=True)
+    else:
+        click.echo(f"  {REPORT_BUG} (PROCURE_DEBUG=1 prints the traceback)", err=True)
 
 
 @dataclass
@@ -116,13 +197,50 @@ def _emit_entries(entries: Sequence[Any], table_fn: Any, as_json: bool) -> None:
         print_table(table_fn(entries))
 
 
+@contextlib.contextmanager
+def _output_dir(out: Path | None, force: bool, inputs: Sequence[Path | None] = ()) -> Iterator[Any]:
+    """The ``--out`` folder as one unit (solver.report.output_dir), or None without ``--out``.
+
+    ``inputs`` (problem file first) are recorded in the manifest and never deleted by --force.
+    A run that fails leaves the folder as it was; if that is an earlier run's outputs, a note
+    says so, lest they be taken for this run's.
+    """
+    if out is None:
+        yield None
+        return
+    from solver.report.manifest import recorded_command
+    from solver.report.output_dir import OutputDir, RunInfo
+
+    argv = click.get_current_context().meta.get(ARGV_KEY, [])
+    given = [path for path in inputs if path is not None]
+    run = RunInfo(command=shlex.join(["procure", *argv]), problem=given[0] if given else None)
+    with OutputDir(out, force=force, run=run, inputs=given) as output:
+        try:
+            yield output
+        except Exception:
+            caused_by_interrupt = bool(click.get_current_context().meta.get(INTERRUPTS_KEY, RaisingHandler()).received)
+            earlier = None if output.published or caused_by_interrupt else recorded_command(output.target)
+            if earlier is not None:
+                _echo_user(f"note: {out} is left as it was, holding the outputs of an earlier run: {earlier}", err=True)
+            raise
+
+
+def _echo_user(text: str, *, err: bool = False) -> None:
+    """click.echo for a line holding user input (paths, names): control characters escaped."""
+    from solver.report.terminal_text import escape_controls
+
+    click.echo(escape_controls(text), err=err)
+
+
+_FORCE_HELP = "Replace --out even when it holds files other than an earlier procure run's outputs (the whole folder is replaced)."
+
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 # ============================================================================================
 # procure
 
 
-@click.group(cls=ProcureGroup, context_settings=CONTEXT_SETTINGS)
+@click.group(cls=ProcureGroup, context_settings=CONTEXT_SETTINGS, epilog=EXIT_CODES_HELP)
 @click.option(
     "--catalog",
     "catalog_files",
@@ -238,23 +356,24 @@ def catalog_fabric(session: Session, vendor: str | None, category: str | None, a
     type=click.Path(file_okay=False, path_type=Path),
     help="Write one <name>.schema.json per document type into this directory.",
 )
-@click.option("--force", is_flag=True, help="Write into --out even if it is not empty.")
+@click.option("--force", is_flag=True, help=_FORCE_HELP)
 def schema(out: Path | None, force: bool) -> None:
     """JSON Schema of every YAML input (catalog files and the problem file).
 
     Without --out, prints one JSON object mapping each document type to its schema.
     """
     from solver.catalog.files import document_schemas
-    from solver.report.atomic import prepare_output_dir, write_text_atomic
+    from solver.report.atomic import write_text_atomic
 
     schemas = document_schemas()
     if out is None:
         click.echo(json.dumps(schemas, indent=2, ensure_ascii=False))
         return
-    directory = prepare_output_dir(out, force=force)
-    for name, document in schemas.items():
-        path = write_text_atomic(directory / f"{name}.schema.json", json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-        click.echo(str(path))
+    with _output_dir(out, force) as output:
+        written = [write_text_atomic(output.path / f"{name}.schema.json", json.dumps(document, indent=2, ensure_ascii=False) + "\n") for name, document in schemas.items()]
+        output.publish()
+        for path in written:
+            _echo_user(str(output.shown_path(path)))
 
 
 # ============================================================================================
@@ -280,7 +399,7 @@ def models_import(path: Path, model_id: str | None, replace: bool) -> None:
     size = f"{spec.official_params_total / 1e9:,.2f} B parameters"
     if spec.official_params_active is not None:
         size += f", {spec.official_params_active / 1e9:,.2f} B active"
-    click.echo(f"imported model '{spec.id}' ({spec.family}, {size}, computed from config.json) into {target}")
+    _echo_user(f"imported model '{spec.id}' ({spec.family}, {size}, computed from config.json) into {target}")
 
 
 @models.command("list")
@@ -468,8 +587,9 @@ def _load_problem_and_catalog(session: Session, problem_path: Path, prices: Path
 
 @main.command()
 @click.argument("problem_path", metavar="PROBLEM", type=click.Path(path_type=Path))
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write bom.csv and plan.json into this directory.")
-@click.option("--force", is_flag=True, help="Write into a non-empty --out directory.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write bom.csv and plan.json into this directory (replacing an earlier run's outputs there).")
+@click.option("--force", is_flag=True, help=_FORCE_HELP)
+@click.option("--keep-best-on-interrupt", is_flag=True, help="On Ctrl-C or SIGTERM, still write the best plan found so far, labelled INTERRUPTED (exit code 130 all the same).")
 @click.option("--objective", type=click.Choice(["cost", "power", "tco"], case_sensitive=False), help="Override the problem's objective.")
 @click.option("--budget", metavar="USD", help="Override limits.budget_usd: 250000, 250k, 1.5m, $2,500,000.")
 @click.option("--prices", type=click.Path(dir_okay=False, path_type=Path), help="Vendor quote CSV (sku,unit_price_usd) overriding catalog prices.")
@@ -478,13 +598,16 @@ def _load_problem_and_catalog(session: Session, problem_path: Path, prices: Path
 @click.option("--log", "log_search", is_flag=True, help="Log model building and the CP-SAT search to stderr.")
 @click.option("--json", "as_json", is_flag=True, help="Print plan.json to stdout instead of tables.")
 @pass_session
-def solve(session: Session, problem_path: Path, out: Path | None, force: bool, objective: str | None, budget: str | None, prices: Path | None, time_limit: float, workers: int, log_search: bool, as_json: bool) -> None:
-    """Find the cheapest (or lowest-power, or lowest-TCO) purchase that runs PROBLEM's workloads."""
+def solve(session: Session, problem_path: Path, out: Path | None, force: bool, keep_best_on_interrupt: bool, objective: str | None, budget: str | None, prices: Path | None, time_limit: float, workers: int, log_search: bool, as_json: bool) -> None:
+    """Find the cheapest (or lowest-power, or lowest-TCO) purchase that runs PROBLEM's workloads.
+
+    Ctrl-C or SIGTERM stops the solve, writes nothing and exits 130 (with
+    --keep-best-on-interrupt: writes the best plan so far, labelled INTERRUPTED, and exits 130).
+    """
     from solver.errors import InputError
     from solver.model.solve import SolveSettings
     from solver.money import usd_option
     from solver.pipeline import solve_problem
-    from solver.report.atomic import prepare_output_dir
     from solver.report.outputs import plan_json, write_plan_files
     from solver.report.tables import print_renderable
     from solver.report.views import plan_view
@@ -499,17 +622,22 @@ def solve(session: Session, problem_path: Path, out: Path | None, force: bool, o
     problem, catalog = _load_problem_and_catalog(session, problem_path, prices)
     if budget_usd is not None:
         problem = problem.model_copy(update={"limits": problem.limits.model_copy(update={"budget_usd": budget_usd})})
-    directory = prepare_output_dir(out, force=force) if out is not None else None
-    settings = SolveSettings(objective=objective.lower() if objective else problem.objective.minimize, time_limit_s=time_limit, workers=workers, log_search=log_search)
-    result = solve_problem(problem, catalog, settings)
-    if directory is not None:
-        written = write_plan_files(result.plan, directory)
-    if as_json:
-        click.echo(plan_json(result.plan), nl=False)
-        return
-    print_renderable(plan_view(result.plan))
-    if directory is not None:
-        click.echo("wrote " + ", ".join(str(path) for path in written))
+    settings = SolveSettings(objective=objective.lower() if objective else problem.objective.minimize, time_limit_s=time_limit, workers=workers, log_search=log_search, keep_interrupted=keep_best_on_interrupt)
+    with _output_dir(out, force, [problem_path, prices, *session.catalog_files]) as output:
+        result = solve_problem(problem, catalog, settings)
+        written = write_plan_files(result.plan, output.path) if output is not None else []
+        if as_json:
+            click.echo(plan_json(result.plan), nl=False)
+        else:
+            print_renderable(plan_view(result.plan))
+        if output is not None:
+            output.publish()
+            _echo_user("wrote " + ", ".join(str(output.shown_path(path)) for path in written), err=as_json)
+    if result.interrupted:
+        solution = result.solution
+        proof = f"{solution.objective} proven optimal, tie-breaks cut short" if solution.status == "OPTIMAL" else f"not proven optimal: gap {solution.gap:.2%}"
+        click.echo(f"interrupted: {'wrote' if out is not None else 'showed'} the best plan found so far ({proof})", err=True)
+        click.get_current_context().exit(EXIT_INTERRUPTED)
 
 
 # ============================================================================================
@@ -529,16 +657,18 @@ def solve(session: Session, problem_path: Path, out: Path | None, force: bool, o
 @click.option("--scenarios", "all_named", is_flag=True, help="All named scenarios of the problem file.")
 @click.option("--demand", default="auto", show_default=True, metavar="auto|served|full", help="served: maximise Σ priority × served share, then the objective; full: serve everything; auto: full when objectives are compared without budgets, else served.")
 @click.option("--prices", type=click.Path(dir_okay=False, path_type=Path), help="Vendor quote CSV (sku,unit_price_usd) overriding catalog prices.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write whatif.csv, whatif.json, charts and each scenario's bom.csv/plan.json here.")
-@click.option("--force", is_flag=True, help="Write into a non-empty --out directory.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write whatif.csv, whatif.json, charts and each scenario's bom.csv/plan.json here (replacing an earlier run's outputs there).")
+@click.option("--force", is_flag=True, help=_FORCE_HELP)
 @click.option("--jobs", type=int, default=None, help="Worker processes (default: min(2, CPUs)).")
 @click.option("--time-limit", type=float, default=60.0, show_default=True, help="Solver time limit per scenario, seconds.")
 @click.option("--json", "as_json", is_flag=True, help="Print whatif.json to stdout instead of tables (no progress bar).")
 @pass_session
 def whatif(session: Session, problem_path: Path, budgets: tuple[str, ...], budget_ranges: tuple[str, ...], objectives: tuple[str, ...], frontier_points: int | None, varies: tuple[str, ...], named: tuple[str, ...], all_named: bool, demand: str, prices: Path | None, out: Path | None, force: bool, jobs: int | None, time_limit: float, as_json: bool) -> None:
-    """What each budget buys, and how plans change with the objective, knobs or named scenarios."""
+    """What each budget buys, and how plans change with the objective, knobs or named scenarios.
+
+    Ctrl-C or SIGTERM stops every worker, writes nothing and exits 130.
+    """
     from solver.errors import InfeasibleError, InputError
-    from solver.report.atomic import prepare_output_dir
     from solver.report.tables import print_renderable
     from solver.verify.checker import PlanRejected
     from solver.whatif.results import whatif_json, whatif_view, write_outputs
@@ -562,25 +692,26 @@ def whatif(session: Session, problem_path: Path, budgets: tuple[str, ...], budge
     scenarios = []
     if budget_values or objective_values or varies or named_values:
         scenarios = plan_scenarios(problem, catalog, budgets=budget_values, objectives=objective_values, varies=varies, named=named_values, demand=demand_mode)
-    directory = prepare_output_dir(out, force=force) if out is not None else None
-    run = run_whatif(
-        problem, catalog, scenarios,
-        frontier_points=frontier_points,
-        jobs=jobs or default_jobs(),
-        time_limit_s=time_limit,
-        progress=not as_json and sys.stderr.isatty(),
-    )
-    rejected = [(s, r) for s, r in zip(run.scenarios, run.results) if r.status == "REJECTED"]
-    if rejected:
-        raise PlanRejected(f"the independent checker rejected the plan of scenario '{rejected[0][0].name}' (a bug in procure): {rejected[0][1].note}")
-    written = write_outputs(run, directory) if directory is not None else []
-    if as_json:
-        click.echo(whatif_json(run), nl=False)
-    else:
-        print_renderable(whatif_view(run))
-        if directory is not None:
-            top = [path.name for path in written if path.parent == directory]
-            click.echo(f"wrote {len(written)} files to {directory}: {', '.join(top)}, and bom.csv + plan.json in one folder per scenario")
+    with _output_dir(out, force, [problem_path, prices, *session.catalog_files]) as output:
+        run = run_whatif(
+            problem, catalog, scenarios,
+            frontier_points=frontier_points,
+            jobs=jobs or default_jobs(),
+            time_limit_s=time_limit,
+            progress=not as_json and sys.stderr.isatty(),
+        )
+        rejected = [(s, r) for s, r in zip(run.scenarios, run.results) if r.status == "REJECTED"]
+        if rejected:
+            raise PlanRejected(f"the independent checker rejected the plan of scenario '{rejected[0][0].name}' (a bug in procure): {rejected[0][1].note}")
+        written = write_outputs(run, output.path) if output is not None else []
+        if as_json:
+            click.echo(whatif_json(run), nl=False)
+        else:
+            print_renderable(whatif_view(run))
+        if output is not None:
+            output.publish()
+            top = [path.name for path in written if path.parent == output.path]
+            _echo_user(f"wrote {len(written)} files to {output.shown}: {', '.join(top)}, and bom.csv + plan.json in one folder per scenario", err=as_json)
     if not any(r.plan is not None for r in run.results):
         raise InfeasibleError("no scenario has a plan", explanation=[f"{s.name}: {r.status}" + (f" — {r.note}" if r.note else "") for s, r in list(zip(run.scenarios, run.results))[:10]])
 

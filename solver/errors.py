@@ -3,6 +3,9 @@
 - ``InputError`` (exit 2): a file is malformed, a name is unknown, a value is impossible.
 - ``InfeasibleError`` (exit 1): the inputs are valid but no purchase satisfies them; carries the
   explanation lines the solver produced.
+- ``InternalError`` (exit 3): procure broke one of its own invariants (a bug, not the input).
+
+The other exit codes are the CLI's: 0 success, 3 also for any unexpected exception, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -115,6 +118,13 @@ def shown(value: object, limit: int = 80) -> str:
     """``repr(value)``, cut to ``limit`` characters: messages quote input, which may be huge."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+class InternalError(ProcureError):
+    """A bug in procure detected by procure itself (e.g. the independent checker rejecting a plan)."""
+
+    exit_code = 3
+
+
+REPORT_BUG = "this is a bug in procure: please report it with the command line and its input files"
 
 
 def did_you_mean(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:

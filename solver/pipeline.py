@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from solver.baseline import Baseline, rule_of_thumb
 from solver.catalog import Catalog
 from solver.errors import ProcureError
+from solver.interrupt import Interrupted
 from solver.explain import conflict_error, raise_if_unservable
 from solver.model.data import LIMIT_FIELDS, ModelData, build_data, without_limit
 from solver.model.solve import Solution, SolveSettings, solve
@@ -27,6 +28,12 @@ class SolveResult:
     solution: Solution
     plan: Plan
     baseline: Baseline | None
+
+    @property
+    def interrupted(self) -> bool:
+        """An interrupt stopped the search and the plan is the best found so far (kept only
+        when the settings asked for it)."""
+        return self.solution.interrupted
 
 
 def _relaxed_minimum(data: ModelData, guard: str, settings: SolveSettings) -> str | None:
@@ -60,6 +67,8 @@ def solve_problem(problem: Problem, catalog: Catalog, settings: SolveSettings) -
     )
     raise_if_unservable(data)
     solution = solve(data, settings)
+    if solution.interrupted and not solution.feasible:
+        raise Interrupted("search interrupted before any plan was found")
     if solution.status == "INFEASIBLE":
         minimums = {}
         for guard in solution.infeasible_guards:

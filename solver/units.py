@@ -4,4 +4,5 @@ from __future__ import annotations
 
 MiB = 1024**2
 GiB = 1024**3
+MB = 10**6
 GB = 10**9

@@ -168,14 +168,18 @@ def test_schema_problem_file_when_available():
 def test_schema_out_dir(tmp_path):
     out = tmp_path / "schemas"
     result = run("schema", "--out", str(out))
-    files = sorted(path.name for path in out.iterdir())
-    assert {"gpus.schema.json", "nodes.schema.json", "fabric.schema.json", "models.schema.json", "catalog.schema.json"} <= set(files)
-    for path in out.iterdir():
+    schemas = sorted(out.glob("*.schema.json"))
+    assert {"gpus.schema.json", "nodes.schema.json", "fabric.schema.json", "models.schema.json", "catalog.schema.json"} <= {path.name for path in schemas}
+    for path in schemas:
         assert isinstance(json.loads(path.read_text()), dict)
         assert str(path) in result.stdout
+    assert sorted(path.name for path in out.iterdir()) == sorted([".procure-manifest.json", *(path.name for path in schemas)])
+    run("schema", "--out", str(out))  # an earlier run's outputs are replaced
+    (out / "mine.txt").write_text("x")
     again = run("schema", "--out", str(out), expect=2)
     assert "is not empty" in again.stderr and "--force" in again.stderr
     run("schema", "--out", str(out), "--force")
+    assert not (out / "mine.txt").exists()
 
 
 # ------------------------------------------------------------------------------ models import

@@ -80,7 +80,7 @@ def test_existing_output_is_not_overwritten_without_force(tmp_path: Path) -> Non
     assert not (out / "bom.csv").exists()
     forced = run("solve", str(problem), "--out", str(out), "--force")
     assert forced.exit_code == 0
-    assert (out / "keep.txt").read_text() == "mine"
+    assert sorted(path.name for path in out.iterdir()) == [".procure-manifest.json", "bom.csv", "plan.json"]
 
 
 def test_json_output_is_the_plan(tmp_path: Path) -> None:
@@ -169,3 +169,38 @@ def test_missing_problem_file(tmp_path: Path) -> None:
     result = run("solve", str(tmp_path / "nope.yaml"))
     assert result.exit_code == 2
     assert "nope.yaml" in result.output
+
+
+def test_rerunning_into_the_same_folder_replaces_the_earlier_outputs(tmp_path: Path) -> None:
+    problem = write(tmp_path, SMALL_PROBLEM)
+    out = tmp_path / "out"
+    assert run("solve", str(problem), "--out", str(out)).exit_code == 0
+    again = run("solve", str(problem), "--out", str(out), "--objective", "power")
+    assert again.exit_code == 0, again.output
+    assert json.loads((out / "plan.json").read_text())["summary"]["objective"] == "power"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out", "problem.yaml"]  # no staging or lock left
+
+
+def test_user_text_is_printed_with_control_characters_escaped(tmp_path: Path) -> None:
+    # Names refuse control characters; the refusal itself quotes nothing raw.
+    problem = write(tmp_path, SMALL_PROBLEM.replace("name: small", 'name: "lab\\e[2J\\nerror: forged"'))
+    result = run("solve", str(problem))
+    assert result.exit_code == 2, result.output
+    assert "\x1b" not in result.output and "contains the control character U+001B" in result.output
+    # A path is printed with its control characters escaped.
+    odd = tmp_path / "odd\x1b[2Jdir"
+    odd.mkdir()
+    result = run("solve", str(write(odd, SMALL_PROBLEM)), "--out", str(odd / "out"))
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "odd\\x1b[2Jdir" in result.output
+
+
+def test_a_failed_run_leaves_the_earlier_outputs_and_says_whose_they_are(tmp_path: Path) -> None:
+    problem = write(tmp_path, SMALL_PROBLEM)
+    out = tmp_path / "out"
+    assert run("solve", str(problem), "--out", str(out)).exit_code == 0
+    before = (out / "plan.json").read_bytes()
+    failed = run("solve", str(problem), "--out", str(out), "--force", "--budget", "100")
+    assert failed.exit_code == 1
+    assert f"note: {out} is left as it was, holding the outputs of an earlier run: procure --no-user-catalog solve {problem} --out {out}" in failed.stderr
+    assert (out / "plan.json").read_bytes() == before

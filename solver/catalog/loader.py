@@ -369,31 +369,12 @@ def load_catalog(
     return dataclasses.replace(base_catalog, speed_model=speed_model, engines=engines)
 
 
-def catalog_with_user_file(document: YamlDocument) -> Catalog:
-    """The bundled and user catalogs as every later command will load them once ``document``
-    (text about to be written to the user catalog file of the same name) replaces that file.
-
-    Raises the ``InputError`` a later command would raise, so a write can be refused instead.
-    """
-    directory = bundled_catalog_dir()
-    base, _ = _bundled(_stamp(_catalog_files(directory) if directory.is_dir() else []))
-    builder = base.copy()
-    user_dir = user_catalog_dir()
-    for name in CATALOG_FILENAMES:
-        if name == document.path.name:
-            builder.add_document(document)
-        elif (user_dir / name).is_file():
-            builder.add_file(user_dir / name)
-    return builder.build()
-
-
 __all__ = [
     "CATALOG_FILENAMES",
     "KINDS",
     "Catalog",
     "CatalogKind",
     "bundled_catalog_dir",
-    "catalog_with_user_file",
     "deep_merge",
     "load_catalog",
     "user_catalog_dir",

@@ -15,10 +15,10 @@ from typing import Any, Literal
 
 import yaml
 
-from solver.catalog.loader import CATALOG_FILENAMES, Catalog, catalog_with_user_file, load_catalog, user_catalog_dir
-from solver.catalog.yaml_source import load_yaml, parse_yaml
+from solver.catalog.loader import CATALOG_FILENAMES, Catalog, load_catalog, user_catalog_dir
+from solver.catalog.user_files import write_user_catalog_file
+from solver.catalog.yaml_source import load_yaml
 from solver.errors import InputError, UnknownNameError
-from solver.report.atomic import write_text_atomic
 from solver.specs.model import ModelSpec
 
 MODELS_FILENAME = "models.yaml"
@@ -131,12 +131,7 @@ def _model_entries(data: dict[str, Any], target: Path) -> list[dict[str, Any]]:
 
 def _replace_user_file(target: Path, data: dict[str, Any]) -> Path:
     text = _HEADER + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100)
-    try:
-        catalog_with_user_file(parse_yaml(text, target))
-    except InputError as error:
-        raise InputError(f"not writing {target}: the new file would not load: {error.message}", hint=error.hint) from None
-    write_text_atomic(target, text)
-    return target
+    return write_user_catalog_file(target.name, text)
 
 
 __all__ = ["ListedModel", "MODELS_FILENAME", "Origin", "list_models", "remove_user_model", "user_models_path", "write_user_model"]

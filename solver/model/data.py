@@ -21,7 +21,7 @@ from solver.estimator.estimates import Performance
 from solver.options.generate import DeploymentOption, WorkloadOptions, workload_options
 from solver.specs.hardware import FabricItem
 from solver.specs.problem import Problem
-from solver.units import GB
+from solver.units import MB
 
 MAX_RACK_BINS = 64
 """Most racks a plan is laid out in: every rack is a bin of per-configuration variables, and a
@@ -71,7 +71,8 @@ class ModelData:
     workloads: list[WorkloadOptions]
     fabric: list[FabricTech]
     facility: Facility
-    storage_needed_gb: int
+    checkpoints: list[StoredCheckpoint]
+    """What needs NVMe; a what-if plan that does not deploy a model does not store it."""
     node_upper: dict[str, int]
     """Most nodes of each configuration any sensible plan buys (variable domains)."""
     node_upper_without_node_limit: dict[str, int]
@@ -94,6 +95,12 @@ class ModelData:
     def _configs_by_key(self) -> dict[str, NodeConfig]:
         # Looked up once per replica when a plan is built: a scan would make large plans quadratic.
         return {config.key: config for config in self.configs}
+
+    @property
+    def storage_needed_gb(self) -> int:
+        """NVMe for every checkpoint when all demand is served, in GB (rounded up)."""
+        everything = {(entry.workload.name, option.precision) for entry in self.workloads for option in entry.options}
+        return math.ceil(needed_megabytes(self.checkpoints, everything, {entry.workload.name: entry.required for entry in self.workloads}) / 1000)
 
 
 def price(item: FabricItem) -> int:
@@ -128,26 +135,59 @@ def _single(catalog: Catalog, category: str) -> FabricItem:
     return _cheapest(items)
 
 
-def storage_needed_bytes(problem: Problem, catalog: Catalog) -> float:
-    """One copy of every checkpoint a plan may serve (each allowed format of a workload that may
-    choose, since replicas may mix them), plus kept training checkpoints (weights + Adam states
-    for full training; adapters with their optimizer for LoRA)."""
-    needed = 0.0
-    seen: set[tuple[str, str]] = set()
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    """NVMe that part of a plan needs: one model's weights in one format, stored once while any
+    workload deploys replicas in that format; or one training workload's kept checkpoints, per job."""
+
+    workloads: tuple[str, ...]
+    bytes: float
+    precision: str | None = None
+    """The weight format of a weights checkpoint (a workload choosing among formats stores
+    only those its replicas use)."""
+    per_job: bool = False
+    """True: ``bytes`` for each job served of the (single) workload."""
+
+    @property
+    def megabytes(self) -> int:
+        return math.ceil(self.bytes / MB)
+
+
+def stored_checkpoints(problem: Problem, catalog: Catalog) -> list[StoredCheckpoint]:
+    """One copy of every checkpoint served, plus kept training checkpoints (weights + Adam
+    states for full training; adapters with their optimizer for LoRA)."""
+    weights: dict[tuple[str, str], list[str]] = {}
+    training = []
     for workload in problem.workloads:
         model = catalog.model(workload.model)
-        precisions = (workload.weights_format,) if workload.is_training else workload.precisions
-        for precision in precisions:
-            if (model.id, precision) not in seen:
-                seen.add((model.id, precision))
-                needed += model_weight_bytes(model, weight_format(precision))
+        for precision in (workload.weights_format,) if workload.is_training else workload.precisions:
+            weights.setdefault((model.id, precision), []).append(workload.name)
         if workload.is_training:
             if workload.training_method == "full":
                 per_checkpoint = count_parameters(model).total * (WEIGHT_BYTES_16BIT + ADAM_STATE_BYTES)
             else:
                 per_checkpoint = lora_parameters(model, workload.lora_rank or problem.assumptions.lora_rank) * 16
-            needed += per_checkpoint * problem.assumptions.checkpoint_copies * workload.demand.required
-    return needed
+            training.append(StoredCheckpoint((workload.name,), per_checkpoint * problem.assumptions.checkpoint_copies, per_job=True))
+    stored = [StoredCheckpoint(tuple(names), model_weight_bytes(catalog.model(model_id), weight_format(precision)), precision=precision) for (model_id, precision), names in weights.items()]
+    return stored + training
+
+
+def needed_megabytes(checkpoints: list[StoredCheckpoint], deployed: set[tuple[str, str]], served: dict[str, int]) -> int:
+    """NVMe a plan needs, given the (workload, weight format) pairs it deploys and the units it
+    serves of each workload."""
+    total = 0
+    for checkpoint in checkpoints:
+        if checkpoint.per_job:
+            total += checkpoint.megabytes * served.get(checkpoint.workloads[0], 0)
+        elif any((name, checkpoint.precision) in deployed for name in checkpoint.workloads):
+            total += checkpoint.megabytes
+    return total
+
+
+def storage_needed_bytes(problem: Problem, catalog: Catalog) -> float:
+    """NVMe for every checkpoint when all demand is served in every allowed format (an upper bound)."""
+    jobs = {workload.name: workload.demand.required for workload in problem.workloads}
+    return sum(c.bytes * (jobs[c.workloads[0]] if c.per_job else 1) for c in stored_checkpoints(problem, catalog))
 
 
 def _nodes_to_serve_alone(config: NodeConfig, entry: WorkloadOptions) -> float:
@@ -291,7 +331,7 @@ def build_data(problem: Problem, catalog: Catalog, *, prune: bool = True) -> Mod
         workloads=workloads,
         fabric=fabric,
         facility=facility,
-        storage_needed_gb=math.ceil(storage_needed_bytes(problem, catalog) / GB),
+        checkpoints=stored_checkpoints(problem, catalog),
         node_upper=upper,
         node_upper_without_node_limit=upper_without_node_limit,
         allowed_configs=allowed,

@@ -5,6 +5,12 @@ the previous solution as a hint): what-if runs first maximise weighted served de
 chosen objective (cost, power or TCO); then the other measure (power, or cost); then fewest
 servers. Status, objective, best bound and gap are reported for every stage; the plan's status
 and gap are those of the deciding objective, since tie-breaks only choose among its optima.
+
+A stage stopped by its time limit fixes its objective at the value it reached, so a later stage
+may still improve it: the plan reports each deciding objective's value *at the final solution*
+against that stage's bound, never a stale intermediate value. An interrupt (Ctrl-C, SIGTERM)
+stops the search and the remaining stages; ``solve`` then raises ``Interrupted`` unless the
+settings ask to keep the best plan so far (``Solution.interrupted`` marks it).
 """
 
 from __future__ import annotations
@@ -15,8 +21,10 @@ from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
+from solver.interrupt import Interrupted
 from solver.model.build import BuiltModel, build_model
 from solver.model.data import ModelData
+from solver.model.search import run_search
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +51,19 @@ class SolveSettings:
     hint: dict[str, int] | None = None
     """Variable name → value from a neighbouring scenario (what-if)."""
     log_search: bool = False
+    keep_interrupted: bool = False
+    """On an interrupt, return the best solution so far (marked interrupted) instead of raising."""
+
+
+def relative_gap(value: float, bound: float) -> float:
+    if value == 0:
+        return 0.0
+    return abs(value - bound) / abs(value)
+
+
+def meets_bound(value: float, bound: float) -> bool:
+    """Whether an integer objective value equals its proven bound (bounds are floats)."""
+    return abs(value - bound) <= 0.5
 
 
 @dataclass(frozen=True)
@@ -50,14 +71,13 @@ class StageResult:
     name: str
     status: str
     value: float
+    """The objective's value at this stage's own solution."""
     bound: float
     seconds: float
 
     @property
     def gap(self) -> float:
-        if self.value == 0:
-            return 0.0
-        return abs(self.value - self.bound) / abs(self.value)
+        return relative_gap(self.value, self.bound)
 
 
 @dataclass
@@ -73,6 +93,10 @@ class Solution:
     capex_usd: int = 0
     power_w: int = 0
     tco_cents: int = 0
+    final_values: dict[str, float] = field(default_factory=dict)
+    """Each stage's objective evaluated at the final solution (the one ``values`` holds)."""
+    interrupted: bool = False
+    """An interrupt stopped the search: the solution is the best found so far, not proven."""
 
     @property
     def feasible(self) -> bool:
@@ -83,9 +107,15 @@ class Solution:
         return next(s for s in self.stages if s.name == self.objective)
 
     @property
+    def primary_value(self) -> float:
+        """The chosen objective at the final solution."""
+        return self.final_values.get(self.objective, self.primary.value)
+
+    @property
     def gap(self) -> float:
-        """Relative gap of the objective that decides the plan (what-if: also served demand)."""
-        return max((s.gap for s in self.stages if s.name in (self.objective, "served")), default=0.0)
+        """Relative gap of the objective that decides the plan (what-if: also served demand),
+        at the final solution against the stage's bound."""
+        return max((relative_gap(self.final_values.get(s.name, s.value), s.bound) for s in self.stages if s.name in (self.objective, "served")), default=0.0)
 
 
 def _objective_order(objective: str, hard_demand: bool) -> list[str]:
@@ -135,11 +165,18 @@ def _apply_hint(built: BuiltModel, values: dict[str, int]) -> None:
 def solve(data: ModelData, settings: SolveSettings) -> Solution:
     """Solve lexicographically. With no rack limit, or one above the racks any sensible plan
     fills, racks are sized from the rack relaxation first (see _solve_with_rack_bound; the limit
-    still holds there); otherwise the limit is the number of rack bins."""
+    still holds there); otherwise the limit is the number of rack bins.
+
+    Raises ``Interrupted`` when an interrupt stopped the search, unless
+    ``settings.keep_interrupted`` (then the solution says ``interrupted``)."""
     racks = data.problem.limits.racks
     if racks is None or racks > data.facility.rack_bins_unlimited:
-        return _solve_with_rack_bound(data, settings)
-    return _solve_lexicographic(data, settings, time.perf_counter() + settings.time_limit_s)
+        solution = _solve_with_rack_bound(data, settings)
+    else:
+        solution = _solve_lexicographic(data, settings, time.perf_counter() + settings.time_limit_s)
+    if solution.interrupted and not settings.keep_interrupted:
+        raise Interrupted("search interrupted")
+    return solution
 
 
 def _solve_with_rack_bound(data: ModelData, settings: SolveSettings) -> Solution:
@@ -154,6 +191,7 @@ def _solve_with_rack_bound(data: ModelData, settings: SolveSettings) -> Solution
     started = time.perf_counter()
     deadline = started + settings.time_limit_s
     relaxed = build_model(data, hard_demand=settings.hard_demand, budget_usd=settings.budget_usd, aggregate_racks=True)
+    build_seconds = time.perf_counter() - started
     for guard in relaxed.variables.guards.values():
         relaxed.model.add(guard == 1)
     first = _objective_order(settings.objective, settings.hard_demand)[0]
@@ -162,12 +200,15 @@ def _solve_with_rack_bound(data: ModelData, settings: SolveSettings) -> Solution
     if settings.hint:
         _apply_hint(relaxed, settings.hint)
     solver = _solver(settings, settings.time_limit_s / 2)
-    status = solver.solve(relaxed.model)
-    if status == cp_model.INFEASIBLE:
+    outcome = run_search(solver, relaxed.model)
+    if outcome.interrupted:
+        # The relaxation's solution is no plan (racks are only counted): nothing to keep.
+        return _with_totals(Solution("UNKNOWN", settings.objective, [], 0.0, 0.0, interrupted=True), started, build_seconds)
+    if outcome.status == cp_model.INFEASIBLE:
         # The relaxation is infeasible, so is the exact model: explain with the full model.
-        return Solution("INFEASIBLE", settings.objective, [], 0.0, time.perf_counter() - started, infeasible_guards=_conflicting_guards(data, settings))
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return _solve_lexicographic(data, settings, deadline)
+        return _with_totals(Solution("INFEASIBLE", settings.objective, [], 0.0, 0.0, infeasible_guards=_conflicting_guards(data, settings)), started, build_seconds)
+    if outcome.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return _with_totals(_solve_lexicographic(data, settings, deadline), started, build_seconds)
     bound = solver.best_objective_bound
     hint = _all_values(relaxed, solver)
     bins = min(data.facility.rack_bins_unlimited, int(solver.value(relaxed.variables.rack_used[0])) + 2)
@@ -177,11 +218,19 @@ def _solve_with_rack_bound(data: ModelData, settings: SolveSettings) -> Solution
         # At the full bin count the exact model covers every sensible plan and proves itself.
         enough = bins >= data.facility.rack_bins_unlimited
         solution = _solve_lexicographic(sized, replace(settings, hint=hint), deadline, global_bound=None if enough else (first, bound))
-        if not solution.feasible or solution.status == "OPTIMAL" or bins >= data.facility.rack_bins_unlimited or time.perf_counter() >= deadline:
-            return solution
+        if solution.interrupted or not solution.feasible or solution.status == "OPTIMAL" or enough or time.perf_counter() >= deadline:
+            return _with_totals(solution, started, build_seconds)
+        build_seconds += solution.build_seconds
         bins = min(data.facility.rack_bins_unlimited, 2 * bins)
         hint = solution.values
         log.info("exact optimum above the rack relaxation's bound: retrying with %d rack bins", bins)
+
+
+def _with_totals(solution: Solution, started: float, earlier_build_seconds: float) -> Solution:
+    """``solution`` timed over the whole solve: the relaxation and every attempt, not just the last."""
+    solution.build_seconds += earlier_build_seconds
+    solution.solve_seconds = time.perf_counter() - started - solution.build_seconds
+    return solution
 
 
 def _solve_lexicographic(data: ModelData, settings: SolveSettings, deadline: float, global_bound: tuple[str, float] | None = None) -> Solution:
@@ -203,7 +252,9 @@ def _solve_lexicographic(data: ModelData, settings: SolveSettings, deadline: flo
     # assumptions, to name the conflicting families.
     for guard in guards.values():
         built.model.add(guard == 1)
-    final_status = "OPTIMAL"
+    expressions: dict[str, cp_model.LinearExprT] = {}
+    final: cp_model.CpSolver | None = None
+    interrupted = False
     for index, name in enumerate(_objective_order(settings.objective, settings.hard_demand)):
         expression, maximise = _expression(built, name)
         if maximise:
@@ -217,11 +268,14 @@ def _solve_lexicographic(data: ModelData, settings: SolveSettings, deadline: flo
         budget = remaining if primary else max(min(remaining, TIE_BREAK_SHARE * time_limit), MIN_STAGE_SECONDS)
         solver = _solver(settings, max(budget, MIN_STAGE_SECONDS if index else 0.1))
         stage_started = time.perf_counter()
-        status = solver.solve(built.model)
-        status_name = STATUS_NAMES[status]
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        outcome = run_search(solver, built.model)
+        interrupted = outcome.interrupted
+        status_name = STATUS_NAMES[outcome.status]
+        if outcome.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             if index == 0:
-                infeasible = _conflicting_guards(data, settings) if status == cp_model.INFEASIBLE else []
+                if interrupted:
+                    return Solution("UNKNOWN", settings.objective, stages, build_seconds, time.perf_counter() - solve_started, interrupted=True)
+                infeasible = _conflicting_guards(data, settings) if outcome.status == cp_model.INFEASIBLE else []
                 return Solution(status_name, settings.objective, stages, build_seconds, time.perf_counter() - solve_started, infeasible_guards=infeasible)
             break  # keep the previous stage's solution
         value, bound = solver.objective_value, solver.best_objective_bound
@@ -232,15 +286,23 @@ def _solve_lexicographic(data: ModelData, settings: SolveSettings, deadline: flo
         stages.append(StageResult(name, status_name, value, bound, time.perf_counter() - stage_started))
         log.info("stage %s: %s value=%s bound=%s", name, status_name, value, bound)
         values = _all_values(built, solver)
-        if status_name != "OPTIMAL" and primary:
-            final_status = "FEASIBLE"
+        expressions[name] = expression
+        final = solver
+        if interrupted:
+            break  # the user asked to stop: no further stages
         fixed = round(value)
         if maximise:
             built.model.add(expression >= fixed)
         else:
             built.model.add(expression <= fixed)
         _apply_hint(built, values)
-    solution = Solution(final_status, settings.objective, stages, build_seconds, time.perf_counter() - solve_started, values)
+    assert final is not None
+    final_values = {name: float(final.value(expression)) for name, expression in expressions.items()}
+    # A deciding objective is proven when its stage was, or when a later stage's solution
+    # reached the stage's bound (a later stage may improve a time-limited one).
+    proven = all(stage.status == "OPTIMAL" or meets_bound(final_values[stage.name], stage.bound) for stage in stages if stage.name in (settings.objective, "served"))
+    status = "OPTIMAL" if proven else "FEASIBLE"
+    solution = Solution(status, settings.objective, stages, build_seconds, time.perf_counter() - solve_started, values, final_values=final_values, interrupted=interrupted)
     solution.capex_usd, solution.power_w, solution.tco_cents = values["capex_usd"], values["power_w"], values["tco_cents"]
     return solution
 
@@ -257,8 +319,10 @@ def _conflicting_guards(data: ModelData, settings: SolveSettings) -> list[str]:
     guards = dict(sorted(built.variables.guards.items()))
     built.model.add_assumptions(list(guards.values()))
     solver = _solver(replace(settings, workers=1), max(settings.time_limit_s, 5.0))
-    status = solver.solve(built.model)
-    if status != cp_model.INFEASIBLE:
+    outcome = run_search(solver, built.model)
+    if outcome.interrupted:
+        raise Interrupted("search interrupted")
+    if outcome.status != cp_model.INFEASIBLE:
         return []
     core = set(solver.sufficient_assumptions_for_infeasibility())
     return [name for name, literal in guards.items() if literal.index in core]

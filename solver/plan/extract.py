@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
+import math
 
 from solver.model.constraints.racks import node_rack_units
-from solver.model.data import ModelData, power
+from solver.model.constraints.storage import MB_PER_GB
+from solver.model.data import ModelData, needed_megabytes, power
 from solver.model.racks_view import rack_assignment
 from solver.model.solve import Solution
 from solver.model.variables import bought_name, mig_name, replica_name
@@ -162,8 +164,10 @@ def build_plan(data: ModelData, solution: Solution, *, tco_usd: float) -> Plan:
     bom = bom_lines(data, purchases)
     included_gb = sum(int(s.config.node.storage) // GB for s in servers)
     drive_gb = int(data.facility.storage.capacity or 0) // GB
+    # Only what the plan deploys is stored (a what-if plan may leave workloads out).
+    needed_mb = needed_megabytes(data.checkpoints, {(r.workload, r.precision) for r in replicas}, {w.name: w.served_sessions for w in workloads})
     storage = {
-        "needed_gb": data.storage_needed_gb,
+        "needed_gb": math.ceil(needed_mb / MB_PER_GB),
         "included_in_servers_gb": included_gb,
         "drives": purchases.drives,
         "drive_sku": data.facility.storage.id,
@@ -177,9 +181,9 @@ def build_plan(data: ModelData, solution: Solution, *, tco_usd: float) -> Plan:
     scale = 100 if solution.objective == "tco" else 1
     summary = Summary(
         problem=data.problem.name,
-        status=solution.status,
+        status="INTERRUPTED" if solution.interrupted else solution.status,
         objective=solution.objective,
-        objective_value=primary.value / scale,
+        objective_value=solution.primary_value / scale,
         best_bound=primary.bound / scale,
         objective_unit="W" if solution.objective == "power" else "USD",
         gap=round(solution.gap, 6),

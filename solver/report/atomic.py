@@ -1,25 +1,36 @@
-"""Atomic file writes and output-directory preparation.
+"""Atomic file writes.
 
 A file is written to a temporary file in the same directory, flushed and fsynced, then renamed
 over the target with ``os.replace``: readers see the old file or the new one, never half of one.
+An optional ``check`` reads the temporary file back before the rename, so a file that would
+not load again (a catalog entry that does not validate) never replaces a good one.
 """
 
 from __future__ import annotations
 
+import glob
 import os
+import re
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from solver.errors import InputError
 
+# What follows ".<name>." in a temporary file's name (see write_bytes_atomic).
+_TEMPORARY = re.compile(r"^(?P<pid>\d+)\.[0-9a-f]{8}\.tmp$")
 
-def write_text_atomic(path: Path, text: str, *, encoding: str = "utf-8") -> Path:
+
+def write_text_atomic(path: Path, text: str, *, encoding: str = "utf-8", check: Callable[[Path], None] | None = None) -> Path:
     """Write ``text`` to ``path`` atomically (parent directories are created)."""
-    return write_bytes_atomic(path, text.encode(encoding))
+    return write_bytes_atomic(path, text.encode(encoding), check=check)
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically (parent directories are created). Returns ``path``."""
+def write_bytes_atomic(path: Path, data: bytes, *, check: Callable[[Path], None] | None = None) -> Path:
+    """Write ``data`` to ``path`` atomically (parent directories are created). Returns ``path``.
+
+    ``check(temporary_path)`` runs on the written, synced file before it replaces ``path``; an
+    exception from it leaves ``path`` as it was."""
     path = Path(path)
     if path.is_dir():
         raise InputError(f"cannot write {path}: it is a directory")
@@ -27,6 +38,7 @@ def write_bytes_atomic(path: Path, data: bytes) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise InputError(f"cannot create directory {path.parent}: {err.strerror or err}") from None
+    _remove_dead_temporaries(path)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666  # new files: 0o666 minus umask
@@ -38,6 +50,8 @@ def write_bytes_atomic(path: Path, data: bytes) -> Path:
                 os.fsync(handle.fileno())
             if path.exists():
                 os.chmod(temporary, mode)
+            if check is not None:
+                check(temporary)
         except BaseException:
             temporary.unlink(missing_ok=True)
             raise
@@ -45,11 +59,30 @@ def write_bytes_atomic(path: Path, data: bytes) -> Path:
     except OSError as err:
         temporary.unlink(missing_ok=True)
         raise InputError(f"cannot write {path}: {err.strerror or err}") from None
-    _fsync_directory(path.parent)
+    fsync_directory(path.parent)
     return path
 
 
-def _fsync_directory(directory: Path) -> None:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists (someone else's counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_dead_temporaries(path: Path) -> None:
+    """Delete temporary files of ``path`` left by writers that were killed (SIGKILL, power loss)."""
+    for entry in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        match = _TEMPORARY.match(entry.name[len(path.name) + 2 :])
+        if match and not pid_alive(int(match["pid"])):
+            entry.unlink(missing_ok=True)
+
+
+def fsync_directory(directory: Path) -> None:
     """Make the rename durable (best effort: not every platform can open a directory)."""
     try:
         descriptor = os.open(directory, os.O_RDONLY)
@@ -63,29 +96,4 @@ def _fsync_directory(directory: Path) -> None:
         os.close(descriptor)
 
 
-def prepare_output_dir(path: Path, *, force: bool) -> Path:
-    """Create the output directory; an existing non-empty one is an error unless ``force``.
-
-    With ``force`` the existing files stay; those procure writes are replaced.
-    """
-    path = Path(path)
-    if path.exists() and not path.is_dir():
-        raise InputError(f"output path {path} exists and is not a directory", hint="choose another --out")
-    if path.is_dir() and not force:
-        try:
-            non_empty = any(path.iterdir())
-        except OSError as err:
-            raise InputError(f"cannot read output directory {path}: {err.strerror or err}") from None
-        if non_empty:
-            raise InputError(
-                f"output directory {path} is not empty",
-                hint="pass --force to overwrite the files procure writes there, or choose another --out",
-            )
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise InputError(f"cannot create output directory {path}: {err.strerror or err}") from None
-    return path
-
-
-__all__ = ["prepare_output_dir", "write_bytes_atomic", "write_text_atomic"]
+__all__ = ["fsync_directory", "pid_alive", "write_bytes_atomic", "write_text_atomic"]

@@ -18,6 +18,7 @@ from solver.catalog.user_models import ListedModel
 from solver.specs.common import CatalogEntry
 from solver.specs.hardware import FabricItem, GpuSpec, NodeSpec
 from solver.specs.model import ModelSpec
+from solver.report.terminal_text import user_text
 from solver.units import GB, GiB
 
 _DASH = "–"
@@ -67,7 +68,7 @@ def gpu_table(gpus: Iterable[GpuSpec], *, title: str = "GPUs") -> Table:
         scaleup = _DASH if not gpu.has_scaleup else f"{gpu.scaleup_link} {_num(gpu.scaleup_bandwidth_gb_s)} ×{gpu.max_scaleup_domain}"
         table.add_row(
             gpu.id,
-            gpu.name,
+            user_text(gpu.name),
             gpu.vendor,
             _gib(gpu.memory),
             _gb(gpu.memory),
@@ -100,7 +101,7 @@ def node_table(nodes: Iterable[NodeSpec], *, title: str = "Nodes") -> Table:
     for node in nodes:
         table.add_row(
             node.id,
-            node.name,
+            user_text(node.name),
             node.vendor,
             node.kind,
             str(node.gpu_count),
@@ -146,8 +147,8 @@ def model_table(models: Iterable[ModelSpec], *, title: str = "Models") -> Table:
         active = model.official_params_active if model.moe is not None else model.official_params_total
         table.add_row(
             model.id,
-            model.name,
-            model.family,
+            user_text(model.name),
+            user_text(model.family),
             str(model.num_layers),
             f"{model.hidden_size:,}",
             f"{model.num_attention_heads}/{model.num_key_value_heads}",
@@ -200,10 +201,10 @@ def fabric_table(items: Iterable[FabricItem], *, title: str = "Fabric and facili
     for item in items:
         table.add_row(
             item.id,
-            item.name,
+            user_text(item.name),
             item.category,
             item.vendor,
-            item.technology or _DASH,
+            user_text(item.technology or _DASH),
             _num(item.ports),
             _num(item.port_speed_gbps),
             _DASH if item.capacity is None else f"{item.capacity / 1e12:,.2f}",

@@ -11,6 +11,7 @@ from rich.text import Text
 from solver.options.generate import split_label
 from solver.plan.schema import Plan
 from solver.queries import EstimateReport, FitReport
+from solver.report.terminal_text import escape_controls, user_text
 from solver.units import GB, GiB
 
 
@@ -107,7 +108,7 @@ def _speed(replica) -> str:
 def plan_view(plan: Plan) -> Group:
     summary = plan.summary
     head = Text(
-        f"{summary.problem}: {summary.status} ({summary.objective}); capex ${summary.capex_usd:,}; power {summary.power_w / 1000:,.1f} kW; "
+        f"{escape_controls(summary.problem)}: {summary.status} ({summary.objective}); capex ${summary.capex_usd:,}; power {summary.power_w / 1000:,.1f} kW; "
         f"{_count(summary.nodes, 'server')} in {_count(summary.racks, 'rack')}; GPUs: " + ", ".join(f"{count}× {gpu}" for gpu, count in summary.gpus.items())
         + f"\n{summary.objective} {summary.objective_value:,.0f} {summary.objective_unit}, best bound {summary.best_bound:,.0f} {summary.objective_unit}, gap {summary.gap:.2%}; solved in {summary.solve_seconds:.2f} s (+{summary.precompute_seconds:.2f} s estimating options, {summary.build_seconds:.2f} s building the model); "
         f"TCO ${summary.tco_usd:,.0f}"
@@ -132,7 +133,7 @@ def plan_view(plan: Plan) -> Group:
             shape = f"MIG {mig}" if mig else split_label(tp, pp, dp, replicas[0].ep)
             shape += f" {precision}" + (f"/KV {kv_precision}" if kv_precision != "bf16" else "")
             workloads.add_row(
-                entry.name if first else "",
+                user_text(entry.name) if first else "",
                 f"{entry.served_sessions}/{entry.required_sessions} {entry.unit}" if first else "",
                 f"{gpu} {shape} ({node_type})",
                 sample.engine or "–",

@@ -7,7 +7,7 @@ import math
 from collections import defaultdict
 
 from solver.catalog import Catalog
-from solver.errors import ProcureError
+from solver.errors import InternalError
 from solver.estimator.deployment import Deployment
 from solver.estimator.memory import estimate_memory
 from solver.estimator.engine_choice import candidate_engines
@@ -20,10 +20,8 @@ from solver.units import GB
 SPEED_TOLERANCE = 1e-6
 
 
-class PlanRejected(ProcureError):
+class PlanRejected(InternalError):
     """The verifier found a violated rule: a bug in procure, never shown as a valid plan."""
-
-    exit_code = 70
 
 
 def _deployment(problem: Problem, replica, workload) -> Deployment:

@@ -33,6 +33,7 @@ from rich.table import Table
 from rich.text import Text
 
 from solver.report.atomic import write_text_atomic
+from solver.report.terminal_text import escape_controls, user_text
 from solver.whatif.run import WhatIfRun
 from solver.whatif.scenarios import Scenario, short_usd
 from solver.whatif.sweep import ScenarioResult
@@ -345,7 +346,7 @@ def comparison_table(run: WhatIfRun, *, kinds: Sequence[str] = ("sweep",)) -> Ta
         plan = result.plan
         summary = plan.summary if plan else None
         table.add_row(
-            scenario.name,
+            user_text(scenario.name),
             Text(result.status, style=_status_style(result.status)),
             _usd(scenario.problem.limits.budget_usd),
             _pct(served_fraction(scenario, result)),
@@ -353,13 +354,13 @@ def comparison_table(run: WhatIfRun, *, kinds: Sequence[str] = ("sweep",)) -> Ta
             _kw(summary.power_w if summary else None),
             _usd(summary.tco_usd if summary else None),
             ", ".join(f"{count}× {gpu}" for gpu, count in summary.gpus.items()) if summary else _DASH,
-            (", ".join(cut_list(scenario, result)) or "none") if plan else (result.note or _DASH),
+            user_text((", ".join(cut_list(scenario, result)) or "none") if plan else (result.note or _DASH)),
         )
     return table
 
 
 def served_table(run: WhatIfRun, series: BudgetSeries) -> Table:
-    title = "Served share per workload" + (f" — {series.label}" if series.label != "base" else "")
+    title = "Served share per workload" + (f" — {escape_controls(series.label)}" if series.label != "base" else "")
     table = Table(title=title, title_justify="left", header_style="bold")
     table.add_column("Workload (priority)")
     for budget in series.budgets:
@@ -367,7 +368,7 @@ def served_table(run: WhatIfRun, series: BudgetSeries) -> Table:
     priorities = {w.name: w.priority for w in run.problem.workloads}
     for name, values in series.shares.items():
         cells = [Text(_pct(v), style="green" if v == 1.0 else ("red" if v == 0.0 else "yellow")) if v is not None else Text(_DASH) for v in values]
-        table.add_row(f"{name} ({priorities.get(name, 1.0):g})", *cells)
+        table.add_row(user_text(f"{name} ({priorities.get(name, 1.0):g})"), *cells)
     table.add_row("weighted total", *[Text(_pct(v), style="bold") for v in series.total], style="bold")
     return table
 
@@ -379,7 +380,7 @@ def objective_table(run: WhatIfRun) -> Table | None:
     table = Table(title="Plans by objective, on every measure (best in bold)", title_justify="left", header_style="bold")
     table.add_column("Measure")
     for scenario, _ in picks:
-        table.add_column(scenario.name, justify="right")
+        table.add_column(user_text(scenario.name), justify="right")
     measures = (
         ("capex $", lambda p: p.summary.capex_usd, _usd),
         ("power kW", lambda p: p.summary.power_w, _kw),
@@ -404,12 +405,12 @@ def frontier_table(run: WhatIfRun) -> Table | None:
         table.add_column(column, justify=justify)
     for point in run.frontier:
         table.add_row(
-            run.scenarios[point.scenario].name.removeprefix("frontier "),
+            user_text(run.scenarios[point.scenario].name.removeprefix("frontier ")),
             _kw(point.power_w),
             _usd(point.capex_usd),
             _usd(point.tco_usd),
             gpus_text(run.results[point.scenario]).replace(";", ", ").replace("=", "×"),
-            "yes" if point.pareto else Text(f"same as {run.scenarios[point.same_as].name.removeprefix('frontier ')}" if point.same_as is not None else "dominated", style="dim"),
+            "yes" if point.pareto else user_text(f"same as {run.scenarios[point.same_as].name.removeprefix('frontier ')}" if point.same_as is not None else "dominated", style="dim"),
         )
     return table
 
@@ -421,7 +422,7 @@ def whatif_view(run: WhatIfRun) -> Group:
     for series in budget_series(run):
         parts.append(served_table(run, series))
         if series.cut_order:
-            label = "" if series.label == "base" else f" ({series.label})"
+            label = "" if series.label == "base" else f" ({escape_controls(series.label)})"
             groups: dict[float, list[str]] = {}
             for name, budget in series.cut_order:
                 groups.setdefault(budget, []).append(name)
@@ -429,9 +430,13 @@ def whatif_view(run: WhatIfRun) -> Group:
                 ", ".join(names) + (f" (short even at ${short_usd(budget)})" if budget == series.budgets[-1] else f" (short at ${short_usd(budget)})")
                 for budget, names in groups.items()
             )
-            parts.append(Text(f"cut first as money runs short{label}: {text}"))
-        else:
-            parts.append(Text("every workload is fully served at every budget" + ("" if series.label == "base" else f" ({series.label})")))
+            parts.append(Text(f"cut first as money runs short{label}: {escape_controls(text)}"))
+        missing = [(budget, run.results[index].status) for budget, index in zip(series.budgets, series.indices) if run.results[index].plan is None]
+        if missing:
+            label = "" if series.label == "base" else f" ({escape_controls(series.label)})"
+            parts.append(Text(f"no plan{label} at " + ", ".join(f"${short_usd(budget)} ({status})" for budget, status in missing), style="red"))
+        elif not series.cut_order:
+            parts.append(Text("every workload is fully served at every budget" + ("" if series.label == "base" else f" ({escape_controls(series.label)})")))
     table = objective_table(run)
     if table is not None:
         parts.append(table)
@@ -440,7 +445,7 @@ def whatif_view(run: WhatIfRun) -> Group:
         if table is not None:
             parts.append(table)
         if run.frontier_note:
-            parts.append(Text(run.frontier_note, style="red"))
+            parts.append(user_text(run.frontier_note, style="red"))
     parts.append(Text("served = Σ priority × served share ÷ Σ priority; every plan passed the independent checker", style="dim"))
     return Group(*parts)
 

@@ -27,6 +27,7 @@ import math
 import multiprocessing
 import os
 import queue as queue_module
+import signal
 import sys
 import time
 from collections import OrderedDict
@@ -43,6 +44,7 @@ from solver.whatif.scenarios import Scenario
 CHAINS_PER_SERIES = 4
 MIN_CHAIN = 2
 DATA_CACHE_SIZE = 4
+WORKER_EXIT_SECONDS = 2.0
 
 
 @dataclass
@@ -256,6 +258,11 @@ _PROGRESS: Any = None
 
 def _init_worker(catalog_state: tuple[Any, ...], time_limit_s: float, seed: int, progress_queue: Any) -> None:
     global _WORKER, _PROGRESS
+    # The coordinating process handles interrupts: Ctrl-C reaches the whole process group, and
+    # a worker must neither stop its search on its own (the coordinator would wait for a
+    # half-finished result) nor outlive the coordinator's SIGTERM.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _WORKER = ScenarioSolver(_catalog_from_state(catalog_state), time_limit_s=time_limit_s, seed=seed)
     _PROGRESS = progress_queue
 
@@ -305,11 +312,28 @@ class Sweep:
 
     def __exit__(self, *exc: Any) -> None:
         if self._executor is not None:
+            if exc[0] is not None:
+                # Interrupted or failed: a worker would otherwise finish its chain first (up to
+                # the time limit per scenario) and the interpreter would wait for it at exit.
+                self._terminate_workers()
             self._executor.shutdown(wait=exc[0] is None, cancel_futures=True)
             self._executor = None
         if self._queue is not None:
             self._queue.close()
             self._queue = None
+
+    def _terminate_workers(self) -> None:
+        assert self._executor is not None
+        # ProcessPoolExecutor has no public way to stop running work; _processes is its
+        # pid → Process map in every CPython version procure supports.
+        processes = list((getattr(self._executor, "_processes", None) or {}).values())
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=WORKER_EXIT_SECONDS)
+            if process.is_alive():
+                process.kill()
+                process.join(timeout=WORKER_EXIT_SECONDS)
 
     def _solver(self) -> ScenarioSolver:
         if self._local is None:

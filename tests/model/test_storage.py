@@ -76,3 +76,23 @@ def test_removing_storage_leaves_checkpoints_homeless(monkeypatch, small_disk_ca
     assert solution.capex_usd == WS_2_4090_SERVER + RACK + PDU
     issues = verify_plan(plan_of(data, solution), problem, small_disk_catalog)
     assert any(issue.startswith(f"storage: {data.storage_needed_gb} GB needed") for issue in issues), issues
+
+
+def test_a_plan_serving_nothing_stores_and_buys_nothing():
+    problem = make_problem(interactive("a", "llama-3.1-8b", 4), budget_usd=100)
+    data, solution = solve_mini(problem, hard_demand=False)
+    assert solution.feasible and solution.capex_usd == 0 and solution.values["storage_drives"] == 0
+    assert plan_of(data, solution).storage["needed_gb"] == 0
+
+
+def test_only_deployed_models_are_stored(small_disk_catalog):
+    # Budget for one workstation and no drive: only one of the two 16 GB checkpoints can be
+    # stored on its 20 GB disk, so only one model is deployed.
+    problem = make_problem(interactive("a", "llama-3.1-8b", 4), interactive("b", "qwen2.5-7b", 4), allowed_gpus=["rtx-4090"], budget_usd=WS_2_4090_SERVER + RACK + PDU)
+    data, solution = solve_mini(problem, catalog=small_disk_catalog, hard_demand=False)
+    plan = plan_of(data, solution)
+    served = {w.name: w.served_sessions for w in plan.workloads}
+    assert sorted(served.values()) == [0, 4]
+    assert solution.values["storage_drives"] == 0
+    assert plan.storage["needed_gb"] == math.ceil((LLAMA8_BF16 if served["a"] else QWEN7_BF16) / GB) <= 20
+    assert verify_plan(plan, problem, small_disk_catalog) == []

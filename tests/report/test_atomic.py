@@ -1,15 +1,16 @@
-"""Atomic writes and output-directory preparation."""
+"""Atomic writes."""
 
 from __future__ import annotations
 
 import os
 import stat
+import subprocess
 
 import pytest
 
 from solver.errors import InputError
 from solver.report import atomic
-from solver.report.atomic import prepare_output_dir, write_bytes_atomic, write_text_atomic
+from solver.report.atomic import write_bytes_atomic, write_text_atomic
 
 
 def leftovers(directory):
@@ -61,25 +62,35 @@ def test_target_is_a_directory(tmp_path):
         write_text_atomic(tmp_path, "x")
 
 
-def test_prepare_creates(tmp_path):
-    out = tmp_path / "x" / "y"
-    assert prepare_output_dir(out, force=False) == out
-    assert out.is_dir()
-    assert prepare_output_dir(out, force=False) == out  # empty: fine
+def test_check_sees_the_new_text_before_it_replaces_the_old(tmp_path):
+    target = tmp_path / "catalog.yaml"
+    target.write_text("old")
+    seen = []
+    write_text_atomic(target, "new", check=lambda path: seen.append((path != target, path.read_text(), target.read_text())))
+    assert seen == [(True, "new", "old")]
+    assert target.read_text() == "new"
 
 
-def test_prepare_non_empty_needs_force(tmp_path):
-    (tmp_path / "existing.json").write_text("{}")
-    with pytest.raises(InputError) as excinfo:
-        prepare_output_dir(tmp_path, force=False)
-    assert excinfo.value.message == f"output directory {tmp_path} is not empty"
-    assert "--force" in (excinfo.value.hint or "") and "--out" in (excinfo.value.hint or "")
-    assert prepare_output_dir(tmp_path, force=True) == tmp_path
-    assert (tmp_path / "existing.json").exists()
+def test_failed_check_keeps_the_old_file_and_no_temp(tmp_path):
+    target = tmp_path / "catalog.yaml"
+    target.write_text("old")
+
+    def reject(path):
+        raise InputError(f"{path.name} does not read back")
+
+    with pytest.raises(InputError, match="does not read back"):
+        write_text_atomic(target, "broken", check=reject)
+    assert target.read_text() == "old"
+    assert leftovers(tmp_path) == []
 
 
-def test_prepare_on_a_file(tmp_path):
-    path = tmp_path / "file"
-    path.write_text("x")
-    with pytest.raises(InputError, match="not a directory"):
-        prepare_output_dir(path, force=True)
+def test_temporaries_of_killed_writers_are_removed_and_live_ones_kept(tmp_path):
+    child = subprocess.Popen(["true"])
+    child.wait()
+    dead = tmp_path / f".models.yaml.{child.pid}.0123abcd.tmp"
+    live = tmp_path / f".models.yaml.{os.getppid()}.0123abcd.tmp"
+    other = tmp_path / f".gpus.yaml.{child.pid}.0123abcd.tmp"
+    for path in (dead, live, other):
+        path.write_text("half")
+    write_text_atomic(tmp_path / "models.yaml", "models: []\n")
+    assert not dead.exists() and live.exists() and other.exists()

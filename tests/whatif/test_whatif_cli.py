@@ -93,8 +93,11 @@ def test_refuses_a_non_empty_out_unless_forced(procure, tmp_path):
     (out / "keep.txt").write_text("x")
     result = procure("whatif", TINY, "--budget", "50k", "--out", out, expect=2)
     assert "not empty" in result.output
-    procure("whatif", TINY, "--budget", "50k", "--out", out, "--force")
-    assert (out / "whatif.csv").is_file() and (out / "keep.txt").is_file()
+    procure("whatif", TINY, "--budget", "50k", "--budget", "80k", "--out", out, "--force")
+    assert (out / "whatif.csv").is_file() and not (out / "keep.txt").exists()
+    scenario_dirs = {path.name for path in out.iterdir() if path.is_dir()}
+    procure("whatif", TINY, "--budget", "60k", "--out", out)  # an earlier run's outputs: replaced whole
+    assert not scenario_dirs & {path.name for path in out.iterdir() if path.is_dir()}
 
 
 @pytest.mark.parametrize(
@@ -138,3 +141,14 @@ def test_missing_problem_file(procure, tmp_path):
 def test_no_plan_at_all_exits_1(procure):
     result = procure("whatif", TINY, "--budget", "100", "--demand", "full", expect=1)
     assert "no scenario has a plan" in result.output
+
+
+def test_a_budget_too_small_for_anything_is_a_plan_that_buys_nothing(procure):
+    # Once called INFEASIBLE (checkpoint storage was required even with nothing deployed)
+    # while the summary line said every workload was fully served.
+    result = procure("whatif", TINY, "--budget", "1k", "--budget", "150k", "--jobs", "1")
+    data = json.loads(procure("whatif", TINY, "--budget", "1k", "--budget", "150k", "--jobs", "1", "--json").output)
+    tiny_budget = data["scenarios"][0]
+    assert (tiny_budget["status"], tiny_budget["served_fraction"], tiny_budget["capex_usd"]) == ("OPTIMAL", 0.0, 0)
+    assert "every workload is fully served" not in result.output
+    assert "(short at $1k)" in result.output or "(short even at" in result.output
