@@ -136,22 +136,39 @@ def training_memory_floor(model: ModelSpec, deployment: Deployment, assumptions:
     return acts + frozen + assumptions.cuda_context
 
 
-def estimate_memory(model: ModelSpec, deployment: Deployment, assumptions: Assumptions = DEFAULT_ASSUMPTIONS) -> MemoryEstimate:
+def _stage_parts(model: ModelSpec, deployment: Deployment, assumptions: Assumptions) -> list[MemoryParts]:
+    """Each pipeline stage's memory on its most loaded GPU, in stage order."""
     validate_deployment(model, deployment)
-    counts = count_parameters(model)
     stages = pipeline_stages(model, deployment.pp)
     if deployment.is_training:
         # 1F1B: a stage's in-flight micro-batches depend on its position.
-        stage_parts = [_stage_memory(model, deployment, stage, index, assumptions) for index, stage in enumerate(stages)]
-    else:
-        # Inference stages with the same layers are identical: compute each shape once.
-        by_shape: dict[StageLayers, MemoryParts] = {}
-        stage_parts = []
-        for index, stage in enumerate(stages):
-            if stage not in by_shape:
-                by_shape[stage] = _stage_memory(model, deployment, stage, index, assumptions)
-            stage_parts.append(by_shape[stage])
-    per_gpu = max(stage_parts, key=lambda parts: parts.total)
+        return [_stage_memory(model, deployment, stage, index, assumptions) for index, stage in enumerate(stages)]
+    # Inference stages with the same layers are identical (and one object, see pipeline_stages):
+    # compute each shape once, and give equal stages one MemoryParts object.
+    by_shape: dict[int, MemoryParts] = {}
+    stage_parts = []
+    for index, stage in enumerate(stages):
+        parts = by_shape.get(id(stage))
+        if parts is None:
+            parts = by_shape[id(stage)] = _stage_memory(model, deployment, stage, index, assumptions)
+        stage_parts.append(parts)
+    return stage_parts
+
+
+def _most_loaded(stage_parts: list[MemoryParts]) -> MemoryParts:
+    return max(stage_parts, key=lambda parts: parts.total)
+
+
+def per_gpu_memory(model: ModelSpec, deployment: Deployment, assumptions: Assumptions = DEFAULT_ASSUMPTIONS) -> MemoryParts:
+    """``estimate_memory(...).per_gpu`` without the sums over every GPU, which cost a pass over
+    all pipeline stages: option generation needs only the most loaded GPU, for thousands of splits."""
+    return _most_loaded(list({id(parts): parts for parts in _stage_parts(model, deployment, assumptions)}.values()))
+
+
+def estimate_memory(model: ModelSpec, deployment: Deployment, assumptions: Assumptions = DEFAULT_ASSUMPTIONS) -> MemoryEstimate:
+    stage_parts = _stage_parts(model, deployment, assumptions)
+    counts = count_parameters(model)
+    per_gpu = _most_loaded(stage_parts)
     all_gpus = MemoryParts()
     for parts in stage_parts:
         all_gpus = all_gpus.plus(parts.scaled(deployment.gpus_per_stage * deployment.dp))
