@@ -9,7 +9,7 @@ lends its rows to 'all' instead of a band of its own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from solver.estimator.classes import format_family
 from solver.specs.hardware import GpuSpec
@@ -89,6 +89,15 @@ def band(bands: dict[str, ResidualBand], setting: Setting, confidence: float) ->
         _CHOSEN.clear()
     _CHOSEN[key] = (bands, found)
     return found
+
+
+def planning_ratio_never_rises(speed_model: SpeedModelFile, setting: Setting, confidence: float) -> bool:
+    """Whether a deployment's planning decode ratio is no higher at any batch than at a smaller
+    one (`setting.batch` aside). The batch changes its groups only at BATCHED_FROM (groups_of),
+    so the ratios just below and at it settle the question: with the bundled fit the ratio never
+    rises, but 'batched' replaces 'core' there rather than joining it, so a refit could make it."""
+    below = decode_band(speed_model, replace(setting, batch=BATCHED_FROM - 1), confidence).planning_ratio
+    return decode_band(speed_model, replace(setting, batch=BATCHED_FROM), confidence).planning_ratio <= below
 
 
 def decode_band(speed_model: SpeedModelFile, setting: Setting, confidence: float) -> Band:

@@ -234,10 +234,11 @@ def step_time(work: StepWork, device: Device, engine: str, coefficients: SpeedCo
     for stage in work.stages:
         found = terms.get(id(stage))
         if found is None:
-            found = terms[id(stage)] = stage_terms(stage, rates)
+            memory, compute, fixed, comm = stage_terms(stage, rates)
+            found = terms[id(stage)] = (memory if memory >= compute else 0.0, compute if compute > memory else 0.0, fixed, comm)
         memory, compute, fixed, comm = found
-        memory_s += memory if memory >= compute else 0.0
-        compute_s += compute if compute > memory else 0.0
+        memory_s += memory
+        compute_s += compute
         fixed_s += fixed
         comm_s += comm
     platform = speed_keys(engine, device.gpu, precision, device.link).platform

@@ -130,6 +130,13 @@ def pipeline_stages(model: ModelSpec, pp: int) -> tuple[StageLayers, ...]:
     return tuple(stages)
 
 
+@lru_cache(maxsize=4096)
+def stage_shapes(model: ModelSpec, pp: int) -> tuple[StageLayers, ...]:
+    """The distinct stages of ``pipeline_stages(model, pp)`` in order of first appearance: a
+    hundred-stage pipeline has at most five (first, last, and two or three middle shapes)."""
+    return tuple(dict.fromkeys(pipeline_stages(model, pp)))
+
+
 def stage_weight_bytes(model: ModelSpec, weights: RankWeights, stage: StageLayers) -> float:
     """Bytes one rank of a pipeline stage holds. With tied embeddings the last stage keeps its own
     copy of the embedding as lm_head (Megatron-LM does the same)."""

@@ -19,6 +19,7 @@ from solver.estimator.weights import model_weight_bytes
 from solver.options.configs import NodeConfig, family_expansions, node_configs
 from solver.estimator.estimates import Performance
 from solver.options.generate import DeploymentOption, WorkloadOptions, workload_options
+from solver.options.replica import SharedEstimates
 from solver.specs.hardware import FabricItem
 from solver.specs.problem import Problem
 from solver.units import MB
@@ -298,10 +299,11 @@ def build_data(problem: Problem, catalog: Catalog, *, prune: bool = True) -> Mod
     if not configs:
         raise InputError("limits: no node configuration is allowed by the limits (allowed/excluded GPUs, vendors and node types)", hint="relax limits.allowed_gpus / allowed_vendors / allowed_node_types")
     performance = performance_of(problem, catalog)
+    shared = SharedEstimates(problem.assumptions, performance)
     workloads = []
     for workload in problem.workloads:
         model = catalog.model(workload.model)
-        workloads.append(workload_options(workload, model, configs, problem.limits, problem.assumptions, performance, prune=prune))
+        workloads.append(workload_options(workload, model, configs, problem.limits, problem.assumptions, performance, prune=prune, shared=shared))
     check_plan_size(workloads)
     # A configuration no workload can use and nobody owns would only ever be bought at zero.
     used = {option.config_key for entry in workloads for option in entry.options}

@@ -20,7 +20,7 @@ from solver.estimator.estimates import Performance, calibration_gap
 from solver.estimator.memory import training_memory_floor
 from solver.estimator.speed import Device, mig_slice, training_hours, whole_gpu
 from solver.options.configs import NodeConfig
-from solver.options.replica import ReplicaEstimates, Split, device_key
+from solver.options.replica import SharedEstimates, Split, device_key
 from solver.estimator.engine_choice import choose_engine, unsupported_reason
 from solver.specs.assumptions import Assumptions
 from solver.specs.hardware import GpuSpec, MigProfile
@@ -145,7 +145,7 @@ def _runnable(config: NodeConfig, device: Device, group: int, gpus_in_node: int)
 class _Builder:
     """Options of one workload in one of its (precision, KV precision) variants."""
 
-    def __init__(self, entry: WorkloadOptions, variant: Workload, preference: int, limits: Limits, assumptions: Assumptions, performance: Performance):
+    def __init__(self, entry: WorkloadOptions, variant: Workload, preference: int, limits: Limits, assumptions: Assumptions, performance: Performance, shared: SharedEstimates):
         self.entry = entry
         self.workload = variant
         self.preference = preference
@@ -156,8 +156,9 @@ class _Builder:
         self.performance = performance
         self.preferred = tuple(entry.workload.engines) if entry.workload.engines else performance.preferred_engines
         self.base = self.base_deployment()
-        # Estimates depend on the GPU, not on the chassis around it: shared by every configuration.
-        self.replicas = ReplicaEstimates(entry.model, self.base, assumptions, performance)
+        # Estimates depend on the GPU, not on the chassis around it: shared by every configuration
+        # (and by other workloads deploying this model the same way).
+        self.replicas = shared.of(entry.model, self.base)
         self._engines: dict[tuple[str, int, int], str | None] = {}
         self._calibration_gaps: dict[tuple[str, str, str | None, str], str | None] = {}
         self._training_floors: dict[tuple[int, int], float] = {}
@@ -450,14 +451,19 @@ def prune_dominated(options: list[DeploymentOption], required: int) -> list[Depl
     return sorted(kept, key=lambda o: (o.nodes, o.gpus, o.mig_profile or "", o.tp, o.pp, o.ep))
 
 
-def workload_options(workload: Workload, model: ModelSpec, configs: list[NodeConfig], limits: Limits, assumptions: Assumptions, performance: Performance, *, prune: bool = True) -> WorkloadOptions:
+def workload_options(
+    workload: Workload, model: ModelSpec, configs: list[NodeConfig], limits: Limits, assumptions: Assumptions, performance: Performance,
+    *, prune: bool = True, shared: SharedEstimates | None = None,
+) -> WorkloadOptions:
     """Every feasible option of `workload` on `configs`, in each of its (precision, KV precision)
     variants; with `prune`, only the non-dominated ones per configuration and variant (tests
-    compare both to show pruning never changes the optimum)."""
+    compare both to show pruning never changes the optimum). `shared` holds estimates other
+    workloads of the problem made (same assumptions and performance)."""
     entry = WorkloadOptions(workload, model, required_demand(workload), demand_unit(workload))
+    shared = shared if shared is not None else SharedEstimates(assumptions, performance)
     for preference, (precision, kv_precision) in enumerate(workload.variants):
         variant = workload.model_copy(update={"precision": precision, "kv_precision": kv_precision})
-        builder = _Builder(entry, variant, preference, limits, assumptions, performance)
+        builder = _Builder(entry, variant, preference, limits, assumptions, performance, shared)
         base = builder.base
         for config in configs:
             gpu = config.gpu

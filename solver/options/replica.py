@@ -14,11 +14,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import NamedTuple
 
+from solver.estimator.bands import Setting, planning_ratio_never_rises
 from solver.estimator.deployment import Deployment
 from solver.estimator.estimates import DecodeEstimate, Performance, TtftEstimate, estimate_decode, estimate_ttft
 from solver.estimator.memory import MemoryParts, per_gpu_memory
 from solver.estimator.speed import Device
 from solver.estimator.work import StepWork, decode_work
+from solver.options.batch_search import largest_passing
 from solver.specs.assumptions import Assumptions
 from solver.specs.model import ModelSpec
 
@@ -54,6 +56,7 @@ class ReplicaEstimates:
         self._ttft: dict[tuple, TtftEstimate] = {}
         self._batch_limit: dict[tuple[Split, float, int], int] = {}
         self._sessions: dict[tuple, int] = {}
+        self._monotone: dict[tuple[str, str | None, str], bool] = {}
 
     def deployment(self, split: Split, batch: int) -> Deployment:
         key = (split, batch)
@@ -98,47 +101,76 @@ class ReplicaEstimates:
         """Largest batch up to `cap` whose memory per GPU fits in `usable` bytes (0: none).
 
         Memory grows with the batch (KV cache, logits, prefill chunk and the allocator's share of
-        them), so a binary search finds the limit, once per usable size: chassis with the same
-        GPU, and the link variants of one GPU, share it."""
+        them), so a search finds the limit, once per usable size: chassis with the same GPU, and
+        the link variants of one GPU, share it."""
         key = (split, usable, cap)
         found = self._batch_limit.get(key)
         if found is None:
-            low, high = 0, cap
-            while low < high:
-                middle = (low + high + 1) // 2
-                if self.memory(split, middle).total <= usable:
-                    low = middle
-                else:
-                    high = middle - 1
-            found = self._batch_limit[key] = low
+            def level(batch: int) -> float:
+                return self.memory(split, batch).total
+
+            found = 0 if level(1) > usable else largest_passing(1, cap, lambda batch: level(batch) <= usable, level, usable)
+            self._batch_limit[key] = found
         return found
 
     def max_sessions(self, split: Split, device: Device, engine: str, inter_node: bool, usable: float, cap: int, floor: float | None) -> int:
-        """Largest batch up to `cap` meeting memory and the per-session decode floor (0: none).
+        """Largest batch up to `cap` meeting memory and the per-session decode floor (0: none):
+        what a bisection over [1, cap] on "memory fits and speed meets the floor" answers.
 
-        The search over the speed floor probes the batches a binary search over [1, cap] on
-        "memory fits and speed meets the floor" probes, so the answer is that search's; memory
-        is read off `batch_limit`, and speed is estimated only at probes memory allows."""
+        Memory is read off `batch_limit`, and speed estimated only within it. Per-session speed
+        falls as the batch grows (every term of a step grows with it) unless the calibration band
+        rises with the batch; then the test is monotone and any exact search gives the
+        bisection's answer, so a few interpolated probes do. Otherwise the bisection itself runs,
+        probing what it always probed."""
         key = (split, *device_key(device), engine, inter_node, usable, cap, floor)
         found = self._sessions.get(key)
         if found is not None:
             return found
         limit = self.batch_limit(split, usable, cap)
 
-        def fits(batch: int) -> bool:
-            return batch <= limit and (floor is None or self.decode(split, batch, device, engine, inter_node).planning >= floor)
+        def speed(batch: int) -> float:
+            return self.decode(split, batch, device, engine, inter_node).planning
 
-        if floor is None or not fits(1):
-            # Without a floor the predicate is `batch <= limit`, which the search answers with `limit`.
-            found = limit if floor is None else 0
+        if floor is None:
+            found = limit
+        elif limit == 0 or speed(1) < floor:
+            found = 0
+        elif self._speed_falls_with_batch(device):
+            found = largest_passing(1, limit, lambda batch: speed(batch) >= floor, lambda batch: 1 / speed(batch), 1 / floor)
         else:
             low, high = 1, cap
             while low < high:
                 middle = (low + high + 1) // 2
-                if fits(middle):
+                if middle <= limit and speed(middle) >= floor:
                     low = middle
                 else:
                     high = middle - 1
             found = low
         self._sessions[key] = found
+        return found
+
+    def _speed_falls_with_batch(self, device: Device) -> bool:
+        key = device_key(device)
+        found = self._monotone.get(key)
+        if found is None:
+            setting = Setting(self.model, self.base.precision, device.gpu, 1, device.link)
+            found = self._monotone[key] = planning_ratio_never_rises(self.performance.speed_model, setting, self.assumptions.speed_confidence)
+        return found
+
+
+class SharedEstimates:
+    """ReplicaEstimates per (model, base deployment) for one problem: workloads that deploy the
+    same model in the same formats and context (a chat and a batch job of one model, say) share
+    every estimate, as the speed floors and demand they differ in are applied after estimating."""
+
+    def __init__(self, assumptions: Assumptions, performance: Performance):
+        self.assumptions = assumptions
+        self.performance = performance
+        self._by_variant: dict[tuple[str, Deployment], ReplicaEstimates] = {}
+
+    def of(self, model: ModelSpec, base: Deployment) -> ReplicaEstimates:
+        key = (model.id, base)
+        found = self._by_variant.get(key)
+        if found is None:
+            found = self._by_variant[key] = ReplicaEstimates(model, base, self.assumptions, self.performance)
         return found

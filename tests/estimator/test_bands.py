@@ -30,3 +30,13 @@ def test_band_is_the_most_pessimistic_group_and_remembered() -> None:
     # Another table with the same groups is not answered from the first table's entry.
     other = {name: SPEED_MODEL.prefill_bands[name] for name in SPEED_MODEL.prefill_bands}
     assert band(other, setting, 0.9) == band(SPEED_MODEL.prefill_bands, setting, 0.9)
+
+
+def test_planning_ratio_rises_only_where_batched_replaces_a_more_pessimistic_core() -> None:
+    assert SPEED_MODEL is not None
+    assert bands.planning_ratio_never_rises(SPEED_MODEL, _setting(), 0.9)
+    optimistic = SPEED_MODEL.decode_bands["batched"].model_copy(update={"quantiles": {"0.0": 0.99, "1.0": 0.99}})
+    refit = SPEED_MODEL.model_copy(update={"decode_bands": {**SPEED_MODEL.decode_bands, "batched": optimistic}})
+    assert not bands.planning_ratio_never_rises(refit, _setting(), 0.9)
+    # A MoE deployment keeps its 'moe' band at every batch: 'batched' can only join it.
+    assert bands.planning_ratio_never_rises(refit, _setting(model="mixtral-8x7b"), 0.9)

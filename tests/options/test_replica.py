@@ -13,7 +13,9 @@ from solver.estimator.estimates import estimate_decode
 from solver.estimator.memory import estimate_memory, per_gpu_memory
 from solver.estimator.speed import whole_gpu
 from solver.model.data import performance_of
-from solver.options.replica import ReplicaEstimates, Split
+from solver.options.configs import node_configs
+from solver.options.generate import workload_options
+from solver.options.replica import ReplicaEstimates, SharedEstimates, Split
 from solver.specs.assumptions import Assumptions
 from solver.specs.problem import Problem
 
@@ -84,3 +86,57 @@ def test_estimates_do_not_depend_on_the_chassis() -> None:
     first = estimates.decode(Split(1, 1), 4, whole_gpu(gpu, scaleup=True), "vllm", False)
     assert estimates.decode(Split(1, 1), 4, whole_gpu(gpu, scaleup=True), "vllm", False) is first
     assert estimates.decode(Split(1, 1), 4, whole_gpu(gpu, scaleup=True), "vllm", True) is not first
+
+
+@pytest.mark.parametrize("model_id, precision, split, gpu_id", [
+    ("llama-3.1-8b", "bf16", Split(1, 1), "rtx-4090"),
+    ("mixtral-8x7b", "awq", Split(2, 1), "mi300x"),
+    ("llama-3.1-70b", "fp8", Split(2, 2), "l40s"),
+])
+def test_bisection_runs_when_the_band_could_rise_with_the_batch(monkeypatch: pytest.MonkeyPatch, model_id: str, precision: str, split: Split, gpu_id: str) -> None:
+    # A refit whose batched band is more optimistic than core makes per-session speed rise at
+    # BATCHED_FROM; the search then falls back to the bisection, and both agree with a plain
+    # search wherever the test is monotone (the bundled fit).
+    gpu = CATALOG.gpu(gpu_id)
+    usable = gpu.usable_memory_bytes * 0.9
+    device = whole_gpu(gpu, scaleup=True)
+    for floor in (5.0, 12.0, 30.0):
+        interpolated = _estimates(model_id, precision).max_sessions(split, device, "vllm", False, usable, CAP, floor)
+        monkeypatch.setattr("solver.options.replica.planning_ratio_never_rises", lambda *args: False)
+        bisected = _estimates(model_id, precision).max_sessions(split, device, "vllm", False, usable, CAP, floor)
+        monkeypatch.undo()
+        assert interpolated == bisected
+
+
+def test_speed_is_searched_only_where_its_band_never_rises() -> None:
+    estimates = _estimates("llama-3.1-8b")
+    device = whole_gpu(CATALOG.gpu("h100-sxm"), scaleup=True)
+    assert estimates._speed_falls_with_batch(device)
+    rising = PERFORMANCE.speed_model.model_copy(update={"decode_bands": {
+        **PERFORMANCE.speed_model.decode_bands,
+        "batched": PERFORMANCE.speed_model.decode_bands["batched"].model_copy(update={"quantiles": {"0.0": 0.99, "1.0": 0.99}}),
+    }})
+    performance = replace(PERFORMANCE, speed_model=rising)
+    assert not ReplicaEstimates(estimates.model, estimates.base, ASSUMPTIONS, performance)._speed_falls_with_batch(device)
+
+
+def test_workloads_of_one_model_and_formats_share_estimates() -> None:
+    shared = SharedEstimates(ASSUMPTIONS, PERFORMANCE)
+    model = CATALOG.model("llama-3.1-8b")
+    base = Deployment(precision="bf16", kv_precision="bf16", context_tokens=8192)
+    assert shared.of(model, base) is shared.of(model, replace(base))
+    assert shared.of(model, replace(base, precision="fp8")) is not shared.of(model, base)
+    assert shared.of(CATALOG.model("llama-3.1-70b"), base) is not shared.of(model, base)
+
+
+def test_shared_estimates_give_the_options_of_separate_ones() -> None:
+    problem = Problem.model_validate({"name": "p", "workloads": [
+        {"name": "chat", "model": "llama-3.1-8b", "context_tokens": 8192, "demand": {"sessions": 40}, "min_decode_tokens_per_s": 20},
+        {"name": "sandbox", "model": "llama-3.1-8b", "context_tokens": 8192, "demand": {"sessions": 3}, "min_decode_tokens_per_s": 40},
+    ]})
+    configs = node_configs(CATALOG, problem.limits)
+    performance = performance_of(problem, CATALOG)
+    shared = SharedEstimates(problem.assumptions, performance)
+    for workload in problem.workloads:
+        args = (workload, CATALOG.model(workload.model), configs, problem.limits, problem.assumptions, performance)
+        assert workload_options(*args, shared=shared).options == workload_options(*args).options
