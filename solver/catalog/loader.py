@@ -55,6 +55,18 @@ CATALOG_FILENAMES: tuple[str, ...] = tuple(kind.filename for kind in KINDS.value
 # The catalog
 
 
+@dataclass(frozen=True)
+class QuoteTerms:
+    """Where a quoted price comes from: the BOM carries these next to the price."""
+
+    file: str
+    line: int
+    vendor: str = ""
+    quote_id: str = ""
+    quote_date: str = ""
+    valid_until: str = ""
+
+
 @dataclass(frozen=True, eq=False)
 class Catalog:
     """Validated catalog entries by id. Lookups accept an id or alias, case-insensitively."""
@@ -69,6 +81,8 @@ class Catalog:
     """Fitted speed coefficients and calibration bands (speed_model.yaml)."""
     engines: EngineMatrix | None = None
     """Engine support matrix (engines.yaml)."""
+    quotes: Mapping[str, "QuoteTerms"] = field(default_factory=dict)
+    """Vendor quote terms by entry id, from a --prices file (vendor, reference, dates)."""
     _names: Mapping[str, Mapping[str, str]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -36,6 +36,14 @@ class Summary(PlanModel):
     """Which fit of catalogs/speed_model.yaml planned the speeds (date and measurement-set hash)."""
     name_expansions: list[str] = []
     """Family names in the problem's GPU lists and the variants each stood for."""
+    policy_opt_ins: list[str] = []
+    """Buying-policy rules the problem lifted (end-of-life parts, GeForce in a rack room, ...)."""
+    excluded_by_policy: list[str] = []
+    """GPU types the buying policy kept out of the plan, with why."""
+    warnings: list[str] = []
+    """Things the buyer should act on (expired quotes)."""
+    price_point: str = "mid"
+    """Which catalog prices planned the purchase: mid (catalog), low or high end of each range."""
 
 
 class NodePlan(PlanModel):
@@ -104,6 +112,10 @@ class WorkloadPlan(PlanModel):
     min_decode_tokens_per_s: float | None = None
     """The speed floor the plan was held to (interactive default unless the problem set one)."""
     max_ttft_s: float | None = None
+    redundancy: str = "none"
+    failure_domain: str = "server"
+    served_after_worst_failure: int | None = None
+    """Demand units still served after the worst k failure domains are lost (redundant workloads)."""
 
 
 class FabricPlan(PlanModel):
@@ -122,13 +134,22 @@ class RackPlan(PlanModel):
     index: int
     nodes: list[str]
     switches: int
+    """Scale-out fabric switches in the rack."""
     pdus: int
+    """PDUs: two per A/B pair, each able to carry the rack alone."""
     power_w: int
     rack_units_used: int
+    cooling: str = "air"
+    power_limit_w: int | None = None
+    """The density limit the rack is held to (air- or liquid-cooled)."""
+    frontend_switches: int = 0
+    management_switches: int = 0
 
 
 class BomLine(PlanModel):
     line: int
+    parent: int | None = None
+    """The system line this sub-line is part of (its price is included there); None: a line of its own."""
     category: str
     sku: str
     description: str
@@ -137,7 +158,15 @@ class BomLine(PlanModel):
     unit_price_usd: int
     extended_price_usd: int
     unit_power_w: int
-    notes: str
+    price_low_usd: int | None = None
+    price_high_usd: int | None = None
+    price_as_of: str = ""
+    price_source: str = ""
+    quote_vendor: str = ""
+    quote_id: str = ""
+    quote_date: str = ""
+    quote_valid_until: str = ""
+    notes: str = ""
 
 
 class Plan(PlanModel):

@@ -160,17 +160,25 @@ def plan_view(plan: Plan) -> Group:
     for column, justify in (("#", "right"), ("Category", "left"), ("SKU", "left"), ("Qty", "right"), ("Unit $", "right"), ("Extended $", "right")):
         bom.add_column(column, justify=justify)
     for line in plan.bom:
-        bom.add_row(str(line.line), line.category, line.sku, str(line.quantity), f"{line.unit_price_usd:,}", f"{line.extended_price_usd:,}")
-    bom.add_row("", "", "total", "", "", f"{sum(line.extended_price_usd for line in plan.bom):,}", style="bold")
+        if line.parent is None:
+            bom.add_row(str(line.line), line.category, line.sku, str(line.quantity), f"{line.unit_price_usd:,}", f"{line.extended_price_usd:,}")
+        elif line.category != "configuration":
+            # Sub-lines of a system: shown indented, priced within the system line.
+            bom.add_row("", f"  {line.category}", f"  {line.sku}", str(line.quantity), f"({line.unit_price_usd:,})", "", style="dim")
+    bom.add_row("", "", "total", "", "", f"{sum(line.extended_price_usd for line in plan.bom if line.parent is None):,}", style="bold")
     parts: list = [head, workloads, utilisation, bom]
     limits = summary.binding_limits
     parts.append(Text("limits at or near their bound: " + ("; ".join(limits) if limits else "none")))
+    for opt_in in summary.policy_opt_ins:
+        parts.append(Text(f"buying policy lifted: {opt_in}", style="yellow"))
+    for warning in summary.warnings:
+        parts.append(Text(f"warning: {warning}", style="bold yellow"))
     if plan.baseline:
         baseline = plan.baseline
         parts.append(
             Text(
-                f"rule of thumb ({baseline['description']}): ${baseline['capex_usd']:,} for {baseline['gpus']} GPUs — "
-                f"procure saves ${baseline['saving_usd']:,}"
+                f"rule of thumb ({baseline['description']}): ${baseline['capex_usd']:,} of servers for {baseline['gpus']} GPUs — "
+                f"procure's servers cost ${baseline['plan_servers_usd']:,}, ${baseline['saving_usd']:,} less"
                 + (f" ({baseline['saving_usd'] / baseline['capex_usd']:.0%})" if baseline["capex_usd"] else ""),
                 style="cyan",
             )
