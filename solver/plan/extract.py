@@ -15,8 +15,17 @@ from solver.model.variables import bought_name, mig_name, replica_name
 from solver.plan.bom import Purchases, bom_lines
 from solver.plan.placement import Dedicated, PlacedReplica, ServerSlots, place_config
 from solver.plan.schema import FabricPlan, NodePlan, Placement, Plan, RackPlan, ReplicaPlan, Summary, WorkloadPlan
+from solver.options.configs import NodeConfig
 from solver.options.policy import policy_opt_ins
 from solver.units import GB
+
+
+def server_id(config: NodeConfig, index: int) -> str:
+    """The `index`-th (0-based) server of a configuration. Partly populated chassis of one node
+    type and GPU are configurations of their own: their GPU count keeps the ids apart (two
+    'pcie-4gpu-h200-nvl-01' servers with 1 and 4 GPUs made the checker reject the plan)."""
+    fitted = f"-{config.population}gpu" if config.partial else ""
+    return f"{config.node.id}-{config.gpu.id}{fitted}-{index + 1:02d}"
 
 
 def _servers(data: ModelData, values: dict[str, int]) -> list[ServerSlots]:
@@ -32,7 +41,7 @@ def _servers(data: ModelData, values: dict[str, int]) -> list[ServerSlots]:
             rack, fabric = placed[index] if config.rack_mounted and index < len(placed) else (None, index < fabric_count)
             servers.append(
                 ServerSlots(
-                    id=f"{config.node.id}-{config.gpu.id}-{index + 1:02d}",
+                    id=server_id(config, index),
                     config=config,
                     owned=index < config.owned,
                     fabric=fabric,
@@ -262,6 +271,7 @@ def build_plan(data: ModelData, solution: Solution, *, tco_usd: float) -> Plan:
         racks=len(racks),
         solve_seconds=round(solution.solve_seconds, 3),
         build_seconds=round(solution.build_seconds, 3),
+        deterministic=solution.deterministic,
         stages=[{"name": s.name, "status": s.status, "value": s.value, "bound": s.bound, "seconds": round(s.seconds, 3)} for s in solution.stages],
         binding_limits=binding_limits(data, solution, len(racks)),
         speed_confidence=data.problem.assumptions.speed_confidence,

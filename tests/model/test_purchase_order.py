@@ -229,3 +229,16 @@ def test_power_counts_the_rack_network():
     _, solution, plan = solved(problem)
     server_w = plan.nodes[0].power_w
     assert solution.power_w == server_w + TOR_W + MGMT_W + DAC_PER_SERVER * 1
+
+
+def test_partly_populated_servers_of_one_chassis_and_gpu_have_distinct_ids():
+    from dataclasses import replace
+
+    from solver.model.data import build_data
+    from solver.plan.extract import server_id
+
+    data = build_data(chat_fleet(8, allowed_gpus=["h100-pcie"], procurement=NO_SERVICES), procurement_catalog())
+    config = next(c for c in data.configs if c.node.id == "pcie-4gpu")
+    one, two, full = replace(config, population=1), replace(config, population=2), replace(config, population=0)
+    assert len({server_id(one, 0), server_id(two, 0), server_id(full, 0)}) == 3
+    assert server_id(full, 0) == "pcie-4gpu-h100-pcie-01"
