@@ -92,8 +92,11 @@ def run_whatif(
     jobs: int = 1,
     time_limit_s: float = 60.0,
     progress: bool = False,
+    backend: str = "local",
+    address: str | None = None,
 ) -> WhatIfRun:
-    """Solve ``scenarios`` (and the frontier of ``problem`` with ``frontier_points`` points)."""
+    """Solve ``scenarios`` (and the frontier of ``problem`` with ``frontier_points`` points), in
+    worker processes (`backend` local) or as Ray tasks (ray; `address`: an existing cluster)."""
     started = time.perf_counter()
     sweep_scenarios = list(scenarios)
     ends = end_scenarios(problem) if frontier_points else []
@@ -106,7 +109,13 @@ def run_whatif(
     # Before any worker forks: the model data, and each budget series' optimum serving all
     # demand, which every budget at or above its cost reuses whichever chain it falls in.
     prepared = ScenarioSolver(catalog, time_limit_s=time_limit_s).prepare(first_batch)
-    with Sweep(catalog, jobs=pool, time_limit_s=time_limit_s, prepared=prepared) as sweep, _progress(progress, len(first_batch) + interior_guess) as bar:
+    if backend == "ray":
+        from solver.whatif.ray_backend import RaySweep
+
+        sweeper: Any = RaySweep(catalog, jobs=pool, time_limit_s=time_limit_s, prepared=prepared, address=address)
+    else:
+        sweeper = Sweep(catalog, jobs=pool, time_limit_s=time_limit_s, prepared=prepared)
+    with sweeper as sweep, _progress(progress, len(first_batch) + interior_guess) as bar:
         sweep.on_done = bar.advance
         keep = {len(sweep_scenarios)} if ends else set()
         first = sweep.run(first_batch, keep_values=keep)
