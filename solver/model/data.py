@@ -292,9 +292,10 @@ def performance_of(problem: Problem, catalog: Catalog) -> Performance:
     return Performance(catalog.speed_model, catalog.engines, tuple(problem.engines) if problem.engines else None)
 
 
-def build_data(problem: Problem, catalog: Catalog, *, prune: bool = True) -> ModelData:
-    """The model's data; `prune=False` keeps dominated options (tests of pruning's safety)."""
-    configs = node_configs(catalog, problem.limits)
+def build_data(problem: Problem, catalog: Catalog, *, prune: bool = True, configs: list[NodeConfig] | None = None) -> ModelData:
+    """The model's data; `prune=False` keeps dominated options (tests of pruning's safety);
+    `configs` replaces the catalog's node configurations (rented cloud instances, solver.rent)."""
+    configs = node_configs(catalog, problem.limits) if configs is None else configs
     if not configs:
         raise InputError("limits: no node configuration is allowed by the limits (allowed/excluded GPUs, vendors and node types)", hint="relax limits.allowed_gpus / allowed_vendors / allowed_node_types")
     performance = performance_of(problem, catalog)
