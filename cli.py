@@ -590,7 +590,8 @@ def _load_problem_and_catalog(session: Session, problem_path: Path, prices: Path
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write bom.csv and plan.json into this directory (replacing an earlier run's outputs there).")
 @click.option("--force", is_flag=True, help=_FORCE_HELP)
 @click.option("--keep-best-on-interrupt", is_flag=True, help="On Ctrl-C or SIGTERM, still write the best plan found so far, labelled INTERRUPTED (exit code 130 all the same).")
-@click.option("--objective", type=click.Choice(["cost", "power", "tco"], case_sensitive=False), help="Override the problem's objective.")
+@click.option("--objective", type=click.Choice(["cost", "power", "tco", "rent", "hybrid"], case_sensitive=False), help="Override the problem's objective: rent = cloud instances instead of servers, hybrid = owned base load + rented remainder.")
+@click.option("--commitment", type=click.Choice(["on-demand", "1y", "3y", "spot"], case_sensitive=False), help="Override rent.commitment: the cloud price renting is compared at or paid.")
 @click.option("--budget", metavar="USD", help="Override limits.budget_usd: 250000, 250k, 1.5m, $2,500,000.")
 @click.option("--prices", type=click.Path(dir_okay=False, path_type=Path), help="Vendor quote CSV (sku,unit_price_usd) overriding catalog prices.")
 @click.option("--time-limit", type=float, default=60.0, show_default=True, help="Solver time limit, seconds.")
@@ -598,8 +599,10 @@ def _load_problem_and_catalog(session: Session, problem_path: Path, prices: Path
 @click.option("--log", "log_search", is_flag=True, help="Log model building and the CP-SAT search to stderr.")
 @click.option("--json", "as_json", is_flag=True, help="Print plan.json to stdout instead of tables.")
 @pass_session
-def solve(session: Session, problem_path: Path, out: Path | None, force: bool, keep_best_on_interrupt: bool, objective: str | None, budget: str | None, prices: Path | None, time_limit: float, workers: int, log_search: bool, as_json: bool) -> None:
-    """Find the cheapest (or lowest-power, or lowest-TCO) purchase that runs PROBLEM's workloads.
+def solve(session: Session, problem_path: Path, out: Path | None, force: bool, keep_best_on_interrupt: bool, objective: str | None, commitment: str | None, budget: str | None, prices: Path | None, time_limit: float, workers: int, log_search: bool, as_json: bool) -> None:
+    """Find the cheapest (or lowest-power, or lowest-TCO) purchase that runs PROBLEM's workloads,
+    with its unit economics and what renting the same capacity would cost; or the cheapest rented
+    (--objective rent) or part-rented (--objective hybrid) plan.
 
     Ctrl-C or SIGTERM stops the solve, writes nothing and exits 130 (with
     --keep-best-on-interrupt: writes the best plan so far, labelled INTERRUPTED, and exits 130).
@@ -622,6 +625,8 @@ def solve(session: Session, problem_path: Path, out: Path | None, force: bool, k
     problem, catalog = _load_problem_and_catalog(session, problem_path, prices)
     if budget_usd is not None:
         problem = problem.model_copy(update={"limits": problem.limits.model_copy(update={"budget_usd": budget_usd})})
+    if commitment is not None:
+        problem = problem.model_copy(update={"rent": problem.rent.model_copy(update={"commitment": commitment.lower()})})
     settings = SolveSettings(objective=objective.lower() if objective else problem.objective.minimize, time_limit_s=time_limit, workers=workers, log_search=log_search, keep_interrupted=keep_best_on_interrupt)
     with _output_dir(out, force, [problem_path, prices, *session.catalog_files]) as output:
         result = solve_problem(problem, catalog, settings)

@@ -9,6 +9,7 @@ storage; the plan states how much is needed).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 
 from solver.catalog import Catalog
@@ -49,7 +50,9 @@ def build_rent_data(problem: Problem, catalog: Catalog, share_of_day: float = 1.
 
 def solve_rent(problem: Problem, catalog: Catalog, settings: SolveSettings, share_of_day: float = 1.0) -> RentResult:
     """The cheapest rented plan serving all of `problem`'s demand, as a reservation plan."""
+    started = time.perf_counter()
     data, checkpoints = build_rent_data(problem, catalog, share_of_day)
+    precompute_seconds = time.perf_counter() - started
     try:
         raise_if_unservable(data)
     except InfeasibleError as error:
@@ -63,5 +66,6 @@ def solve_rent(problem: Problem, catalog: Catalog, settings: SolveSettings, shar
     if not solution.feasible:
         raise ProcureError(f"no rented plan found within {settings.time_limit_s:g} s (status {solution.status})", hint="raise --time-limit")
     plan = build_plan(data, solution, tco_usd=0.0)
+    plan.summary.precompute_seconds = round(precompute_seconds, 3)
     plan = to_rented_plan(plan, data, problem, unpriced_storage_gb(plan, checkpoints))
     return RentResult(data.problem, data, solution, plan, checkpoints)
