@@ -13,7 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from solver.catalog import Catalog
-from solver.errors import InputError
+from solver.errors import InputError, UnknownNameError
 from solver.options.configs import NodeConfig, gpu_names
 from solver.rent.prices import RentalPrice, monthly_usd, rental_price
 from solver.specs.cloud import CloudInstance
@@ -77,6 +77,11 @@ def rentable_instances(catalog: Catalog, problem: Problem) -> list[CloudInstance
     if catalog.cloud is None:
         raise InputError("the catalog has no cloud price list (cloud.yaml)", hint="reinstall procure; the bundled catalogs are incomplete")
     rent, limits = problem.rent, problem.limits
+    known = sorted({instance.provider for instance in catalog.cloud.instances})
+    for field, names in (("providers", rent.providers or []), ("excluded_providers", rent.excluded_providers)):
+        for name in names:
+            if name not in known:
+                raise UnknownNameError(f"cloud provider (rent.{field})", name, known)
     allowed_gpus = None if limits.allowed_gpus is None else gpu_names(catalog, limits.allowed_gpus)
     excluded_gpus = gpu_names(catalog, limits.excluded_gpus)
     vendors_allowed = None if limits.allowed_vendors is None else {v.lower() for v in limits.allowed_vendors}

@@ -37,6 +37,7 @@ def test_the_comparison_can_be_turned_off_and_needs_cloud_prices():
 
 
 def test_an_unrentable_workload_makes_the_comparison_unavailable_not_the_solve():
-    problem = chat_fleet(4).model_copy(update={"rent": chat_fleet(4).rent.model_copy(update={"providers": ["nobody"]})})
+    problem = chat_fleet(4, allowed_gpus=["l40s"])
+    problem = problem.model_copy(update={"rent": problem.rent.model_copy(update={"providers": ["other"]})})  # rents only RTX 4090s
     plan = solve_problem(problem, mini_cloud_catalog(), settings()).plan
     assert plan.rent["status"] == "UNAVAILABLE" and "no cloud instance" in plan.rent["reason"]

@@ -64,6 +64,9 @@ def test_machine_room_limits_do_not_bind_rented_capacity():
 
 def test_nothing_rentable_is_explained():
     with pytest.raises(InputError, match="no cloud instance"):
-        rent(chat_fleet(4), providers=["nobody"])
+        rent(chat_fleet(4, allowed_gpus=["l40s"]), providers=["other"])  # rents only RTX 4090s
+    with pytest.raises(InputError, match="unknown cloud provider") as caught:
+        rent(chat_fleet(4), providers=["tset"])
+    assert "test" in caught.value.render()
     with pytest.raises(InfeasibleError, match="renting"):
         rent(make_problem(interactive("big", "llama-3.1-405b", 1)))  # 810 GB of weights: no instance holds it
