@@ -12,6 +12,7 @@ from dataclasses import replace
 from solver.catalog import Catalog
 from solver.economics.attach import attach_economics, bought_node_prices
 from solver.errors import InputError, InternalError, ProcureError
+from solver.interrupt import Interrupted
 from solver.model.solve import SolveSettings
 from solver.pipeline import SolveResult, solve_purchase
 from solver.plan.schema import Plan
@@ -46,6 +47,13 @@ def with_rent_comparison(result: SolveResult, catalog: Catalog, settings: SolveS
     limited = replace(settings, time_limit_s=min(settings.time_limit_s, COMPARISON_TIME_LIMIT_S), keep_interrupted=False)
     try:
         rented = _rented_result(result.problem, catalog, solve_rent(result.problem, catalog, limited))
+    except Interrupted:
+        if not settings.keep_interrupted:
+            raise
+        # The purchase is complete: keep it, as asked, and still end the run as interrupted.
+        plan.rent = compare.unavailable("interrupted before the rented plan was found")
+        result.solution.interrupted = True
+        return result
     except (InputError, ProcureError) as error:
         if isinstance(error, InternalError):
             raise

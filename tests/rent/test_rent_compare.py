@@ -41,3 +41,18 @@ def test_an_unrentable_workload_makes_the_comparison_unavailable_not_the_solve()
     problem = problem.model_copy(update={"rent": problem.rent.model_copy(update={"providers": ["other"]})})  # rents only RTX 4090s
     plan = solve_problem(problem, mini_cloud_catalog(), settings()).plan
     assert plan.rent["status"] == "UNAVAILABLE" and "no cloud instance" in plan.rent["reason"]
+
+
+def test_an_interrupt_during_the_comparison_keeps_the_purchase_only_when_asked(monkeypatch):
+    from solver.interrupt import Interrupted
+    from solver.rent import run
+
+    def interrupted(*args, **kwargs):
+        raise Interrupted("search interrupted")
+
+    monkeypatch.setattr(run, "solve_rent", interrupted)
+    with pytest.raises(Interrupted):
+        solve_problem(chat_fleet(4), mini_cloud_catalog(), settings())
+    result = solve_problem(chat_fleet(4), mini_cloud_catalog(), settings(keep_interrupted=True))
+    assert result.interrupted and result.plan.summary.status == "OPTIMAL"
+    assert result.plan.rent["status"] == "UNAVAILABLE" and "interrupted" in result.plan.rent["reason"]
