@@ -21,7 +21,7 @@ from solver.economics.allocation import allocate, gpus_per_workload, occupancy
 from solver.economics.assumptions import economics_assumptions
 from solver.economics.costs import HOURS_PER_YEAR, MONTHS_PER_YEAR, amortised_usd_per_year, energy_usd_per_year, owned_costs, support_usd_per_year
 from solver.economics.tokens import input_per_output, output_tokens_per_s, prefill_share, served_per_replica, tokens_per_day
-from solver.plan.schema import Plan, ReplicaPlan
+from solver.plan.schema import Plan, ReplicaPlan, WorkloadPlan
 from solver.specs.problem import Problem, Workload
 
 DAYS_PER_YEAR = HOURS_PER_YEAR / 24
@@ -63,7 +63,7 @@ def _per_million(usd_per_day: float, tokens: float) -> float | None:
     return None if tokens <= 0 else round(usd_per_day / tokens * MILLION, 4)
 
 
-def _workload_record(workload: Workload, entry: Any, replicas: list[ReplicaPlan], usd_per_year: float, gpus: float, utilization: float) -> dict[str, Any]:
+def _workload_record(workload: Workload, entry: WorkloadPlan, replicas: list[ReplicaPlan], usd_per_year: float, gpus: float, utilization: float) -> dict[str, Any]:
     gpu_hour = usd_per_year / (gpus * HOURS_PER_YEAR) if gpus > 0 else None
     record: dict[str, Any] = {
         "workload": workload.name,

@@ -100,20 +100,20 @@ def calibrated_mfu(runs: Sequence[TrainingRun], gpus: Mapping[str, GpuSpec], gpu
     measured = _measured(runs, gpus, exclude)
     size = scale(active_params)
     arch = gpu.architecture
-    steps: list[tuple[str, str, bool, bool, str]] = [
-        # (arithmetic of the runs, which scales, same architecture, note)
-        (arithmetic, size, True, True, ""),
-        (arithmetic, "any", True, True, f"no {size} {arithmetic} run on {arch}: {arithmetic} runs of any scale"),
+    # (arithmetic of the runs, their scale, same architecture only, what was relaxed)
+    steps: list[tuple[str, str, bool, str]] = [
+        (arithmetic, size, True, ""),
+        (arithmetic, "any", True, f"no {size} {arithmetic} run on {arch}: {arithmetic} runs of any scale"),
     ]
     if arithmetic == "fp8":
         steps += [
-            ("bf16", size, True, True, f"no FP8 run on {arch}: its BF16 runs against the BF16 peak, FP8's gain not credited"),
-            ("bf16", "any", True, True, f"no FP8 run on {arch}: its BF16 runs of any scale against the BF16 peak, FP8's gain not credited"),
+            ("bf16", size, True, f"no FP8 run on {arch}: its BF16 runs against the BF16 peak, FP8's gain not credited"),
+            ("bf16", "any", True, f"no FP8 run on {arch}: its BF16 runs of any scale against the BF16 peak, FP8's gain not credited"),
         ]
-    steps += [(arithmetic, size, False, True, f"no published run on {arch}: {size} {arithmetic} runs on other GPUs, against {gpu.id}'s own peak")]
+    steps.append((arithmetic, size, False, f"no published run on {arch}: {size} {arithmetic} runs on other GPUs, against {gpu.id}'s own peak"))
     if arithmetic == "fp8":
-        steps += [("bf16", size, False, True, f"no FP8 or {arch} run: {size} BF16 runs on other GPUs against {gpu.id}'s BF16 peak")]
-    for run_arithmetic, run_scale, same_arch, _, note in steps:
+        steps.append(("bf16", size, False, f"no FP8 or {arch} run: {size} BF16 runs on other GPUs against {gpu.id}'s BF16 peak"))
+    for run_arithmetic, run_scale, same_arch, note in steps:
         chosen = [
             m for m in measured
             if m.run.precision == run_arithmetic and (run_scale == "any" or scale(m.run.params_active) == run_scale) and (m.architecture == arch or not same_arch)

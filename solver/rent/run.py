@@ -18,7 +18,6 @@ from solver.pipeline import SolveResult, solve_purchase
 from solver.plan.schema import Plan
 from solver.rent import compare, hybrid
 from solver.rent.plan import rent_section, rented_configs_used, rented_node_monthly, reservation_lines, unpriced_storage_gb
-from solver.rent.problem import rent_view
 from solver.rent.solve import RentResult, solve_rent
 from solver.specs.problem import Problem
 from solver.verify.checker import require_valid
@@ -110,5 +109,3 @@ def solve_hybrid(problem: Problem, catalog: Catalog, settings: SolveSettings) ->
     require_valid(plan, problem, catalog)
     return SolveResult(problem, owned.data, owned.solution, plan, None)
 
-
-__all__ = ["rent_view", "solve_hybrid", "solve_rented", "with_rent_comparison"]
