@@ -5,8 +5,12 @@ the workload's own unit: sessions, jobs, or tokens/s), bought at least capex wit
 problem's limits. Whatever those replicas serve beyond the base counts too; the remainder of the
 peak is served by the cheapest rented instances, billed `rent.burst_hours_per_day` hours a day
 (peak demand above the base lasts only part of the day; on-demand capacity is billed by the
-hour). The split is fixed by the fraction, so each part's optimum is the optimum of the whole
-for that split; sweep the fraction to choose it.
+hour). The two parts are solved in turn, not jointly: the owned part is the cheapest purchase
+for the base load and the rented part the cheapest rental of what it leaves, so the sum is
+not proven the cheapest way to split the demand (a joint model would weigh capex against months
+of rent). The plan's status and gap are the worse of the two solves'; its objective value is
+the resulting monthly cost (amortised capex, running costs and rent). Sweep the fraction to
+choose it.
 """
 
 from __future__ import annotations
