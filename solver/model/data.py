@@ -354,12 +354,16 @@ def performance_of(problem: Problem, catalog: Catalog) -> Performance:
     return Performance(catalog.speed_model, catalog.engines, tuple(problem.engines) if problem.engines else None)
 
 
-def build_data(problem: Problem, catalog: Catalog, *, prune: bool = True) -> ModelData:
-    """The model's data; `prune=False` keeps dominated options (tests of pruning's safety)."""
+def build_data(problem: Problem, catalog: Catalog, *, prune: bool = True, configs: list[NodeConfig] | None = None) -> ModelData:
+    """The model's data; `prune=False` keeps dominated options (tests of pruning's safety);
+    `configs` replaces the catalog's node configurations (rented cloud instances, solver.rent),
+    which no buying policy applies to."""
     catalog = at_price_point(catalog, problem.procurement.price_point)
-    candidates = candidate_configs(catalog, problem.limits)
-    configs = [config for config, reasons in candidates if not reasons]
-    excluded_by_policy = policy_exclusions(candidates)
+    excluded_by_policy = []
+    if configs is None:
+        candidates = candidate_configs(catalog, problem.limits)
+        configs = [config for config, reasons in candidates if not reasons]
+        excluded_by_policy = policy_exclusions(candidates)
     if not configs:
         raise InputError(
             "limits: no node configuration is allowed by the limits and buying policy (allowed/excluded GPUs, vendors, node types, site, lifecycle)",

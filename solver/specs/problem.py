@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 from solver.money import MAX_BUDGET_USD
 from solver.specs.assumptions import Assumptions
 from solver.specs.common import ID_PATTERN, MAX_ID_CHARS, StrictModel
+from solver.specs.economics import EconomicsSettings, RentSettings
 from solver.specs.fields import Line, Lowercase, Paragraph, usd
 from solver.specs.measurement import Engine
 
@@ -237,7 +238,11 @@ class TcoSettings(StrictModel):
 
 
 class ObjectiveSpec(StrictModel):
-    minimize: Annotated[Literal["cost", "power", "tco"], Lowercase] = "cost"
+    minimize: Annotated[Literal["cost", "power", "tco", "rent", "hybrid"], Lowercase] = Field(
+        default="cost",
+        description="cost (capex), power, tco (capex + energy over the horizon), rent (cloud instances instead of servers: the cheapest "
+        "monthly reservation, see `rent:`) or hybrid (owned servers for rent.base_fraction of the demand, cloud instances for the rest).",
+    )
     tco: TcoSettings = Field(default_factory=TcoSettings)
 
 
@@ -249,6 +254,8 @@ class Problem(StrictModel):
     objective: ObjectiveSpec = Field(default_factory=ObjectiveSpec)
     procurement: Procurement = Field(default_factory=Procurement)
     assumptions: Assumptions = Field(default_factory=Assumptions)
+    economics: EconomicsSettings = Field(default_factory=EconomicsSettings, description="Unit-cost assumptions: serving utilisation, support, space, residual value.")
+    rent: RentSettings = Field(default_factory=RentSettings, description="Renting: commitment, providers, the buy-versus-rent comparison, hybrid split.")
     engines: list[Annotated[Engine, Lowercase]] | None = Field(
         default=None,
         description="Inference engines the team will run, in preference order (vllm, sglang, tensorrt-llm, llama.cpp, mlx). "

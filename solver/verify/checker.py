@@ -18,6 +18,7 @@ from solver.plan.schema import Plan
 from solver.verify.purchase import POWERED_CATEGORIES, check_policy, check_purchase_order, check_racks, check_redundancy, server_power_w
 from solver.specs.problem import Problem
 from solver.units import GB
+from solver.verify.rented import check_rented, node_spec
 
 SPEED_TOLERANCE = 1e-6
 
@@ -201,9 +202,10 @@ def verify_plan(plan: Plan, problem: Problem, catalog: Catalog) -> list[str]:
 
     for node_id, load in host_load.items():
         node = nodes.get(node_id)
-        if node is None:
+        spec = None if node is None else node_spec(catalog, node)
+        if spec is None:
             continue
-        host_ram = int(catalog.node(node.node_type).host_ram)
+        host_ram = int(spec.host_ram)
         if host_ram and load > host_ram:
             issues.append(f"{node_id}: weights to stage {load / GB:.1f} GB exceed host RAM {host_ram / GB:.1f} GB")
 
@@ -211,6 +213,7 @@ def verify_plan(plan: Plan, problem: Problem, catalog: Catalog) -> list[str]:
         if entry.served_sessions > served.get(entry.name, 0):
             issues.append(f"workload {entry.name}: reports {entry.served_sessions} served but replicas provide {served.get(entry.name, 0)}")
     issues.extend(_check_bom_and_limits(plan, problem, catalog))
+    issues.extend(check_rented(plan, problem, catalog))
     return issues
 
 
@@ -221,7 +224,8 @@ def _check_bom_and_limits(plan: Plan, problem: Problem, catalog: Catalog) -> lis
     issues.extend(check_redundancy(plan, problem))
     limits = problem.limits
     # Power from the catalog: servers (base + GPUs) and every powered BOM item but the systems.
-    server_power = sum(server_power_w(n, catalog) for n in plan.nodes)
+    # Rented instances draw on someone else's facility.
+    server_power = sum(server_power_w(n, catalog) for n in plan.nodes if not n.rented)
     other_power = sum(line.quantity * line.unit_power_w for line in plan.bom if line.parent is None and line.category in POWERED_CATEGORIES)
     power = server_power + other_power
     if power != plan.summary.power_w:
@@ -241,7 +245,10 @@ def _check_bom_and_limits(plan: Plan, problem: Problem, catalog: Catalog) -> lis
                 issues.append(f"rack {rack.index}: lists {node_id}, which the node table puts elsewhere")
     placed = {node_id for rack in plan.racks for node_id in rack.nodes}
     for node in plan.nodes:
-        mounted = catalog.node(node.node_type).rack_mounted
+        spec = node_spec(catalog, node)
+        if spec is None:
+            continue  # an unknown rented instance: reported by check_rented
+        mounted = spec.rack_mounted
         if mounted and node.id not in placed:
             issues.append(f"{node.id} is in no rack")
         if not mounted and node.id in placed:
@@ -254,8 +261,9 @@ def _check_bom_and_limits(plan: Plan, problem: Problem, catalog: Catalog) -> lis
         present = sum(1 for n in plan.nodes if n.owned and n.node_type == node_type and n.gpu == gpu)
         if present != count:
             issues.append(f"inventory {node_type}/{gpu}: {count} owned but {present} in the plan")
-    if limits.max_nodes is not None and len(plan.nodes) > limits.max_nodes:
-        issues.append(f"{len(plan.nodes)} nodes exceed max_nodes {limits.max_nodes}")
+    servers = sum(1 for n in plan.nodes if not n.rented)
+    if limits.max_nodes is not None and servers > limits.max_nodes:
+        issues.append(f"{servers} nodes exceed max_nodes {limits.max_nodes}")
     # Fabric: spanning nodes have ports and, unless their accelerators bring them, NICs.
     fabric_nodes = [n for n in plan.nodes if n.fabric]
     ports = sum(catalog.node(n.node_type).fabric_nics for n in fabric_nodes)
