@@ -32,7 +32,8 @@ def _servers(data: ModelData, values: dict[str, int]) -> list[ServerSlots]:
             rack, fabric = placed[index] if config.rack_mounted and index < len(placed) else (None, index < fabric_count)
             servers.append(
                 ServerSlots(
-                    id=f"{config.node.id}-{config.gpu.id}-{index + 1:02d}",
+                    # Partial populations of one chassis are told apart by their card count.
+                    id=f"{config.node.id}-{f'{config.gpu_count}x-' if config.partial else ''}{config.gpu.id}-{index + 1:02d}",
                     config=config,
                     owned=index < config.owned,
                     fabric=fabric,
@@ -224,6 +225,7 @@ def build_plan(data: ModelData, solution: Solution, *, tco_usd: float) -> Plan:
         bridges=dict(bridges),
         installed_servers=sum(count for key, count in bought.items() if data.config(key).rack_mounted) if facility.installation else 0,
         support_usd=values.get("support_usd", 0),
+        spare_cards={gpu: values.get(f"spare_cards[{gpu}]", 0) for gpu in data.spared_gpus()},
         supported_hardware_usd=_supported_hardware(data, values, bought, fabric_counts, racks),
     )
     bom = bom_lines(data, purchases)
