@@ -61,6 +61,19 @@ def _relaxed_minimum(data: ModelData, guard: str, settings: SolveSettings) -> st
 
 
 def solve_problem(problem: Problem, catalog: Catalog, settings: SolveSettings) -> SolveResult:
+    """The plan for `settings.objective`: a purchase (cost, power, tco) with its unit economics and
+    what renting the same capacity would cost, or a rented (rent) or part-rented (hybrid) plan."""
+    from solver.rent import run  # renting builds on this module
+
+    if settings.objective == "rent":
+        return run.solve_rented(problem, catalog, settings)
+    if settings.objective == "hybrid":
+        return run.solve_hybrid(problem, catalog, settings)
+    return run.with_rent_comparison(solve_purchase(problem, catalog, settings), catalog, settings)
+
+
+def solve_purchase(problem: Problem, catalog: Catalog, settings: SolveSettings) -> SolveResult:
+    """The optimal purchase, checked by the verifier, with the rule-of-thumb baseline."""
     started = time.perf_counter()
     data = build_data(problem, catalog)
     precompute_seconds = time.perf_counter() - started

@@ -146,6 +146,21 @@ class ModelData:
         redundant workload; see solver.model.constraints.redundancy)."""
         return bool(self.workload_entry(option.workload).workload.spare_domains) and not option.nodes and not option.mig_profile
 
+    @property
+    def spare_percent(self) -> int:
+        return self.problem.procurement.spare_cards_percent
+
+    def spared_gpus(self) -> dict[str, list[NodeConfig]]:
+        """GPU type → the bought configurations whose cards are field-replaceable (PCIe and
+        consumer cards in servers and workstations; never rented instances)."""
+        spared: dict[str, list[NodeConfig]] = {}
+        if not self.spare_percent:
+            return spared
+        for config in self.configs:
+            if config.gpu.form_factor in SPARED_FORM_FACTORS and not config.rented:
+                spared.setdefault(config.gpu.id, []).append(config)
+        return spared
+
     def bridges_per_replica(self, option: DeploymentOption) -> int:
         """NVLink bridges one replica of the option needs (0 on wired NVLink or without TP)."""
         item = self.bridges.get(option.config_key)
@@ -394,6 +409,10 @@ def policy_exclusions(candidates: list[tuple[NodeConfig, list[str]]]) -> list[st
     return [f"{gpu}: {'; '.join(sorted(reasons))}" for gpu, reasons in sorted(reasons_by_gpu.items())]
 
 
+SPARED_FORM_FACTORS = ("pcie", "consumer")
+"""Cards a buyer can stock and swap in the field; SXM/OAM modules and superchips are replaced by the vendor."""
+
+
 def performance_of(problem: Problem, catalog: Catalog) -> Performance:
     """The catalog's speed model and engine matrix with the problem's engine preference."""
     if catalog.speed_model is None or catalog.engines is None:
@@ -401,12 +420,16 @@ def performance_of(problem: Problem, catalog: Catalog) -> Performance:
     return Performance(catalog.speed_model, catalog.engines, tuple(problem.engines) if problem.engines else None)
 
 
-def build_data(problem: Problem, catalog: Catalog, *, prune: bool = True) -> ModelData:
-    """The model's data; `prune=False` keeps dominated options (tests of pruning's safety)."""
+def build_data(problem: Problem, catalog: Catalog, *, prune: bool = True, configs: list[NodeConfig] | None = None) -> ModelData:
+    """The model's data; `prune=False` keeps dominated options (tests of pruning's safety);
+    `configs` replaces the catalog's node configurations (rented cloud instances, solver.rent),
+    which no buying policy applies to."""
     catalog = at_price_point(catalog, problem.procurement.price_point)
-    candidates = candidate_configs(catalog, problem.limits)
-    configs = [config for config, reasons in candidates if not reasons]
-    excluded_by_policy = policy_exclusions(candidates)
+    excluded_by_policy = []
+    if configs is None:
+        candidates = candidate_configs(catalog, problem.limits)
+        configs = [config for config, reasons in candidates if not reasons]
+        excluded_by_policy = policy_exclusions(candidates)
     if not configs:
         raise InputError(
             "limits: no node configuration is allowed by the limits and buying policy (allowed/excluded GPUs, vendors, node types, site, lifecycle)",

@@ -20,7 +20,8 @@ BRIDGED_KINDS = ("pcie-server", "workstation")
 
 def bridge_item(catalog: Catalog, config: NodeConfig) -> FabricItem | None:
     """The bridge a configuration's scale-up groups need, cheapest first (None: none needed)."""
-    if config.node.kind not in BRIDGED_KINDS or config.nvlink_domain < 2:
+    # A rented instance comes with whatever links its provider fitted.
+    if config.rented or config.node.kind not in BRIDGED_KINDS or config.nvlink_domain < 2:
         return None
     items = [item for item in catalog.fabric.values() if item.category == "nvlink-bridge" and config.gpu.id in item.bridges]
     return min(items, key=lambda item: (item.price_usd * (item.bridges_per_pair or 1), item.id), default=None)

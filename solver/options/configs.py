@@ -39,6 +39,11 @@ class NodeConfig:
     """GPUs fitted per server (0: the chassis's full gpu_count)."""
 
     @property
+    def rented(self) -> bool:
+        """A cloud instance (solver.rent): nothing to buy with it, bridges included."""
+        return False
+
+    @property
     def partial(self) -> bool:
         return 0 < self.population < self.node.gpu_count
 

@@ -15,17 +15,8 @@ from solver.model.variables import bought_name, mig_name, replica_name
 from solver.plan.bom import Purchases, bom_lines
 from solver.plan.placement import Dedicated, PlacedReplica, ServerSlots, place_config
 from solver.plan.schema import FabricPlan, NodePlan, Placement, Plan, RackPlan, ReplicaPlan, Summary, WorkloadPlan
-from solver.options.configs import NodeConfig
 from solver.options.policy import policy_opt_ins
 from solver.units import GB
-
-
-def server_id(config: NodeConfig, index: int) -> str:
-    """The `index`-th (0-based) server of a configuration. Partly populated chassis of one node
-    type and GPU are configurations of their own: their GPU count keeps the ids apart (two
-    'pcie-4gpu-h200-nvl-01' servers with 1 and 4 GPUs made the checker reject the plan)."""
-    fitted = f"-{config.population}gpu" if config.partial else ""
-    return f"{config.node.id}-{config.gpu.id}{fitted}-{index + 1:02d}"
 
 
 def _servers(data: ModelData, values: dict[str, int]) -> list[ServerSlots]:
@@ -41,7 +32,8 @@ def _servers(data: ModelData, values: dict[str, int]) -> list[ServerSlots]:
             rack, fabric = placed[index] if config.rack_mounted and index < len(placed) else (None, index < fabric_count)
             servers.append(
                 ServerSlots(
-                    id=server_id(config, index),
+                    # Partial populations of one chassis are told apart by their card count.
+                    id=f"{config.node.id}-{f'{config.gpu_count}x-' if config.partial else ''}{config.gpu.id}-{index + 1:02d}",
                     config=config,
                     owned=index < config.owned,
                     fabric=fabric,
@@ -235,6 +227,7 @@ def build_plan(data: ModelData, solution: Solution, *, tco_usd: float) -> Plan:
         bridges=dict(bridges),
         installed_servers=sum(count for key, count in bought.items() if data.config(key).rack_mounted) if facility.installation else 0,
         support_usd=values.get("support_usd", 0),
+        spare_cards={gpu: values.get(f"spare_cards[{gpu}]", 0) for gpu in data.spared_gpus()},
         supported_hardware_usd=_supported_hardware(data, values, bought, fabric_counts, racks),
     )
     bom = bom_lines(data, purchases)

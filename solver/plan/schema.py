@@ -62,6 +62,8 @@ class NodePlan(PlanModel):
     fabric: bool
     power_w: int
     rack_units: int
+    rented: bool = False
+    """A cloud instance (objective rent or hybrid): node_type is its cloud.yaml id; no facility power or rack."""
 
 
 class Placement(PlanModel):
@@ -182,3 +184,8 @@ class Plan(PlanModel):
     storage: dict
     bom: list[BomLine]
     baseline: dict | None = None
+    economics: dict | None = None
+    """Unit economics (solver.economics): assumptions with sources, per-workload and total costs."""
+    rent: dict | None = None
+    """Renting (solver.rent): for a bought plan, what renting equivalent capacity costs and the
+    break-even month; for a rented or hybrid plan, its reservations."""

@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 from solver.money import MAX_BUDGET_USD
 from solver.specs.assumptions import Assumptions
 from solver.specs.common import ID_PATTERN, MAX_ID_CHARS, StrictModel
+from solver.specs.economics import EconomicsSettings, RentSettings
 from solver.specs.fields import Line, Lowercase, Paragraph, usd
 from solver.specs.measurement import Engine
 
@@ -221,7 +222,13 @@ class Procurement(StrictModel):
 
     support_years: int = Field(default=3, ge=0, le=7, description="Years of hardware support bought with servers and switches (0: none; default 3, the usual OEM warranty term; at most 7).")
     installation: bool = Field(default=True, description="Buy rack-and-stack installation for every rack server.")
-    spares: bool = Field(default=False, description="List recommended spare parts (a separate, optional section of the BOM, not in the capex).")
+    spare_cards_percent: int = Field(
+        default=0, ge=0, le=100,
+        description="Spare accelerator cards bought with PCIe and workstation servers, as a percentage of their cards, rounded up per GPU type "
+        "(0: none). Cards in those chassis are field-replaceable; SXM/OAM modules are not sold loose, so the support contract covers them. "
+        "For scale: Llama 3 405B pre-training saw 148 faulty-GPU and 72 HBM interruptions in 54 days on 16,384 H100s (Dubey et al. 2024, "
+        "'The Llama 3 Herd of Models', Table 5), about 9% of GPUs a year.",
+    )
     price_point: Annotated[Literal["mid", "low", "high"], Lowercase] = Field(
         default="mid",
         description="Which catalog price to plan with: mid (the catalog's price), or the low or high end of each published range "
@@ -237,7 +244,11 @@ class TcoSettings(StrictModel):
 
 
 class ObjectiveSpec(StrictModel):
-    minimize: Annotated[Literal["cost", "power", "tco"], Lowercase] = "cost"
+    minimize: Annotated[Literal["cost", "power", "tco", "rent", "hybrid"], Lowercase] = Field(
+        default="cost",
+        description="cost (capex), power, tco (capex + energy over the horizon), rent (cloud instances instead of servers: the cheapest "
+        "monthly reservation, see `rent:`) or hybrid (owned servers for rent.base_fraction of the demand, cloud instances for the rest).",
+    )
     tco: TcoSettings = Field(default_factory=TcoSettings)
 
 
@@ -249,6 +260,8 @@ class Problem(StrictModel):
     objective: ObjectiveSpec = Field(default_factory=ObjectiveSpec)
     procurement: Procurement = Field(default_factory=Procurement)
     assumptions: Assumptions = Field(default_factory=Assumptions)
+    economics: EconomicsSettings = Field(default_factory=EconomicsSettings, description="Unit-cost assumptions: serving utilisation, support, space, residual value.")
+    rent: RentSettings = Field(default_factory=RentSettings, description="Renting: commitment, providers, the buy-versus-rent comparison, hybrid split.")
     engines: list[Annotated[Engine, Lowercase]] | None = Field(
         default=None,
         description="Inference engines the team will run, in preference order (vllm, sglang, tensorrt-llm, llama.cpp, mlx). "

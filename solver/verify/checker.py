@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from solver.catalog import Catalog
 from solver.catalog.price_points import at_price_point
@@ -18,6 +18,7 @@ from solver.plan.schema import Plan
 from solver.verify.purchase import POWERED_CATEGORIES, check_policy, check_purchase_order, check_racks, check_redundancy, server_power_w
 from solver.specs.problem import Problem
 from solver.units import GB
+from solver.verify.rented import check_rented, node_spec
 
 SPEED_TOLERANCE = 1e-6
 
@@ -87,6 +88,9 @@ def verify_plan(plan: Plan, problem: Problem, catalog: Catalog) -> list[str]:
 
     training_hours_once = functools.lru_cache(maxsize=None)(training_hours)
     issues: list[str] = []
+    repeated = sorted(node_id for node_id, count in Counter(n.id for n in plan.nodes).items() if count > 1)
+    if repeated:
+        issues.append(f"server ids repeat: {', '.join(repeated)} (placements on them are ambiguous)")
     limits = problem.limits
     nodes = {node.id: node for node in plan.nodes}
     workloads = {w.name: w for w in problem.workloads}
@@ -201,9 +205,10 @@ def verify_plan(plan: Plan, problem: Problem, catalog: Catalog) -> list[str]:
 
     for node_id, load in host_load.items():
         node = nodes.get(node_id)
-        if node is None:
+        spec = None if node is None else node_spec(catalog, node)
+        if spec is None:
             continue
-        host_ram = int(catalog.node(node.node_type).host_ram)
+        host_ram = int(spec.host_ram)
         if host_ram and load > host_ram:
             issues.append(f"{node_id}: weights to stage {load / GB:.1f} GB exceed host RAM {host_ram / GB:.1f} GB")
 
@@ -211,6 +216,7 @@ def verify_plan(plan: Plan, problem: Problem, catalog: Catalog) -> list[str]:
         if entry.served_sessions > served.get(entry.name, 0):
             issues.append(f"workload {entry.name}: reports {entry.served_sessions} served but replicas provide {served.get(entry.name, 0)}")
     issues.extend(_check_bom_and_limits(plan, problem, catalog))
+    issues.extend(check_rented(plan, problem, catalog))
     return issues
 
 
@@ -221,7 +227,8 @@ def _check_bom_and_limits(plan: Plan, problem: Problem, catalog: Catalog) -> lis
     issues.extend(check_redundancy(plan, problem))
     limits = problem.limits
     # Power from the catalog: servers (base + GPUs) and every powered BOM item but the systems.
-    server_power = sum(server_power_w(n, catalog) for n in plan.nodes)
+    # Rented instances draw on someone else's facility.
+    server_power = sum(server_power_w(n, catalog) for n in plan.nodes if not n.rented)
     other_power = sum(line.quantity * line.unit_power_w for line in plan.bom if line.parent is None and line.category in POWERED_CATEGORIES)
     power = server_power + other_power
     if power != plan.summary.power_w:
@@ -241,7 +248,10 @@ def _check_bom_and_limits(plan: Plan, problem: Problem, catalog: Catalog) -> lis
                 issues.append(f"rack {rack.index}: lists {node_id}, which the node table puts elsewhere")
     placed = {node_id for rack in plan.racks for node_id in rack.nodes}
     for node in plan.nodes:
-        mounted = catalog.node(node.node_type).rack_mounted
+        spec = node_spec(catalog, node)
+        if spec is None:
+            continue  # an unknown rented instance: reported by check_rented
+        mounted = spec.rack_mounted
         if mounted and node.id not in placed:
             issues.append(f"{node.id} is in no rack")
         if not mounted and node.id in placed:
@@ -254,8 +264,9 @@ def _check_bom_and_limits(plan: Plan, problem: Problem, catalog: Catalog) -> lis
         present = sum(1 for n in plan.nodes if n.owned and n.node_type == node_type and n.gpu == gpu)
         if present != count:
             issues.append(f"inventory {node_type}/{gpu}: {count} owned but {present} in the plan")
-    if limits.max_nodes is not None and len(plan.nodes) > limits.max_nodes:
-        issues.append(f"{len(plan.nodes)} nodes exceed max_nodes {limits.max_nodes}")
+    servers = sum(1 for n in plan.nodes if not n.rented)
+    if limits.max_nodes is not None and servers > limits.max_nodes:
+        issues.append(f"{servers} nodes exceed max_nodes {limits.max_nodes}")
     # Fabric: spanning nodes have ports and, unless their accelerators bring them, NICs.
     fabric_nodes = [n for n in plan.nodes if n.fabric]
     ports = sum(catalog.node(n.node_type).fabric_nics for n in fabric_nodes)

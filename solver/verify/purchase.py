@@ -14,8 +14,11 @@ from solver.catalog import Catalog
 from solver.plan.schema import NodePlan, Plan
 from solver.specs.hardware import FabricItem, NodeSpec
 from solver.specs.problem import Problem
+from solver.verify.rented import RESERVATION
 
 BRIDGED_KINDS = ("pcie-server", "workstation")
+SPARED_FORM_FACTORS = ("pcie", "consumer")
+"""Cards a buyer stocks spares of (restated from the model's rule on purpose)."""
 SWITCH_CATEGORIES = ("switch", "frontend-switch", "management-switch")
 POWERED_CATEGORIES = ("nic", "switch", "cable", "storage", "frontend-switch", "management-switch", "frontend-cable", "management-cable")
 """BOM items that draw facility power besides the servers (PDUs' own draw is not counted)."""
@@ -36,7 +39,7 @@ def check_policy(plan: Plan, problem: Problem, catalog: Catalog) -> list[str]:
     issues = []
     limits = problem.limits
     for node in plan.nodes:
-        if node.owned:
+        if node.owned or node.rented:
             continue
         spec, gpu = catalog.node(node.node_type), catalog.gpu(node.gpu)
         orderable = set(spec.orderable_gpu_counts or ()) | {spec.gpu_count}
@@ -147,7 +150,7 @@ def bridges_needed(plan: Plan, catalog: Catalog) -> dict[str, int]:
             continue
         for placement in replica.placement:
             node = nodes.get(placement.node)
-            if node is None:
+            if node is None or node.rented:
                 continue
             spec = catalog.node(node.node_type)
             if spec.kind not in BRIDGED_KINDS or group > node.nvlink_domain:
@@ -174,7 +177,8 @@ def check_purchase_order(plan: Plan, problem: Problem, catalog: Catalog) -> list
             issues.append(f"BOM line {line.line}: parent {line.parent} is not a system line")
         if not line.price_source:
             issues.append(f"BOM line {line.line}: no price source")
-    total = sum(line.extended_price_usd for line in tops)
+    # Reservations are paid monthly: the purchase order is everything else.
+    total = sum(line.extended_price_usd for line in tops if line.category != RESERVATION)
     if total != plan.summary.capex_usd:
         issues.append(f"BOM total ${total:,} differs from capex ${plan.summary.capex_usd:,}")
     if problem.limits.budget_usd is not None and plan.summary.capex_usd > problem.limits.budget_usd:
@@ -183,7 +187,7 @@ def check_purchase_order(plan: Plan, problem: Problem, catalog: Catalog) -> list
     bought: dict[str, int] = defaultdict(int)
     unit_prices: dict[str, int] = {}
     for node in plan.nodes:
-        if node.owned:
+        if node.owned or node.rented:
             continue
         spec, gpu = catalog.node(node.node_type), catalog.gpu(node.gpu)
         key = config_key(node, spec)
@@ -213,18 +217,19 @@ def _check_counts(plan: Plan, problem: Problem, catalog: Catalog, tops: list) ->
     needed = bridges_needed(plan, catalog)
     if bridges != needed:
         issues.append(f"BOM NVLink bridges {bridges} differ from the tensor-parallel pairs' {needed}")
-    server_racks = sum(1 for rack in plan.racks if any(catalog.node(plan_node.node_type).kind != "rack-scale" for plan_node in plan.nodes if plan_node.id in rack.nodes))
+    machine_room = [n for n in plan.nodes if not n.rented]
+    server_racks = sum(1 for rack in plan.racks if any(catalog.node(plan_node.node_type).kind != "rack-scale" for plan_node in machine_room if plan_node.id in rack.nodes))
     for category in ("frontend-switch", "management-switch"):
         if _cheapest(catalog, category) and _quantity(tops, category) != server_racks:
             issues.append(f"BOM {category}: {_quantity(tops, category)}, expected one per rack of servers ({server_racks})")
-    rack_servers = [n for n in plan.nodes if catalog.node(n.node_type).rack_mounted and catalog.node(n.node_type).kind != "rack-scale"]
+    rack_servers = [n for n in machine_room if catalog.node(n.node_type).rack_mounted and catalog.node(n.node_type).kind != "rack-scale"]
     for category in ("frontend-cable", "management-cable"):
         item = _cheapest(catalog, category)
         if item is not None and _quantity(tops, category) != len(rack_servers) * (item.per_server or 1):
             issues.append(f"BOM {category}: {_quantity(tops, category)}, expected {item.per_server} per rack server ({len(rack_servers)})")
     if _quantity(tops, "pdu") != sum(rack.pdus for rack in plan.racks):
         issues.append(f"BOM PDUs {_quantity(tops, 'pdu')} differ from the racks' {sum(rack.pdus for rack in plan.racks)}")
-    rack_scale = sum(1 for n in plan.nodes if catalog.node(n.node_type).kind == "rack-scale")
+    rack_scale = sum(1 for n in machine_room if catalog.node(n.node_type).kind == "rack-scale")
     if _quantity(tops, "rack") != len(plan.racks) - rack_scale:
         issues.append(f"BOM racks {_quantity(tops, 'rack')}, expected {len(plan.racks) - rack_scale} (rack-scale systems bring their own)")
     return issues
@@ -233,7 +238,7 @@ def _check_counts(plan: Plan, problem: Problem, catalog: Catalog, tops: list) ->
 def _check_services(plan: Plan, problem: Problem, catalog: Catalog, tops: list) -> list[str]:
     issues = []
     procurement = problem.procurement
-    bought_rack_servers = sum(1 for n in plan.nodes if not n.owned and catalog.node(n.node_type).rack_mounted)
+    bought_rack_servers = sum(1 for n in plan.nodes if not n.owned and not n.rented and catalog.node(n.node_type).rack_mounted)
     installation = _cheapest(catalog, "installation")
     expected = bought_rack_servers if procurement.installation and installation is not None else 0
     if _quantity(tops, "installation") != expected:
@@ -250,7 +255,22 @@ def _check_services(plan: Plan, problem: Problem, catalog: Catalog, tops: list) 
     actual = sum(line.extended_price_usd for line in tops if line.category == "support")
     if actual != expected_support:
         issues.append(f"BOM support ${actual:,}, expected ${expected_support:,} ({procurement.support_years} years on ${covered:,} of servers and switches)")
+    issues.extend(_check_spares(plan, problem, catalog, tops))
     return issues
+
+
+def _check_spares(plan: Plan, problem: Problem, catalog: Catalog, tops: list) -> list[str]:
+    """Spare cards: the percentage of the PCIe/consumer cards bought, rounded up per GPU type."""
+    percent = problem.procurement.spare_cards_percent
+    cards: dict[str, int] = defaultdict(int)
+    for node in plan.nodes:
+        if not node.owned and not node.rented and catalog.gpu(node.gpu).form_factor in SPARED_FORM_FACTORS:
+            cards[node.gpu] += node.gpu_count
+    expected = {gpu: -(-percent * count // 100) for gpu, count in cards.items() if percent and -(-percent * count // 100)}
+    bought = {line.sku: line.quantity for line in tops if line.category == "spare-gpu"}
+    if bought != expected:
+        return [f"BOM spare cards {bought} differ from {percent}% of the field-replaceable cards bought, rounded up: {expected}"]
+    return []
 
 
 def check_redundancy(plan: Plan, problem: Problem) -> list[str]:

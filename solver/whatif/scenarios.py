@@ -552,6 +552,8 @@ def plan_scenarios(
         varied = apply_overlay(problem, overlay, catalog, source=source) if overlay else problem
         # Without --objective each scenario minimises its own problem's objective (an overlay
         # may set objective.minimize).
+        if not objectives and varied.objective.minimize in ("rent", "hybrid"):
+            raise InputError(f"objective {varied.objective.minimize}: what-if runs compare purchases", hint="use `procure solve --objective rent|hybrid`, or give --objective cost|power|tco")
         for objective in objectives or [varied.objective.minimize]:
             for budget in budget_values:
                 scenario_problem = varied
