@@ -21,6 +21,7 @@ is flagged), since a solve is deterministic on a given machine.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -48,6 +49,7 @@ def clear_estimator_caches() -> None:
     _params.count_parameters.cache_clear()
     _weights.rank_weights.cache_clear()
     _weights.pipeline_stages.cache_clear()
+    _weights.stage_shapes.cache_clear()
 
 
 @dataclass
@@ -144,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.dump is not None:
             dump_problem(problem, args.dump / f"{label}.yaml")
 
-    print(f"procure solve benchmark · workers={args.workers} · bundled catalog ({len(catalog.gpus)} GPUs, {len(catalog.nodes)} node types, {len(catalog.models)} models)")
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"procure solve benchmark · load average {load} (a shared machine slows every figure) · workers={args.workers} · bundled catalog ({len(catalog.gpus)} GPUs, {len(catalog.nodes)} node types, {len(catalog.models)} models)")
     rows = []
     for label, problem, limit in jobs:
         limit = args.time_limit or limit
