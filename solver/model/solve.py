@@ -51,12 +51,13 @@ DETERMINISTIC_PER_SECOND = 0.2
 """CP-SAT deterministic time per second of the time limit: what one worker did per wall-clock
 second on the reference 2-core machine on the bench problems (0.1 when the machine ran two
 other test suites, see README "Performance")."""
-LARGE_MODEL_OPTIONS = 15_000
-"""From this many options CP-SAT's presolve probing takes most of a minute (500 workloads:
-17 s of 29 s of presolve) and its search finds no plan of its own in that minute: such models
-skip probing and start from the greedy plan (solver.model.start). Below it the greedy hint
-only slowed the search (100 workloads: its first plan 10% above the optimum, kept for the
-whole limit), so CP-SAT starts on its own."""
+LARGE_MODEL_OPTIONS = 10_000
+"""From this many options CP-SAT's presolve probing takes most of a minute (500 workloads,
+37,095 options: 17 s of 29 s of presolve) and its search found no plan of its own within 60 s
+(200 workloads, 14,336 options, and 500): such models skip probing and start from the greedy
+plan (solver.model.start). Below it the greedy hint only slowed the search (100 workloads,
+7,506 options: its first plan 10% above the optimum, kept for the whole limit), so CP-SAT
+starts on its own."""
 WALL_BACKSTOP = 1.5
 """A search stops at this multiple of the time limit (+1 s) in wall-clock time whatever its
 deterministic budget, so a busy machine cannot stretch a run without end."""
