@@ -300,7 +300,11 @@ def _solve_with_rack_bound(data: ModelData, settings: SolveSettings, clock: Cloc
     log.info("rack relaxation: %s bound %s with %d racks; %d rack bins", first, bound, bins - RACK_MARGIN, bins)
     sized = replace(data, facility=replace(data.facility, rack_bins=bins))
     enough = bins >= data.facility.rack_bins_unlimited
-    hint = _completed(sized, settings, hint, clock)
+    completed = _completed(sized, settings, hint, clock)
+    if completed is None:
+        # Interrupted while laying out the relaxation's plan: no plan to keep yet.
+        return _with_totals(Solution("UNKNOWN", settings.objective, [], 0.0, 0.0, interrupted=True), started, build_seconds)
+    hint = completed
     solution = _solve_lexicographic(sized, replace(settings, hint=hint), clock, global_bound=None if enough else (first, bound))
     if solution.interrupted or not solution.feasible or solution.status == "OPTIMAL" or enough or clock.remaining() < MIN_STAGE_SECONDS:
         return _with_totals(solution, started, build_seconds)
@@ -310,6 +314,8 @@ def _solve_with_rack_bound(data: ModelData, settings: SolveSettings, clock: Cloc
     if retry.feasible and not retry.interrupted and _at_least_as_good(retry.primary_value, solution.primary_value, maximise):
         return _with_totals(retry, started, build_seconds)
     solution.build_seconds += retry.build_seconds
+    # An interrupt during the retry ends the run: the earlier plan is kept, but as interrupted.
+    solution.interrupted = retry.interrupted
     return _with_totals(solution, started, build_seconds)
 
 
@@ -319,11 +325,12 @@ bought and how it is used. Racks, PDUs and switches are laid out afresh."""
 COMPLETION_SHARE = 0.05
 
 
-def _completed(data: ModelData, settings: SolveSettings, relaxed: dict[str, int], clock: Clock) -> dict[str, int]:
+def _completed(data: ModelData, settings: SolveSettings, relaxed: dict[str, int], clock: Clock) -> dict[str, int] | None:
     """A complete plan of the exact model from the relaxation's plan: its purchases and replicas
     fixed, racks laid out by CP-SAT (a small search over the layout alone). A hint
     that sets every variable lets the exact model start from that plan; when the purchases
-    do not fit the bins (or no layout is found in time) the relaxation's values are the hint."""
+    do not fit the bins (or no layout is found in time) the relaxation's values are the hint.
+    None when an interrupt stopped the search."""
     built = build_model(data, hard_demand=settings.hard_demand, budget_usd=settings.budget_usd)
     for guard in built.variables.guards.values():
         built.model.add(guard == 1)
@@ -338,7 +345,9 @@ def _completed(data: ModelData, settings: SolveSettings, relaxed: dict[str, int]
     (built.model.maximize if maximise else built.model.minimize)(expression)
     outcome = run_search(solver, built.model)
     clock.charge(solver, outcome)
-    if outcome.interrupted or outcome.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if outcome.interrupted:
+        return None
+    if outcome.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         log.info("relaxation's plan not laid out in racks (%s): hinting its values", STATUS_NAMES[outcome.status])
         return relaxed
     log.info("relaxation's plan laid out in racks: capex %s", solver.value(built.capex))

@@ -46,6 +46,12 @@ def test_interrupted_solve_raises_unless_the_best_plan_is_kept(monkeypatch):
     assert plan_of(data, solution).summary.status == "INTERRUPTED"
 
 
+def test_interrupt_while_laying_out_the_relaxations_plan_stops_the_solve(monkeypatch):
+    calls = interrupt_at_call(monkeypatch, 2)
+    _, solution = solve_mini(chat_fleet(8), keep_interrupted=True)
+    assert solution.interrupted and not solution.feasible and calls[0] == 2
+
+
 def test_interrupted_relaxation_has_nothing_to_keep(monkeypatch):
     interrupt_at_call(monkeypatch, 1)
     _, solution = solve_mini(chat_fleet(8), keep_interrupted=True)
