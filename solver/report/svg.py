@@ -80,10 +80,10 @@ class Scale:
 
 
 def nice_step(span: float, count: int) -> float:
-    """1, 2 or 5 times a power of ten, giving about ``count`` steps over ``span``."""
+    """1, 2 or 5 times a power of ten: the one nearest (by ratio) to ``count`` steps over ``span``."""
     raw = span / max(1, count)
     power = 10 ** math.floor(math.log10(raw))
-    return next(factor * power for factor in (1, 2, 5, 10) if factor * power >= raw)
+    return min((factor * power for factor in (1, 2, 5, 10)), key=lambda step: abs(math.log(step / raw)))
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
