@@ -27,7 +27,6 @@ def environment() -> Environment:
         loader=PackageLoader("solver.report", "templates"),
         autoescape=True,
         undefined=StrictUndefined,  # a misspelt variable is an error, not a blank in the page
-        trim_blocks=False,
         keep_trailing_newline=True,
     )
     env.filters.update(usd=report_format.usd, kw=report_format.kw, pct=report_format.pct, number=report_format.number)
