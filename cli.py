@@ -438,11 +438,16 @@ def models_remove(model_id: str) -> None:
 @click.option("--no-held-out", is_flag=True, help="Skip the leave-one-source-out refits (faster; no held-out error).")
 @click.option("--write", "write_to", is_flag=False, flag_value="", default=None, metavar="[DIR]", help="Write the fitted speed_model.yaml (default: the bundled catalogs directory).")
 @click.option("--measurements", type=click.Path(dir_okay=False, path_type=Path), help="Another measurement file (default: the bundled measurements.yaml).")
+@click.option("--training", is_flag=True, help="Instead: the training MFU calibration, each published training run's GPU-hours predicted from the others (catalogs/training_runs.yaml).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_session
-def calibrate(session: Session, show_rows: bool, no_held_out: bool, write_to: str | None, measurements: Path | None, as_json: bool) -> None:
+def calibrate(session: Session, show_rows: bool, no_held_out: bool, write_to: str | None, measurements: Path | None, training: bool, as_json: bool) -> None:
     """Fit the speed model to published measurements and report its error: predicted vs measured
-    for every row, median and p90 error overall and per group, and a leave-one-source-out score."""
+    for every row, median and p90 error overall and per group, and a leave-one-source-out score.
+    With --training, check the training MFU against published training runs instead."""
+    if training:
+        _calibrate_training(session, as_json)
+        return
     import dataclasses
     import datetime as dt
 
@@ -468,6 +473,28 @@ def calibrate(session: Session, show_rows: bool, no_held_out: bool, write_to: st
         print_renderable(calibration_view(result, show_rows=show_rows))
     if written is not None:
         click.echo(f"wrote {written}", err=as_json)
+
+
+def _calibrate_training(session: Session, as_json: bool) -> None:
+    from solver.errors import InputError
+    from solver.estimator.training_mfu import calibration_checks
+    from solver.report.tables import print_renderable
+    from solver.report.training_view import calibration_table
+
+    catalog = session.catalog()
+    if catalog.training_runs is None:
+        raise InputError("the catalog has no training runs (training_runs.yaml)", hint="reinstall procure; the bundled catalogs are incomplete")
+    checks = calibration_checks(catalog.training_runs.runs, catalog.gpus)
+    if as_json:
+        rows = [
+            {"run": c.run.id, "gpu": c.run.gpu, "arithmetic": c.run.precision, "published_gpu_hours": c.run.gpu_hours, "run_mfu": round(c.mfu, 4),
+             "mfu": round(c.in_sample.mfu, 4), "error": c.error(c.in_sample), "held_out_mfu": None if c.held_out is None else round(c.held_out.mfu, 4),
+             "held_out_error": c.error(c.held_out), "held_out_basis": None if c.held_out is None else c.held_out.basis}
+            for c in checks
+        ]
+        click.echo(json.dumps(rows, indent=2))
+    else:
+        print_renderable(calibration_table(checks))
 
 
 # ============================================================================================
@@ -559,20 +586,42 @@ def _deployment(precision: str, kv_precision: str, context_tokens: int, batch: i
 @click.option("--pp", type=int, default=1, show_default=True, help="Pipeline-parallel degree.")
 @click.option("--dp", type=int, default=1, show_default=True, help="Data-parallel degree (training; shards ZeRO states).")
 @click.option("--ep", type=int, default=1, show_default=True, help="Expert-parallel degree (MoE inference): experts spread whole over EP GPUs, attention TP-split and replicated EP/TP times.")
-@click.option("--gpu", "gpu_name", help="GPU to estimate speed on (decode tokens/s, time to first token).")
+@click.option("--gpu", "gpu_name", help="GPU to estimate speed on (decode tokens/s, time to first token), or to budget training on.")
 @click.option("--engine", type=click.Choice(["vllm", "sglang", "tensorrt-llm", "llama.cpp", "mlx"], case_sensitive=False), help="Inference engine (default: vLLM on GPUs, llama.cpp or MLX on Apple silicon, llama.cpp on CPUs).")
+@click.option("--tokens", metavar="TOKENS", help="Training budget (--mode full|lora|qlora, with --gpu): tokens to train on, e.g. 14.8T, 1.5e12, 500B.")
+@click.option("--gpus", type=int, help="GPUs the training job runs on (default TP×PP×DP); sets DP = GPUS / (TP × PP) for the memory estimate.")
+@click.option("--usd-per-gpu-hour", type=float, help="Also cost the training budget at this price per GPU-hour (besides the cheapest cloud rental and owning).")
+@click.option("--commitment", type=click.Choice(["on-demand", "1y", "3y", "spot"], case_sensitive=False), default="on-demand", show_default=True, help="Cloud price the training budget is rented at.")
+@click.option("--mfu", type=float, help="Model FLOPs utilisation for the training budget instead of the one calibrated on published runs.")
 @pass_session
-def estimate(session: Session, model: str, gpu_name: str | None, engine: str | None, as_json: bool, **options: Any) -> None:
-    """Memory (and with --gpu, speed) of MODEL deployed one way, per GPU and in total."""
+def estimate(session: Session, model: str, gpu_name: str | None, engine: str | None, as_json: bool, tokens: str | None, gpus: int | None, usd_per_gpu_hour: float | None, commitment: str, mfu: float | None, **options: Any) -> None:
+    """Memory (and with --gpu, speed) of MODEL deployed one way, per GPU and in total; with
+    --tokens, a training budget: FLOPs, GPU-hours, wall clock and cost at a calibrated MFU.
+
+    `--mode full --precision fp8` is FP8 mixed-precision training: FP8 matrix multiplications
+    with BF16/FP32 master weights and optimizer states (memory as BF16 mixed precision).
+    """
+    from solver.queries import budget_for, training_split
     from solver.queries import estimate as run_estimate
     from solver.report.tables import print_renderable
+    from solver.report.training_view import budget_view
     from solver.report.views import estimate_view
 
-    report = run_estimate(session.catalog(), model, _deployment(**options), gpu_name, engine=engine.lower() if engine else None)
+    options, arithmetic = training_split(options, gpus)
+    catalog = session.catalog()
+    report = run_estimate(catalog, model, _deployment(**options), gpu_name, engine=engine.lower() if engine else None)
+    budget = None
+    if tokens is not None:
+        budget = budget_for(catalog, model, report.memory.deployment, gpu_name, tokens, gpus, arithmetic=arithmetic, usd_per_gpu_hour=usd_per_gpu_hour, commitment=commitment.lower(), mfu=mfu)
     if as_json:
-        click.echo(json.dumps(report.as_dict(), indent=2))
+        data = report.as_dict()
+        if budget is not None:
+            data["training_budget"] = budget.as_dict()
+        click.echo(json.dumps(data, indent=2))
     else:
         print_renderable(estimate_view(report))
+        if budget is not None:
+            print_renderable(budget_view(budget))
 
 
 # ============================================================================================
@@ -626,7 +675,8 @@ def _load_problem_and_catalog(session: Session, problem_path: Path, prices: Path
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write bom.csv and plan.json into this directory (replacing an earlier run's outputs there).")
 @click.option("--force", is_flag=True, help=_FORCE_HELP)
 @click.option("--keep-best-on-interrupt", is_flag=True, help="On Ctrl-C or SIGTERM, still write the best plan found so far, labelled INTERRUPTED (exit code 130 all the same).")
-@click.option("--objective", type=click.Choice(["cost", "power", "tco"], case_sensitive=False), help="Override the problem's objective.")
+@click.option("--objective", type=click.Choice(["cost", "power", "tco", "rent", "hybrid"], case_sensitive=False), help="Override the problem's objective: rent = cloud instances instead of servers, hybrid = owned base load + rented remainder.")
+@click.option("--commitment", type=click.Choice(["on-demand", "1y", "3y", "spot"], case_sensitive=False), help="Override rent.commitment: the cloud price renting is compared at or paid.")
 @click.option("--budget", metavar="USD", help="Override limits.budget_usd: 250000, 250k, 1.5m, $2,500,000.")
 @click.option("--prices", type=click.Path(dir_okay=False, path_type=Path), help="Vendor quote CSV (sku,unit_price_usd) overriding catalog prices.")
 @click.option("--time-limit", type=float, default=60.0, show_default=True, help="Solver time limit, seconds.")
@@ -635,8 +685,10 @@ def _load_problem_and_catalog(session: Session, problem_path: Path, prices: Path
 @click.option("--json", "as_json", is_flag=True, help="Print plan.json to stdout instead of tables.")
 @_REPORT_OPTION
 @pass_session
-def solve(session: Session, problem_path: Path, out: Path | None, force: bool, keep_best_on_interrupt: bool, objective: str | None, budget: str | None, prices: Path | None, time_limit: float, workers: int, log_search: bool, as_json: bool, with_report: bool) -> None:
-    """Find the cheapest (or lowest-power, or lowest-TCO) purchase that runs PROBLEM's workloads.
+def solve(session: Session, problem_path: Path, out: Path | None, force: bool, keep_best_on_interrupt: bool, objective: str | None, commitment: str | None, budget: str | None, prices: Path | None, time_limit: float, workers: int, log_search: bool, as_json: bool, with_report: bool) -> None:
+    """Find the cheapest (or lowest-power, or lowest-TCO) purchase that runs PROBLEM's workloads,
+    with its unit economics and what renting the same capacity would cost; or the cheapest rented
+    (--objective rent) or part-rented (--objective hybrid) plan.
 
     Ctrl-C or SIGTERM stops the solve, writes nothing and exits 130 (with
     --keep-best-on-interrupt: writes the best plan so far, labelled INTERRUPTED, and exits 130).
@@ -660,6 +712,8 @@ def solve(session: Session, problem_path: Path, out: Path | None, force: bool, k
     problem, catalog = _load_problem_and_catalog(session, problem_path, prices)
     if budget_usd is not None:
         problem = problem.model_copy(update={"limits": problem.limits.model_copy(update={"budget_usd": budget_usd})})
+    if commitment is not None:
+        problem = problem.model_copy(update={"rent": problem.rent.model_copy(update={"commitment": commitment.lower()})})
     settings = SolveSettings(objective=objective.lower() if objective else problem.objective.minimize, time_limit_s=time_limit, workers=workers, log_search=log_search, keep_interrupted=keep_best_on_interrupt)
     with _output_dir(out, force, [problem_path, prices, *session.catalog_files]) as output:
         result = solve_problem(problem, catalog, settings)

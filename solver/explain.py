@@ -73,6 +73,10 @@ def workload_without_options(data: ModelData, entry: WorkloadOptions) -> tuple[l
         fixes.append(f"allow a larger NVLink domain (largest allowed: {largest} GPUs; a GB200 NVL72 rack has 72)")
     if limits.allowed_gpus is not None or limits.allowed_vendors is not None or limits.excluded_gpus:
         fixes.append("allow more GPU types (limits.allowed_gpus / allowed_vendors)")
+    if data.excluded_by_policy:
+        # The buying policy may have kept out the very parts that would serve it.
+        reasons.append("the buying policy keeps out: " + "; ".join(data.excluded_by_policy[:MAX_GPU_LINES]) + (" …" if len(data.excluded_by_policy) > MAX_GPU_LINES else ""))
+        fixes.append("lift a buying-policy rule where it is right to (limits.site, allow_end_of_life, allow_geforce_in_rack_room, liquid_cooling)")
     if (workload.min_decode_tokens_per_s and not entry.fastest) or workload.max_ttft_s:
         fixes.append("relax min_decode_tokens_per_s / max_ttft_s")
     if workload.deadline_hours:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+
 import logging
 import time
 from dataclasses import dataclass
 
 from solver.baseline import Baseline, rule_of_thumb
+from solver.prices import expired_quotes
 from solver.catalog import Catalog
 from solver.errors import ProcureError
 from solver.interrupt import Interrupted
@@ -58,6 +61,19 @@ def _relaxed_minimum(data: ModelData, guard: str, settings: SolveSettings) -> st
 
 
 def solve_problem(problem: Problem, catalog: Catalog, settings: SolveSettings) -> SolveResult:
+    """The plan for `settings.objective`: a purchase (cost, power, tco) with its unit economics and
+    what renting the same capacity would cost, or a rented (rent) or part-rented (hybrid) plan."""
+    from solver.rent import run  # renting builds on this module
+
+    if settings.objective == "rent":
+        return run.solve_rented(problem, catalog, settings)
+    if settings.objective == "hybrid":
+        return run.solve_hybrid(problem, catalog, settings)
+    return run.with_rent_comparison(solve_purchase(problem, catalog, settings), catalog, settings)
+
+
+def solve_purchase(problem: Problem, catalog: Catalog, settings: SolveSettings) -> SolveResult:
+    """The optimal purchase, checked by the verifier, with the rule-of-thumb baseline."""
     started = time.perf_counter()
     data = build_data(problem, catalog)
     precompute_seconds = time.perf_counter() - started
@@ -83,13 +99,18 @@ def solve_problem(problem: Problem, catalog: Catalog, settings: SolveSettings) -
     tco_usd = solution.tco_cents / 100
     plan = build_plan(data, solution, tco_usd=tco_usd)
     plan.summary.precompute_seconds = round(precompute_seconds, 3)
+    plan.summary.warnings = expired_quotes(catalog, datetime.date.today())
     baseline = rule_of_thumb(data)
     if baseline is not None:
+        # The rule of thumb prices servers only, so it is compared with the plan's servers
+        # (configured systems), not with its networking, racks and services.
+        servers_usd = sum(line.extended_price_usd for line in plan.bom if line.parent is None and line.category == "system")
         plan.baseline = {
             "description": "one dedicated instance per concurrent session/job on its own server, cheapest single GPU type that fits at batch 1, no packing",
             "capex_usd": baseline.capex_usd,
             "gpus": baseline.gpus,
-            "saving_usd": baseline.capex_usd - plan.summary.capex_usd,
+            "plan_servers_usd": servers_usd,
+            "saving_usd": baseline.capex_usd - servers_usd,
             "lines": [line.__dict__ for line in baseline.lines],
         }
     require_valid(plan, problem, catalog)

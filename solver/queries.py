@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from solver.catalog import Catalog
 from solver.errors import InputError
@@ -14,6 +15,9 @@ from solver.estimator.speed import training_hours, whole_gpu
 from solver.specs.assumptions import Assumptions
 from solver.specs.hardware import GpuSpec
 from solver.specs.model import ModelSpec
+
+if TYPE_CHECKING:
+    from solver.estimator.training_budget import TrainingBudget
 
 DEFAULT_HEADROOM = 0.10
 MAX_COUNT = 100_000
@@ -196,3 +200,39 @@ def fits(catalog: Catalog, model_name: str, base: Deployment, gpu_name: str, cou
         device = whole_gpu(gpu, scaleup=True)
         hours = training_hours(model, 1e9, count, device, deployment.mode, deployment.gradient_checkpointing, assumptions)
     return FitReport(report, split, count, headroom, hours)
+
+
+def training_split(options: dict, gpus: int | None) -> tuple[dict, str]:
+    """`procure estimate` options for a training job: `--mode full --precision fp8` is FP8 mixed
+    precision (FP8 matmuls, BF16 weights and FP32 optimizer states: memory as BF16 mixed
+    precision, arithmetic FP8); `--gpus` sets DP = GPUS / (TP × PP). Returns the options and the
+    matmul arithmetic."""
+    options = dict(options)
+    mode = str(options.get("mode", "inference")).strip().lower()
+    arithmetic = "bf16"
+    if mode == "full" and str(options.get("precision", "")).strip().lower() == "fp8":
+        arithmetic, options["precision"] = "fp8", "bf16"
+    if gpus is not None:
+        if mode == "inference":
+            raise InputError("--gpus is for training (--mode full, lora or qlora)", hint="for inference, --tp/--pp/--ep set the GPUs of one replica")
+        if not 1 <= gpus <= 10_000_000:
+            raise InputError(f"--gpus must be 1 to 10,000,000 (got {gpus:,})")
+        group = options.get("tp", 1) * options.get("pp", 1)
+        if gpus % group:
+            raise InputError(f"--gpus {gpus:,} is not a multiple of TP × PP = {group}")
+        if options.get("dp", 1) == 1:
+            options["dp"] = gpus // group
+        elif options["dp"] * group != gpus:
+            raise InputError(f"--gpus {gpus:,} but TP × PP × DP = {options['dp'] * group:,}", hint="give --gpus or --dp, not both")
+    return options, arithmetic
+
+
+def budget_for(catalog: Catalog, model_name: str, deployment: Deployment, gpu_name: str | None, tokens: str, gpus: int | None, **settings: Any) -> "TrainingBudget":
+    """The training budget of `procure estimate --tokens`."""
+    from solver.estimator.training_budget import parse_tokens, training_budget
+
+    if not deployment.is_training:
+        raise InputError("--tokens budgets training: add --mode full, lora or qlora")
+    if gpu_name is None:
+        raise InputError("--tokens needs --gpu: the GPU type to train on")
+    return training_budget(catalog, catalog.model(model_name), parse_tokens(tokens), gpus or deployment.gpus, catalog.gpu(gpu_name), mode=deployment.mode, **settings)

@@ -96,8 +96,18 @@ def test_lab20_regression():
     assert result.solution.status == "OPTIMAL"
     assert plan.summary.status == "OPTIMAL" and plan.summary.gap == 0
     assert verify_plan(plan, problem, catalog) == []
-    assert sum(line.extended_price_usd for line in plan.bom) == plan.summary.capex_usd
+    assert sum(line.extended_price_usd for line in plan.bom if line.parent is None) == plan.summary.capex_usd
     assert len(plan.workloads) == len(problem.workloads) == 12
+    # Issue #8: a rack-room plan buys no GeForce card and no end-of-life part, and its purchase
+    # order has configured systems, the rack network, support and A/B PDU pairs.
+    assert problem.limits.site == "rack-room"
+    for node in plan.nodes:
+        gpu, chassis = catalog.gpu(node.gpu), catalog.node(node.node_type)
+        assert gpu.deployment_class != "geforce", node.id
+        assert gpu.lifecycle.availability == chassis.lifecycle.availability == "shipping", node.id
+    categories = {line.category for line in plan.bom if line.parent is None}
+    assert {"system", "frontend-switch", "management-switch", "frontend-cable", "management-cable", "rack", "pdu", "installation", "support"} <= categories
+    assert all(rack.pdus % 2 == 0 and rack.power_w <= rack.power_limit_w for rack in plan.racks)
     for workload in plan.workloads:
         assert workload.served_sessions == workload.required_sessions and workload.served_fraction == 1.0, workload
     limits = problem.limits
@@ -106,7 +116,19 @@ def test_lab20_regression():
     assert len(plan.racks) <= limits.racks
     assert all(rack.power_w <= limits.rack_power_kw * 1000 for rack in plan.racks)
     assert plan.baseline is not None
-    assert plan.summary.capex_usd < plan.baseline["capex_usd"]
+    assert plan.baseline["plan_servers_usd"] < plan.baseline["capex_usd"]
+
+
+@pytest.mark.big_catalog
+def test_edge_workstations_can_still_buy_geforce_at_the_desk():
+    """The desk-side example keeps GeForce cards (their licence only rules out data centres)."""
+    catalog = load_catalog(include_user=False)
+    problem = load_problem(REPO / "problems" / "edge-workstations.yaml", catalog)
+    plan = solve_problem(problem, catalog, SolveSettings(time_limit_s=60, workers=1)).plan
+    assert problem.limits.site == "desk-side"
+    assert any(catalog.gpu(node.gpu).deployment_class == "geforce" for node in plan.nodes)
+    assert not plan.racks and all(not catalog.node(node.node_type).rack_mounted for node in plan.nodes)
+    assert "buys end-of-life and used-market parts (limits.allow_end_of_life)" in plan.summary.policy_opt_ins
 
 
 def test_demand_of_a_million_sessions_with_no_limits_is_answered_quickly():

@@ -68,4 +68,45 @@ def test_unknown_sku_names_the_line_and_suggests(tmp_path):
 def test_quotes_replace_catalog_prices(tmp_path):
     path = quotes_file(tmp_path, "sku,unit_price_usd\nrtx-4090,1.2k\n")
     catalog = apply_quotes(mini_catalog(), read_quotes(path), path)
-    assert catalog.gpu("rtx-4090").price_usd == 1200 and catalog.gpu("rtx-4090").price_source == "vendor quote quotes.csv"
+    gpu = catalog.gpu("rtx-4090")
+    assert gpu.price_usd == 1200 and gpu.price_source == "vendor quote quotes.csv line 2"
+    assert (gpu.price_low_usd, gpu.price_high_usd, gpu.price_as_of) == (None, None, "quoted")
+
+
+QUOTE_WITH_TERMS = "sku,unit_price_usd,vendor,quote_id,quote_date,valid_until\nh100-pcie,22000,Acme Systems,Q-1042,2026-11-01,2026-12-31\n"
+
+
+def test_quote_terms_flow_into_the_bom(tmp_path):
+    from solver.verify.checker import verify_plan
+    from tests.fixtures.problems import chat_fleet, plan_of, solve_mini
+    from tests.fixtures.procurement import procurement_catalog
+
+    path = quotes_file(tmp_path, QUOTE_WITH_TERMS)
+    catalog = apply_quotes(procurement_catalog(), read_quotes(path), path)
+    problem = chat_fleet(8, allowed_gpus=["h100-pcie"])
+    data, solution = solve_mini(problem, catalog)
+    plan = plan_of(data, solution)
+    (gpu_line,) = [line for line in plan.bom if line.category == "gpu"]
+    assert (gpu_line.unit_price_usd, gpu_line.quote_vendor, gpu_line.quote_id, gpu_line.quote_date, gpu_line.quote_valid_until) == (
+        22000, "Acme Systems", "Q-1042", "2026-11-01", "2026-12-31"
+    )
+    assert gpu_line.price_source == "vendor quote quotes.csv line 2, from Acme Systems, ref Q-1042, dated 2026-11-01, valid until 2026-12-31"
+    assert verify_plan(plan, problem, catalog) == []
+
+
+def test_an_expired_quote_is_warned_about(tmp_path):
+    import datetime
+
+    from solver.prices import expired_quotes
+
+    path = quotes_file(tmp_path, QUOTE_WITH_TERMS)
+    catalog = apply_quotes(mini_catalog(), read_quotes(path), path)
+    assert expired_quotes(catalog, datetime.date(2026, 12, 31)) == []
+    (warning,) = expired_quotes(catalog, datetime.date(2027, 1, 1))
+    assert warning == "quotes.csv:2: quote Q-1042 for h100-pcie expired on 2026-12-31; ask the vendor to re-quote"
+
+
+@pytest.mark.parametrize("column, value", [("quote_date", "31/12/2026"), ("valid_until", "next week")])
+def test_quote_dates_must_be_iso(tmp_path, column, value):
+    header = "sku,unit_price_usd," + column
+    refused(tmp_path, f"{header}\nl40s,8000,{value}\n", f"quotes.csv:2: {column}: {value!r} is not a date")

@@ -19,6 +19,7 @@ from solver.catalog.loader import (
     KINDS,
     Catalog,
     CatalogKind,
+    QuoteTerms,
     bundled_catalog_dir,
     deep_merge,
     load_catalog,
@@ -27,6 +28,7 @@ from solver.catalog.loader import (
 from solver.catalog.yaml_source import YamlDocument, format_location, load_document, load_yaml, validate
 
 __all__ = [
+    "QuoteTerms",
     "CATALOG_FILENAMES",
     "CATALOG_FILE_MODELS",
     "KINDS",

@@ -64,9 +64,14 @@ JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 def document_models() -> dict[str, type[StrictModel]]:
     """Every YAML document type procure reads, by name: the four catalog files, any catalog
-    file (``catalog``) and, once it exists, the problem file (``problem``)."""
+    file (``catalog``), the cloud price list and training runs, and the problem file (``problem``)."""
+    from solver.specs.cloud import CloudCatalogFile
+    from solver.specs.training_runs import TrainingRunsFile
+
     models: dict[str, type[StrictModel]] = dict(CATALOG_FILE_MODELS)
     models["catalog"] = CatalogFile
+    models["cloud"] = CloudCatalogFile
+    models["training_runs"] = TrainingRunsFile
     try:
         from solver.specs.problem import Problem
     except ModuleNotFoundError as err:

@@ -19,14 +19,17 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from solver.catalog.cloud import CLOUD_FILENAME, TRAINING_RUNS_FILENAME, load_cloud, load_training_runs
 from solver.catalog.performance import ENGINES_FILENAME, SPEED_MODEL_FILENAME, load_engines, load_speed_model
 from solver.catalog.yaml_source import Location, YamlDocument, format_location, load_yaml, validate
 from solver.errors import InputError, UnknownNameError, did_you_mean
+from solver.specs.cloud import CloudCatalogFile
 from solver.specs.common import CatalogEntry
 from solver.specs.engines import EngineMatrix
 from solver.specs.hardware import FabricItem, GpuSpec, NodeSpec
 from solver.specs.model import ModelSpec
 from solver.specs.performance import SpeedModelFile
+from solver.specs.training_runs import TrainingRunsFile
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,18 @@ CATALOG_FILENAMES: tuple[str, ...] = tuple(kind.filename for kind in KINDS.value
 # The catalog
 
 
+@dataclass(frozen=True)
+class QuoteTerms:
+    """Where a quoted price comes from: the BOM carries these next to the price."""
+
+    file: str
+    line: int
+    vendor: str = ""
+    quote_id: str = ""
+    quote_date: str = ""
+    valid_until: str = ""
+
+
 @dataclass(frozen=True, eq=False)
 class Catalog:
     """Validated catalog entries by id. Lookups accept an id or alias, case-insensitively."""
@@ -69,6 +84,12 @@ class Catalog:
     """Fitted speed coefficients and calibration bands (speed_model.yaml)."""
     engines: EngineMatrix | None = None
     """Engine support matrix (engines.yaml)."""
+    quotes: Mapping[str, "QuoteTerms"] = field(default_factory=dict)
+    """Vendor quote terms by entry id, from a --prices file (vendor, reference, dates)."""
+    cloud: CloudCatalogFile | None = None
+    """Rentable GPU instances and their prices (cloud.yaml)."""
+    training_runs: TrainingRunsFile | None = None
+    """Published training runs the training-budget MFU is calibrated on (training_runs.yaml)."""
     _names: Mapping[str, Mapping[str, str]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -366,7 +387,9 @@ def load_catalog(
     # A catalog directory without them (a test catalog of hardware only) gives no speeds.
     speed_model = load_speed_model(directory) if (directory / SPEED_MODEL_FILENAME).is_file() else None
     engines = load_engines(directory) if (directory / ENGINES_FILENAME).is_file() else None
-    return dataclasses.replace(base_catalog, speed_model=speed_model, engines=engines)
+    cloud = load_cloud(directory, base_catalog.gpus) if (directory / CLOUD_FILENAME).is_file() else None
+    runs = load_training_runs(directory, base_catalog.gpus) if (directory / TRAINING_RUNS_FILENAME).is_file() else None
+    return dataclasses.replace(base_catalog, speed_model=speed_model, engines=engines, cloud=cloud, training_runs=runs)
 
 
 __all__ = [

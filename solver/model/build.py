@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from solver.model import objective
-from solver.model.constraints import demand, fabric, limits, packing, racks, storage
+from solver.model.constraints import demand, fabric, limits, packing, racks, redundancy, services, storage
 from solver.model.data import ModelData
 from solver.model.variables import Variables, create_variables
 
@@ -82,6 +82,8 @@ def build_model(data: ModelData, *, hard_demand: bool = True, budget_usd: float 
     fabric.add(model, data, variables)
     storage.add(model, data, variables)
     (racks.add_aggregate if aggregate_racks else racks.add)(model, data, variables)
+    services.add(model, data, variables)
+    redundancy.add(model, data, variables)
     limits.add(model, data, variables, budget_usd=budget_usd)
     return BuiltModel(
         model=model,

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from solver.catalog import Catalog
+from solver.catalog import Catalog, QuoteTerms
+from solver.catalog.price_points import at_price_point
 from solver.errors import InputError
 from solver.estimator.formats import weight_format
 from solver.estimator.params import count_parameters
 from solver.estimator.training import ADAM_STATE_BYTES, WEIGHT_BYTES_16BIT, lora_parameters
 from solver.estimator.weights import model_weight_bytes
-from solver.options.configs import NodeConfig, family_expansions, node_configs
+from solver.options.bridges import bridge_item, bridged_pairs
+from solver.options.configs import NOT_IN_LISTS, NodeConfig, candidate_configs, family_expansions
 from solver.estimator.estimates import Performance
 from solver.options.generate import DeploymentOption, WorkloadOptions, workload_options
 from solver.specs.hardware import FabricItem
@@ -51,14 +54,28 @@ class FabricTech:
 class Facility:
     rack: FabricItem
     pdu: FabricItem
+    """Bought in A/B pairs: each PDU of a pair carries the whole rack (ANSI/TIA-942-B: each power
+    path must support the entire critical load alone)."""
     storage: FabricItem
     rack_units: int
     rack_power_w: int | None
+    """Most an air-cooled rack may draw (None: no limit)."""
     rack_bins: int
     """Racks the model may fill: the limit, or an upper bound when there is none or the limit
     is above it."""
     rack_bins_unlimited: int
     """Upper bound ignoring the limit (to test whether the rack limit is what conflicts)."""
+    liquid_rack_power_w: int | None = None
+    """Most a liquid-cooled (rack-scale) rack may draw (None: no limit)."""
+    frontend_switch: FabricItem | None = None
+    """One top-of-rack front-end switch per rack of servers (None: the catalog has none)."""
+    management_switch: FabricItem | None = None
+    frontend_cable: FabricItem | None = None
+    management_cable: FabricItem | None = None
+    support: FabricItem | None = None
+    support_basis_points: int = 0
+    """Support price as basis points of the covered hardware: percent per year × years × 100."""
+    installation: FabricItem | None = None
     rack_bins_capped: bool = False
     """The racks a sensible plan may fill exceed MAX_RACK_BINS: an infeasible answer may be due
     to that cap rather than to the problem."""
@@ -83,10 +100,31 @@ class ModelData:
     """Which fit planned the speeds: its date and measurement-set hash."""
     name_expansions: list[str] = field(default_factory=list)
     """Family names in the limits and what they stood for."""
+    bridges: dict[str, FabricItem] = field(default_factory=dict)
+    """NVLink bridge of each bridged configuration (key → item)."""
+    excluded_by_policy: list[str] = field(default_factory=list)
+    """Configurations the buying policy kept out, with why (for the plan and explanations)."""
+    quotes: Mapping[str, QuoteTerms] = field(default_factory=dict)
+    """Vendor quote terms by catalog id (the BOM shows them next to quoted prices)."""
 
     @property
     def options(self) -> list[DeploymentOption]:
         return [option for entry in self.workloads for option in entry.options]
+
+    def workload_entry(self, name: str) -> WorkloadOptions:
+        return next(entry for entry in self.workloads if entry.workload.name == name)
+
+    def is_dedicated(self, option: DeploymentOption) -> bool:
+        """Whether the option's replicas get servers of their own (an in-node option of a
+        redundant workload; see solver.model.constraints.redundancy)."""
+        return bool(self.workload_entry(option.workload).workload.spare_domains) and not option.nodes and not option.mig_profile
+
+    def bridges_per_replica(self, option: DeploymentOption) -> int:
+        """NVLink bridges one replica of the option needs (0 on wired NVLink or without TP)."""
+        item = self.bridges.get(option.config_key)
+        if item is None:
+            return 0
+        return bridged_pairs(option, self.config(option.config_key)) * (item.bridges_per_pair or 1)
 
     def config(self, key: str) -> NodeConfig:
         return self._configs_by_key[key]
@@ -123,6 +161,11 @@ def fabric_technologies(catalog: Catalog) -> list[FabricTech]:
         if all(by_category.values()):
             techs.append(FabricTech(technology, _cheapest(by_category["nic"]), _cheapest(by_category["switch"]), _cheapest(by_category["cable"])))
     return techs
+
+
+def _optional(catalog: Catalog, category: str) -> FabricItem | None:
+    items = [i for i in catalog.fabric.values() if i.category == category]
+    return _cheapest(items) if items else None
 
 
 def _single(catalog: Catalog, category: str) -> FabricItem:
@@ -243,6 +286,10 @@ def _rack_bins(problem: Problem, configs: list[NodeConfig], fabric: list[FabricT
     return max(1, bins)
 
 
+def _kilowatts_to_watts(kilowatts: float | None) -> int | None:
+    return None if kilowatts is None else round(kilowatts * 1000)
+
+
 def check_plan_size(workloads: list[WorkloadOptions]) -> None:
     """Refuse demand that needs more than MAX_PLAN_REPLICAS replicas even on the replicas that
     serve the most, naming the workload that needs the most."""
@@ -271,18 +318,33 @@ LIMIT_FIELDS = {
 
 def without_limit(data: ModelData, guard: str) -> ModelData:
     """The same precomputed data with one limit lifted (options do not depend on limits)."""
-    limits = data.problem.limits.model_copy(update={LIMIT_FIELDS[guard]: None})
+    lifted = [LIMIT_FIELDS[guard]] + (["liquid_rack_power_kw"] if guard == "rack_power" else [])
+    limits = data.problem.limits.model_copy(update=dict.fromkeys(lifted))
     facility = data.facility
     if guard == "racks":
         facility = replace(facility, rack_bins=facility.rack_bins_unlimited)
     if guard == "rack_power":
-        facility = replace(facility, rack_power_w=None)
+        facility = replace(facility, rack_power_w=None, liquid_rack_power_w=None)
     return replace(
         data,
         problem=data.problem.model_copy(update={"limits": limits}),
         facility=facility,
         node_upper=data.node_upper_without_node_limit if guard == "max_nodes" else data.node_upper,
     )
+
+
+def policy_exclusions(candidates: list[tuple[NodeConfig, list[str]]]) -> list[str]:
+    """One line per GPU type the buying policy keeps out entirely (its reasons), for the plan.
+
+    Only policy reasons count: configurations the problem's own allow/exclude lists leave out are
+    the problem's choice, not something to report back."""
+    allowed_gpus = {config.gpu.id for config, reasons in candidates if not reasons}
+    reasons_by_gpu: dict[str, set[str]] = {}
+    for config, reasons in candidates:
+        policy = [reason for reason in reasons if reason != NOT_IN_LISTS]
+        if policy and NOT_IN_LISTS not in reasons and config.gpu.id not in allowed_gpus:
+            reasons_by_gpu.setdefault(config.gpu.id, set()).update(policy)
+    return [f"{gpu}: {'; '.join(sorted(reasons))}" for gpu, reasons in sorted(reasons_by_gpu.items())]
 
 
 def performance_of(problem: Problem, catalog: Catalog) -> Performance:
@@ -292,11 +354,21 @@ def performance_of(problem: Problem, catalog: Catalog) -> Performance:
     return Performance(catalog.speed_model, catalog.engines, tuple(problem.engines) if problem.engines else None)
 
 
-def build_data(problem: Problem, catalog: Catalog, *, prune: bool = True) -> ModelData:
-    """The model's data; `prune=False` keeps dominated options (tests of pruning's safety)."""
-    configs = node_configs(catalog, problem.limits)
+def build_data(problem: Problem, catalog: Catalog, *, prune: bool = True, configs: list[NodeConfig] | None = None) -> ModelData:
+    """The model's data; `prune=False` keeps dominated options (tests of pruning's safety);
+    `configs` replaces the catalog's node configurations (rented cloud instances, solver.rent),
+    which no buying policy applies to."""
+    catalog = at_price_point(catalog, problem.procurement.price_point)
+    excluded_by_policy = []
+    if configs is None:
+        candidates = candidate_configs(catalog, problem.limits)
+        configs = [config for config, reasons in candidates if not reasons]
+        excluded_by_policy = policy_exclusions(candidates)
     if not configs:
-        raise InputError("limits: no node configuration is allowed by the limits (allowed/excluded GPUs, vendors and node types)", hint="relax limits.allowed_gpus / allowed_vendors / allowed_node_types")
+        raise InputError(
+            "limits: no node configuration is allowed by the limits and buying policy (allowed/excluded GPUs, vendors, node types, site, lifecycle)",
+            hint="relax limits.allowed_gpus / allowed_vendors / allowed_node_types, or limits.site / allow_end_of_life",
+        )
     performance = performance_of(problem, catalog)
     workloads = []
     for workload in problem.workloads:
@@ -312,13 +384,22 @@ def build_data(problem: Problem, catalog: Catalog, *, prune: bool = True) -> Mod
     fabric = fabric_technologies(catalog)
     sensible_bins = _rack_bins(problem, configs, fabric, workloads)
     unlimited_bins = min(sensible_bins, MAX_RACK_BINS)
-    rack_power = None if problem.limits.rack_power_kw is None else round(problem.limits.rack_power_kw * 1000)
+    procurement = problem.procurement
+    support = _optional(catalog, "support") if procurement.support_years else None
     facility = Facility(
         rack=_single(catalog, "rack"),
         pdu=_single(catalog, "pdu"),
         storage=_single(catalog, "storage"),
         rack_units=problem.limits.rack_units,
-        rack_power_w=rack_power,
+        rack_power_w=_kilowatts_to_watts(problem.limits.rack_power_kw),
+        liquid_rack_power_w=_kilowatts_to_watts(problem.limits.liquid_rack_power_kw),
+        frontend_switch=_optional(catalog, "frontend-switch"),
+        management_switch=_optional(catalog, "management-switch"),
+        frontend_cable=_optional(catalog, "frontend-cable"),
+        management_cable=_optional(catalog, "management-cable"),
+        support=support,
+        support_basis_points=round((support.percent_per_year or 0) * procurement.support_years * 100) if support else 0,
+        installation=_optional(catalog, "installation") if procurement.installation else None,
         # A limit above the racks any sensible plan fills cannot bind; bins beyond that bound
         # would only multiply symmetric variables (racks: 10,000 meant 10,000 bins).
         rack_bins=min(problem.limits.racks or unlimited_bins, unlimited_bins),
@@ -336,5 +417,8 @@ def build_data(problem: Problem, catalog: Catalog, *, prune: bool = True) -> Mod
         node_upper_without_node_limit=upper_without_node_limit,
         allowed_configs=allowed,
         name_expansions=family_expansions(catalog, problem.limits),
+        bridges={c.key: item for c in configs if (item := bridge_item(catalog, c)) is not None},
+        excluded_by_policy=excluded_by_policy,
+        quotes=catalog.quotes,
         speed_model_label=f"fitted {performance.speed_model.fitted_on} on {performance.speed_model.measurement_rows} measurements (sha256 {performance.speed_model.measurements_sha256[:12]})",
     )

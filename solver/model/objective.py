@@ -4,14 +4,54 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
+from solver.model.constraints.racks import rack_network_power
 from solver.model.data import ModelData, power, price
 from solver.model.variables import Variables
+from solver.options.configs import NodeConfig
+from solver.specs.hardware import FabricItem
 
 HOURS_PER_YEAR = 8760
 
 
+def supported_hardware_usd(data: ModelData, variables: Variables) -> cp_model.LinearExprT:
+    """What the support contract covers: rack servers bought and every switch (desk-side
+    machines keep the vendor's standard warranty; cables, racks and PDUs are commodity)."""
+    terms = [variables.bought[c.key] * c.price_usd for c in data.configs if c.rack_mounted]
+    for tech in data.fabric:
+        name = tech.technology
+        terms.append((variables.leaf_switches[name] + variables.spine_switches[name]) * price(tech.switch))
+    terms.append(sum(variables.server_racks) * rack_network_price(data))
+    return sum(terms)
+
+
+def rack_network_price(data: ModelData) -> int:
+    """The front-end and management switches of one rack of servers."""
+    facility = data.facility
+    return sum(price(item) for item in (facility.frontend_switch, facility.management_switch) if item is not None)
+
+
+def server_cables(data: ModelData, config: NodeConfig) -> list[tuple[FabricItem, int]]:
+    """Front-end and management cables of one rack server of a configuration (none for desk-side
+    machines, which use the office network, or rack-scale systems, whose uplinks ship with them)."""
+    if not config.rack_mounted or config.node.kind == "rack-scale":
+        return []
+    facility = data.facility
+    return [(item, item.per_server or 1) for item in (facility.frontend_cable, facility.management_cable) if item is not None]
+
+
+def bridge_cost_usd(data: ModelData, variables: Variables) -> cp_model.LinearExprT:
+    terms = []
+    for index, option in enumerate(data.options):
+        count = data.bridges_per_replica(option)
+        if count:
+            terms.append(variables.replicas[index] * count * price(data.bridges[option.config_key]))
+    return sum(terms)
+
+
 def capex_usd(data: ModelData, variables: Variables) -> cp_model.LinearExprT:
+    """Everything on the purchase order, in whole dollars: exactly the BOM's total."""
     terms = [variables.bought[c.key] * c.price_usd for c in data.configs]
+    terms.append(bridge_cost_usd(data, variables))
     for tech in data.fabric:
         name = tech.technology
         terms.append(variables.nics_bought[name] * price(tech.nic) + variables.nic_ports[name] * price(tech.cable))
@@ -25,7 +65,16 @@ def capex_usd(data: ModelData, variables: Variables) -> cp_model.LinearExprT:
     if rack_scale:
         # A rack-scale system ships in its own rack: no enclosure to buy for it.
         terms.append(-sum(rack_scale) * price(facility.rack))
-    terms.append(sum(variables.pdus.values()) * price(facility.pdu))
+    terms.append(2 * sum(variables.pdu_pairs.values()) * price(facility.pdu))
+    terms.append(sum(variables.server_racks) * rack_network_price(data))
+    for config in data.configs:
+        cables = server_cables(data, config)
+        if cables:
+            terms.append(variables.nodes(data, config.key) * sum(price(item) * count for item, count in cables))
+    if facility.installation is not None:
+        terms.append(sum(variables.bought[c.key] for c in data.configs if c.rack_mounted) * price(facility.installation))
+    if variables.support_usd is not None:
+        terms.append(variables.support_usd)
     return sum(terms)
 
 
@@ -38,6 +87,11 @@ def power_w(data: ModelData, variables: Variables) -> cp_model.LinearExprT:
         terms.append((variables.leaf_switches[name] + variables.spine_switches[name]) * power(tech.switch))
     assert variables.drives is not None
     terms.append(variables.drives * power(data.facility.storage))
+    terms.append(sum(variables.server_racks) * rack_network_power(data))
+    for config in data.configs:
+        cables = server_cables(data, config)
+        if cables:
+            terms.append(variables.nodes(data, config.key) * sum(power(item) * count for item, count in cables))
     return sum(terms)
 
 

@@ -39,7 +39,19 @@ class Variables:
     nodes_in_rack: dict[tuple[int, str], cp_model.IntVar] = field(default_factory=dict)
     switches_in_rack: dict[int, cp_model.IntVar] = field(default_factory=dict)
     fabric_nodes_in_rack: dict[tuple[int, str], cp_model.IntVar] = field(default_factory=dict)
-    pdus: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    server_racks: list[cp_model.IntVar] = field(default_factory=list)
+    """Per rack: 1 when it holds servers (and so its own front-end and management switches), 0
+    when empty or holding a rack-scale system."""
+    pdu_pairs: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    """A/B PDU pairs per rack."""
+    support_usd: cp_model.IntVar | None = None
+    # Redundancy (workloads with n+k): see solver.model.constraints.redundancy.
+    dedicated_servers: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    """Per in-node option index of a redundant workload: servers holding only its replicas."""
+    replicas_per_server: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    """Per such option: most of its replicas on one of those servers."""
+    dedicated_in_rack: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    """(rack, option index) → dedicated servers of the option in that rack (failure domain: rack)."""
 
     def nodes(self, data: ModelData, key: str) -> cp_model.LinearExprT:
         """Servers of a configuration in the plan: bought plus owned."""
@@ -63,15 +75,26 @@ def mig_name(key: str, profile: str) -> str:
     return f"mig_gpus[{key}|{profile}]"
 
 
+def replica_upper(data: ModelData, option: DeploymentOption) -> int:
+    """Most replicas of an option worth having: all of its workload's demand, plus the spare
+    domains of a redundant workload (n+k adds up to k servers' worth)."""
+    entry = data.workload_entry(option.workload)
+    alone = math.ceil(entry.required / option.serves)
+    spares = entry.workload.spare_domains
+    return alone + spares * max(replicas_per_server_upper(data, option), 1) if spares else alone
+
+
+def replicas_per_server_upper(data: ModelData, option: DeploymentOption) -> int:
+    """Most replicas of an in-node option one server holds."""
+    return data.config(option.config_key).gpu_count // option.gpus if option.gpus and not option.nodes else 1
+
+
 def create_variables(model: cp_model.CpModel, data: ModelData) -> Variables:
     bought = {}
     for config in data.configs:
         upper = max(0, data.node_upper[config.key] - config.owned) if config.purchasable else 0
         bought[config.key] = model.new_int_var(0, upper, bought_name(config.key))
-    replicas = {}
-    for index, option in enumerate(data.options):
-        entry = next(e for e in data.workloads if e.workload.name == option.workload)
-        replicas[index] = model.new_int_var(0, math.ceil(entry.required / option.serves), replica_name(option))
+    replicas = {index: model.new_int_var(0, replica_upper(data, option), replica_name(option)) for index, option in enumerate(data.options)}
     mig_gpus = {}
     for option in data.options:
         if option.mig_profile:
@@ -80,4 +103,9 @@ def create_variables(model: cp_model.CpModel, data: ModelData) -> Variables:
                 config = data.config(option.config_key)
                 mig_gpus[key] = model.new_int_var(0, data.node_upper[config.key] * config.gpu_count, mig_name(*key))
     served = {entry.workload.name: model.new_int_var(0, entry.required, f"served[{entry.workload.name}]") for entry in data.workloads}
-    return Variables(bought=bought, replicas=replicas, mig_gpus=mig_gpus, served=served)
+    variables = Variables(bought=bought, replicas=replicas, mig_gpus=mig_gpus, served=served)
+    for index, option in enumerate(data.options):
+        if data.is_dedicated(option):
+            variables.dedicated_servers[index] = model.new_int_var(0, replica_upper(data, option), f"dedicated_servers[{option.workload}|{option.label}]")
+            variables.replicas_per_server[index] = model.new_int_var(0, replicas_per_server_upper(data, option), f"replicas_per_server[{option.workload}|{option.label}]")
+    return variables

@@ -1,4 +1,10 @@
-"""Node configurations: a chassis type filled with one GPU type, filtered by the problem's limits.
+"""Node configurations: a chassis type filled with one GPU type (fully, or with fewer cards where
+the chassis is ordered that way), filtered by the problem's limits and buying policy.
+
+Buying policy (solver.options.policy) keeps out what the buyer cannot or should not order:
+parts no longer made, export-restricted parts, GeForce cards in a rack room (NVIDIA's driver
+licence forbids data-centre deployment), racks the room cannot cool, and desk-side machines
+their power supply or office circuit cannot feed. Owned inventory is kept whatever its status.
 
 Prices and powers are whole dollars and watts here, so the model and the bill of materials
 use the very same integers.
@@ -7,12 +13,16 @@ use the very same integers.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from solver.catalog import Catalog
 from solver.errors import InputError
 from solver.specs.hardware import GpuSpec, NodeSpec
+from solver.options.policy import policy_reasons
 from solver.specs.problem import Limits
+
+
+NOT_IN_LISTS = "left out by the problem's allowed/excluded lists"
 
 
 @dataclass(frozen=True)
@@ -23,18 +33,30 @@ class NodeConfig:
     """Servers of this configuration already owned (inventory)."""
     purchasable: bool
     """False when limits exclude it but inventory holds some."""
+    population: int = 0
+    """GPUs fitted per server (0: the chassis's full gpu_count)."""
+
+    @property
+    def rented(self) -> bool:
+        """A cloud instance (solver.rent): nothing to buy with it, bridges included."""
+        return False
+
+    @property
+    def partial(self) -> bool:
+        return 0 < self.population < self.node.gpu_count
 
     @property
     def key(self) -> str:
-        return f"{self.node.id}/{self.gpu.id}"
+        fitted = f"[{self.population}]" if self.partial else ""
+        return f"{self.node.id}{fitted}/{self.gpu.id}"
 
     @property
     def gpu_count(self) -> int:
-        return self.node.gpu_count
+        return self.population or self.node.gpu_count
 
     @property
     def nvlink_domain(self) -> int:
-        return self.node.scaleup_domain_for(self.gpu)
+        return min(self.node.scaleup_domain_for(self.gpu), self.gpu_count)
 
     @property
     def gpu_price_usd(self) -> int:
@@ -95,7 +117,13 @@ def _resolve_all(catalog: Catalog, limits: Limits) -> tuple[set[str] | None, set
 
 
 def node_configs(catalog: Catalog, limits: Limits) -> list[NodeConfig]:
-    """Every (node type, GPU type) pair the limits allow, plus owned ones, sorted by key."""
+    """Every (node type, GPU type, GPUs fitted) the limits and buying policy allow, plus owned
+    servers (always full), sorted by key."""
+    return [config for config, reasons in candidate_configs(catalog, limits) if not reasons]
+
+
+def candidate_configs(catalog: Catalog, limits: Limits) -> list[tuple[NodeConfig, list[str]]]:
+    """Every configuration the catalog offers, with why the problem may not buy it (empty: it may)."""
     allowed_gpus, excluded_gpus, allowed_nodes, excluded_nodes = _resolve_all(catalog, limits)
     vendors_allowed = None if limits.allowed_vendors is None else {v.lower() for v in limits.allowed_vendors}
     vendors_excluded = {v.lower() for v in limits.excluded_vendors}
@@ -105,16 +133,22 @@ def node_configs(catalog: Catalog, limits: Limits) -> list[NodeConfig]:
         if gpu.id not in node.gpus:
             raise InputError(f"limits.inventory: node type {node.id} does not take {gpu.id}", hint=f"{node.id} takes: {', '.join(node.gpus)}")
         owned[(node.id, gpu.id)] = owned.get((node.id, gpu.id), 0) + item.count
-    configs = []
+    candidates = []
     for node in sorted(catalog.nodes.values(), key=lambda n: n.id):
         for gpu_id in node.gpus:
             gpu = catalog.gpu(gpu_id)
-            purchasable = (
+            chosen = (
                 _allowed(gpu.id, allowed_gpus, excluded_gpus)
                 and _allowed(node.id, allowed_nodes, excluded_nodes)
                 and _allowed(gpu.vendor, vendors_allowed, vendors_excluded)
             )
             count = owned.get((node.id, gpu.id), 0)
-            if purchasable or count:
-                configs.append(NodeConfig(node, gpu, count, purchasable))
-    return sorted(configs, key=lambda c: c.key)
+            for population in node.populations:
+                config = NodeConfig(node, gpu, count if population == node.gpu_count else 0, chosen, 0 if population == node.gpu_count else population)
+                reasons = [] if chosen else [NOT_IN_LISTS]
+                reasons += policy_reasons(config, limits)
+                if config.owned:
+                    candidates.append((replace(config, purchasable=not reasons), []))
+                else:
+                    candidates.append((config, reasons))
+    return sorted(candidates, key=lambda item: item[0].key)

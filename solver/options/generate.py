@@ -28,6 +28,12 @@ from solver.specs.problem import Limits, Workload
 
 MAX_REPLICA_NODES = 16
 MAX_TRAINING_NODES = 256
+TRAINING_NODE_CAP_REASON = (
+    f"procure plans a training job on at most {MAX_TRAINING_NODES} nodes: a non-blocking two-tier fat tree of 64-port NDR switches "
+    f"(the catalog's QM9700) connects 64 × 64 / 2 = 2,048 ports, {MAX_TRAINING_NODES} servers of 8 NICs; a larger job needs a third "
+    "switch tier, which procure does not lay out"
+)
+"""Why MAX_TRAINING_NODES is what it is, for messages that hit it."""
 ZERO_STAGES = (0, 1, 2, 3)
 
 
@@ -430,7 +436,11 @@ class _Builder:
                     options.append(option)
                     break
         if not options:
-            self.entry.rejections.append(f"{config.key}: no split meets memory and the {self.workload.deadline_hours:g} h deadline")
+            capped = self.limits.allow_multinode and config.node.fabric_nics > 0 and could_fit
+            self.entry.rejections.append(
+                f"{config.key}: no split meets memory and the {self.workload.deadline_hours:g} h deadline"
+                + (f" on up to {MAX_TRAINING_NODES} nodes ({MAX_TRAINING_NODES * config.gpu_count:,} GPUs; {TRAINING_NODE_CAP_REASON})" if capped else "")
+            )
         return options
 
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections import defaultdict
 import math
 
-from solver.model.constraints.racks import node_rack_units
+from solver.model.constraints.racks import node_rack_units, rack_network_power, rack_network_units, server_cable_power
 from solver.model.constraints.storage import MB_PER_GB
-from solver.model.data import ModelData, needed_megabytes, power
+from solver.model.data import ModelData, needed_megabytes, power, price
+from solver.model.objective import rack_network_price, server_cables
 from solver.model.racks_view import rack_assignment
 from solver.model.solve import Solution
 from solver.model.variables import bought_name, mig_name, replica_name
 from solver.plan.bom import Purchases, bom_lines
-from solver.plan.placement import PlacedReplica, ServerSlots, place_config
+from solver.plan.placement import Dedicated, PlacedReplica, ServerSlots, place_config
 from solver.plan.schema import FabricPlan, NodePlan, Placement, Plan, RackPlan, ReplicaPlan, Summary, WorkloadPlan
+from solver.options.policy import policy_opt_ins
 from solver.units import GB
 
 
@@ -40,6 +42,42 @@ def _servers(data: ModelData, values: dict[str, int]) -> list[ServerSlots]:
     return servers
 
 
+def _dedicated(data: ModelData, values: dict[str, int], key: str) -> list[Dedicated]:
+    """Options of redundant workloads on `key` with their own servers, as the model sized them."""
+    groups = []
+    for index, option in enumerate(data.options):
+        if option.config_key != key or not data.is_dedicated(option):
+            continue
+        replicas = values[replica_name(option)]
+        if not replicas:
+            continue
+        per_rack = None
+        if data.workload_entry(option.workload).workload.failure_domain == "rack" and data.config(key).rack_mounted:
+            per_rack = {
+                rack: count
+                for rack in range(data.facility.rack_bins)
+                if (count := values.get(f"dedicated_in_rack[{rack}|{option.workload}|{option.label}]", 0))
+            }
+        groups.append(
+            Dedicated(
+                option, replicas, values[f"dedicated_servers[{option.workload}|{option.label}]"], values[f"replicas_per_server[{option.workload}|{option.label}]"], per_rack
+            )
+        )
+    return groups
+
+
+def served_after_failures(replicas: list[ReplicaPlan], workload: str, domain_of: dict[str, str], domains_lost: int) -> int:
+    """Demand units a workload's replicas still serve after the worst `domains_lost` failure
+    domains (servers or racks) are lost: a replica is lost with any domain it touches."""
+    mine = [r for r in replicas if r.workload == workload]
+    loss: dict[str, int] = defaultdict(int)
+    for replica in mine:
+        for domain in {domain_of[p.node] for p in replica.placement}:
+            loss[domain] += replica.serves
+    worst = sorted(loss.values(), reverse=True)[:domains_lost]
+    return sum(r.serves for r in mine) - sum(worst)
+
+
 def build_plan(data: ModelData, solution: Solution, *, tco_usd: float) -> Plan:
     values = solution.values
     servers = _servers(data, values)
@@ -52,7 +90,7 @@ def build_plan(data: ModelData, solution: Solution, *, tco_usd: float) -> Plan:
         items = [(o, values[replica_name(o)]) for o in data.options if o.config_key == config.key and values[replica_name(o)]]
         migs = {profile: values[mig_name(key, profile)] for (key, profile) in {(o.config_key, o.mig_profile) for o in data.options if o.mig_profile and o.config_key == config.key} if values[mig_name(key, profile)]}
         if items or migs:
-            placed.extend(place_config(config_servers, items, migs))
+            placed.extend(place_config(config_servers, items, migs, _dedicated(data, values, config.key)))
     workloads_by_name = {entry.workload.name: entry for entry in data.workloads}
     replicas = []
     for replica in placed:
@@ -97,14 +135,20 @@ def build_plan(data: ModelData, solution: Solution, *, tco_usd: float) -> Plan:
         replica_count[replica_plan.workload] += 1
     workloads = []
     for entry in data.workloads:
-        name = entry.workload.name
+        workload = entry.workload
+        name = workload.name
         served = min(capacity[name], entry.required)
+        after = None
+        if workload.spare_domains:
+            domain_of = {s.id: (f"rack {s.rack}" if workload.failure_domain == "rack" and s.rack is not None else s.id) for s in servers}
+            after = served_after_failures(replicas, name, domain_of, workload.spare_domains)
         workloads.append(
             WorkloadPlan(
-                name=name, kind=entry.workload.kind, unit=entry.unit, required_sessions=entry.required,
+                name=name, kind=workload.kind, unit=entry.unit, required_sessions=entry.required,
                 served_sessions=served, served_fraction=round(served / entry.required, 6),
                 replicas=replica_count[name],
-                min_decode_tokens_per_s=entry.workload.min_decode_tokens_per_s, max_ttft_s=entry.workload.max_ttft_s,
+                min_decode_tokens_per_s=workload.min_decode_tokens_per_s, max_ttft_s=workload.max_ttft_s,
+                redundancy=workload.redundancy, failure_domain=workload.failure_domain, served_after_worst_failure=after,
             )
         )
 
@@ -133,33 +177,54 @@ def build_plan(data: ModelData, solution: Solution, *, tco_usd: float) -> Plan:
     switch_units = fabric_tech.switch.rack_units if fabric_tech else 0
     cable_power = power(fabric_tech.cable) if fabric_tech else 0
     nic_power = power(fabric_tech.nic) if fabric_tech else 0
-    for index in range(data.facility.rack_bins):
+    facility = data.facility
+    for index in range(facility.rack_bins):
         if not values.get(f"rack_used[{index}]"):
             continue
         members = [s for s in servers if s.rack == index]
         switches_here = values.get(f"switches_in_rack[{index}]", 0)
+        of_servers = values.get(f"server_rack[{index}]", 0)
+        liquid = any(s.config.node.kind == "rack-scale" for s in members)
         racks.append(
             RackPlan(
                 index=index,
                 nodes=[s.id for s in members],
                 switches=switches_here,
-                pdus=values.get(f"pdus[{index}]", 0),
+                pdus=2 * values.get(f"pdu_pairs[{index}]", 0),
                 power_w=sum(
                     s.config.power_w
+                    + server_cable_power(data, s.config)
                     + (s.config.node.fabric_nics * (cable_power + (0 if s.config.node.fabric_nics_integrated else nic_power)) if s.fabric else 0)
                     for s in members
                 )
-                + switches_here * switch_power,
-                rack_units_used=sum(node_rack_units(data, s.config.key) for s in members) + switches_here * switch_units,
+                + switches_here * switch_power
+                + of_servers * rack_network_power(data),
+                rack_units_used=sum(node_rack_units(data, s.config.key) for s in members) + switches_here * switch_units + of_servers * rack_network_units(data),
+                cooling="liquid" if liquid else "air",
+                power_limit_w=facility.liquid_rack_power_w if liquid else facility.rack_power_w,
+                frontend_switches=of_servers if facility.frontend_switch is not None else 0,
+                management_switches=of_servers if facility.management_switch is not None else 0,
             )
         )
     rack_scale = sum(1 for s in servers if s.config.node.kind == "rack-scale")
+    bridges: dict[str, int] = defaultdict(int)
+    for option in data.options:
+        count = data.bridges_per_replica(option) * values[replica_name(option)]
+        if count:
+            bridges[data.bridges[option.config_key].id] += count
+    bought = {c.key: values[bought_name(c.key)] for c in data.configs}
     purchases = Purchases(
-        bought={c.key: values[bought_name(c.key)] for c in data.configs},
+        bought=bought,
         fabric=fabric_counts,
         drives=values.get("storage_drives", 0),
         racks=len(racks) - rack_scale,
         pdus=sum(r.pdus for r in racks),
+        server_racks=sum(values.get(f"server_rack[{r.index}]", 0) for r in racks),
+        cabled_servers=sum(1 for s in servers if server_cables(data, s.config)),
+        bridges=dict(bridges),
+        installed_servers=sum(count for key, count in bought.items() if data.config(key).rack_mounted) if facility.installation else 0,
+        support_usd=values.get("support_usd", 0),
+        supported_hardware_usd=_supported_hardware(data, values, bought, fabric_counts, racks),
     )
     bom = bom_lines(data, purchases)
     included_gb = sum(int(s.config.node.storage) // GB for s in servers)
@@ -200,6 +265,9 @@ def build_plan(data: ModelData, solution: Solution, *, tco_usd: float) -> Plan:
         speed_confidence=data.problem.assumptions.speed_confidence,
         speed_model=data.speed_model_label,
         name_expansions=data.name_expansions,
+        policy_opt_ins=policy_opt_ins(data.problem.limits),
+        excluded_by_policy=data.excluded_by_policy,
+        price_point=data.problem.procurement.price_point,
     )
     nodes = [
         NodePlan(
@@ -210,6 +278,14 @@ def build_plan(data: ModelData, solution: Solution, *, tco_usd: float) -> Plan:
         for s in servers
     ]
     return Plan(summary=summary, nodes=nodes, replicas=replicas, workloads=workloads, fabric=fabric, racks=racks, storage=storage, bom=bom)
+
+
+def _supported_hardware(data: ModelData, values: dict[str, int], bought: dict[str, int], fabric: dict[str, tuple[int, int, int]], racks: list[RackPlan]) -> int:
+    """What the support contract covers, in dollars (as solver.model.objective prices it)."""
+    servers = sum(count * data.config(key).price_usd for key, count in bought.items() if data.config(key).rack_mounted)
+    switches = sum(fabric.get(tech.technology, (0, 0, 0))[1] * price(tech.switch) for tech in data.fabric)
+    network = sum(values.get(f"server_rack[{r.index}]", 0) for r in racks) * rack_network_price(data)
+    return servers + switches + network
 
 
 def binding_limits(data: ModelData, solution: Solution, racks_used: int) -> list[str]:

@@ -1,8 +1,11 @@
 """Place replicas on concrete servers and GPU indices.
 
-Whole-node replicas take fabric-connected servers first; in-node replicas follow, widest first,
-each at the first offset that is a multiple of its width (buddy allocation, which the packing
-constraint proves always succeeds); MIG GPUs are width-one items whose slices are then handed out.
+Whole-node replicas take fabric-connected servers first; replicas of redundant workloads then
+take servers of their own (non-fabric first, from the racks the model chose), dealt round-robin so
+no server holds more than the model's per-server count; the other in-node replicas follow, widest
+first, each at the first offset that is a multiple of its width (buddy allocation, which the
+packing constraint proves always succeeds); MIG GPUs are width-one items whose slices are then
+handed out.
 """
 
 from __future__ import annotations
@@ -48,9 +51,51 @@ class PlacementError(ProcureError):
     exit_code = 70
 
 
-def place_config(servers: list[ServerSlots], items: list[tuple[DeploymentOption, int]], mig_gpus: dict[str, int]) -> list[PlacedReplica]:
-    """Place `count` replicas of each option (all of one configuration) on `servers`."""
+@dataclass(frozen=True)
+class Dedicated:
+    """Replicas of one option on servers of their own (a redundant workload)."""
+
+    option: DeploymentOption
+    replicas: int
+    servers: int
+    per_server: int
+    per_rack: dict[int, int] | None = None
+    """Dedicated servers per rack, when the failure domain is the rack."""
+
+
+def _place_dedicated(servers: list[ServerSlots], group: Dedicated) -> list[PlacedReplica]:
+    empty = [s for s in servers if all(s.free)]
+    # Non-fabric servers first: fabric ones are bought for replicas that span servers.
+    empty.sort(key=lambda s: s.fabric)
+    if group.per_rack is not None:
+        chosen = []
+        for rack, count in sorted(group.per_rack.items()):
+            here = [s for s in empty if s.rack == rack][:count]
+            if len(here) < count:
+                raise PlacementError(f"cannot give {group.option.workload} {count} servers of its own in rack {rack}")
+            chosen.extend(here)
+        chosen.extend([s for s in empty if s.rack is None][: group.servers - len(chosen)])
+    else:
+        chosen = empty[: group.servers]
+    if len(chosen) < group.servers:
+        raise PlacementError(f"cannot give {group.option.workload} {group.servers} servers of its own")
+    placed = []
+    for index in range(group.replicas):
+        server = chosen[index % len(chosen)]
+        gpus = server.take_aligned(group.option.gpus)
+        if gpus is None or index // len(chosen) >= group.per_server:
+            raise PlacementError(f"cannot place replica {index + 1} of {group.option.workload} on its own servers")
+        placed.append(PlacedReplica(group.option, [(server.id, gpus, None)]))
+    return placed
+
+
+def place_config(
+    servers: list[ServerSlots], items: list[tuple[DeploymentOption, int]], mig_gpus: dict[str, int], dedicated: list[Dedicated] = ()  # type: ignore[assignment]
+) -> list[PlacedReplica]:
+    """Place `count` replicas of each option (all of one configuration) on `servers`; options in
+    `dedicated` get servers of their own."""
     placed: list[PlacedReplica] = []
+    own = {id(group.option) for group in dedicated}
     fabric_servers = [s for s in servers if s.fabric]
     spanning = [(o, n) for o, n in items if o.nodes]
     for option, count in spanning:
@@ -62,9 +107,11 @@ def place_config(servers: list[ServerSlots], items: list[tuple[DeploymentOption,
             for server in chosen:
                 placement.append((server.id, server.take_aligned(server.config.gpu_count) or [], None))
             placed.append(PlacedReplica(option, placement))
+    for group in dedicated:
+        placed.extend(_place_dedicated(servers, group))
     width_items: list[tuple[int, str, DeploymentOption | None, int]] = []
     for option, count in items:
-        if not option.nodes and not option.mig_profile:
+        if not option.nodes and not option.mig_profile and id(option) not in own:
             width_items.append((option.gpus, option.workload, option, count))
     for profile, count in sorted(mig_gpus.items()):
         width_items.append((1, f"~mig:{profile}", None, count))

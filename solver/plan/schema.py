@@ -36,6 +36,14 @@ class Summary(PlanModel):
     """Which fit of catalogs/speed_model.yaml planned the speeds (date and measurement-set hash)."""
     name_expansions: list[str] = []
     """Family names in the problem's GPU lists and the variants each stood for."""
+    policy_opt_ins: list[str] = []
+    """Buying-policy rules the problem lifted (end-of-life parts, GeForce in a rack room, ...)."""
+    excluded_by_policy: list[str] = []
+    """GPU types the buying policy kept out of the plan, with why."""
+    warnings: list[str] = []
+    """Things the buyer should act on (expired quotes)."""
+    price_point: str = "mid"
+    """Which catalog prices planned the purchase: mid (catalog), low or high end of each range."""
 
 
 class NodePlan(PlanModel):
@@ -51,6 +59,8 @@ class NodePlan(PlanModel):
     fabric: bool
     power_w: int
     rack_units: int
+    rented: bool = False
+    """A cloud instance (objective rent or hybrid): node_type is its cloud.yaml id; no facility power or rack."""
 
 
 class Placement(PlanModel):
@@ -104,6 +114,10 @@ class WorkloadPlan(PlanModel):
     min_decode_tokens_per_s: float | None = None
     """The speed floor the plan was held to (interactive default unless the problem set one)."""
     max_ttft_s: float | None = None
+    redundancy: str = "none"
+    failure_domain: str = "server"
+    served_after_worst_failure: int | None = None
+    """Demand units still served after the worst k failure domains are lost (redundant workloads)."""
 
 
 class FabricPlan(PlanModel):
@@ -122,13 +136,22 @@ class RackPlan(PlanModel):
     index: int
     nodes: list[str]
     switches: int
+    """Scale-out fabric switches in the rack."""
     pdus: int
+    """PDUs: two per A/B pair, each able to carry the rack alone."""
     power_w: int
     rack_units_used: int
+    cooling: str = "air"
+    power_limit_w: int | None = None
+    """The density limit the rack is held to (air- or liquid-cooled)."""
+    frontend_switches: int = 0
+    management_switches: int = 0
 
 
 class BomLine(PlanModel):
     line: int
+    parent: int | None = None
+    """The system line this sub-line is part of (its price is included there); None: a line of its own."""
     category: str
     sku: str
     description: str
@@ -137,7 +160,15 @@ class BomLine(PlanModel):
     unit_price_usd: int
     extended_price_usd: int
     unit_power_w: int
-    notes: str
+    price_low_usd: int | None = None
+    price_high_usd: int | None = None
+    price_as_of: str = ""
+    price_source: str = ""
+    quote_vendor: str = ""
+    quote_id: str = ""
+    quote_date: str = ""
+    quote_valid_until: str = ""
+    notes: str = ""
 
 
 class Plan(PlanModel):
@@ -150,3 +181,8 @@ class Plan(PlanModel):
     storage: dict
     bom: list[BomLine]
     baseline: dict | None = None
+    economics: dict | None = None
+    """Unit economics (solver.economics): assumptions with sources, per-workload and total costs."""
+    rent: dict | None = None
+    """Renting (solver.rent): for a bought plan, what renting equivalent capacity costs and the
+    break-even month; for a rented or hybrid plan, its reservations."""

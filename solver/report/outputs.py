@@ -1,4 +1,5 @@
-"""Write a plan's files: bom.csv (the purchase order) and plan.json, atomically and deterministically."""
+"""Write a plan's files: bom.csv (the purchase order), bom.xlsx (the same as a workbook) and
+plan.json, atomically and deterministically."""
 
 from __future__ import annotations
 
@@ -8,9 +9,14 @@ import json
 from pathlib import Path
 
 from solver.plan.schema import Plan
-from solver.report.atomic import write_text_atomic
+from solver.report.atomic import write_bytes_atomic, write_text_atomic
 
-BOM_COLUMNS = ("line", "category", "sku", "description", "vendor", "quantity", "unit_price_usd", "extended_price_usd", "unit_power_w", "notes")
+BOM_COLUMNS = (
+    "line", "parent", "category", "sku", "description", "vendor", "quantity", "unit_price_usd", "extended_price_usd", "unit_power_w",
+    "price_low_usd", "price_high_usd", "price_as_of", "price_source", "quote_vendor", "quote_id", "quote_date", "quote_valid_until", "notes",
+)
+"""bom.csv columns. A line with a `parent` is part of that system line (its price is included
+there): sum the lines with an empty parent for the total."""
 
 
 def bom_csv(plan: Plan) -> str:
@@ -18,7 +24,7 @@ def bom_csv(plan: Plan) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(BOM_COLUMNS)
     for line in plan.bom:
-        writer.writerow([getattr(line, column) for column in BOM_COLUMNS])
+        writer.writerow(["" if (value := getattr(line, column)) is None else value for column in BOM_COLUMNS])
     return buffer.getvalue()
 
 
@@ -36,8 +42,12 @@ def plan_json(plan: Plan, *, include_timings: bool = True) -> str:
 
 
 def write_plan_files(plan: Plan, directory: Path) -> list[Path]:
+    from solver.report.workbook import bom_workbook
+
     bom_path = directory / "bom.csv"
+    workbook_path = directory / "bom.xlsx"
     plan_path = directory / "plan.json"
     write_text_atomic(bom_path, bom_csv(plan))
+    write_bytes_atomic(workbook_path, bom_workbook(plan))
     write_text_atomic(plan_path, plan_json(plan))
-    return [bom_path, plan_path]
+    return [bom_path, workbook_path, plan_path]

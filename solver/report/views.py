@@ -11,6 +11,7 @@ from rich.text import Text
 from solver.options.generate import split_label
 from solver.plan.schema import Plan
 from solver.queries import EstimateReport, FitReport
+from solver.report.economics_view import cost_breakdown, economics_table, rent_text
 from solver.report.terminal_text import escape_controls, user_text
 from solver.units import GB, GiB
 
@@ -160,17 +161,32 @@ def plan_view(plan: Plan) -> Group:
     for column, justify in (("#", "right"), ("Category", "left"), ("SKU", "left"), ("Qty", "right"), ("Unit $", "right"), ("Extended $", "right")):
         bom.add_column(column, justify=justify)
     for line in plan.bom:
-        bom.add_row(str(line.line), line.category, line.sku, str(line.quantity), f"{line.unit_price_usd:,}", f"{line.extended_price_usd:,}")
-    bom.add_row("", "", "total", "", "", f"{sum(line.extended_price_usd for line in plan.bom):,}", style="bold")
+        if line.parent is None:
+            bom.add_row(str(line.line), line.category, line.sku, str(line.quantity), f"{line.unit_price_usd:,}", f"{line.extended_price_usd:,}")
+        elif line.category != "configuration":
+            # Sub-lines of a system: shown indented, priced within the system line.
+            bom.add_row("", f"  {line.category}", f"  {line.sku}", str(line.quantity), f"({line.unit_price_usd:,})", "", style="dim")
+    # Reservations are paid by the month: totalled apart from the purchase.
+    purchase = [line for line in plan.bom if line.parent is None and line.category != "reservation"]
+    if purchase or not plan.bom:
+        bom.add_row("", "", "total", "", "", f"{sum(line.extended_price_usd for line in purchase):,}", style="bold")
+    monthly = sum(line.extended_price_usd for line in plan.bom if line.category == "reservation")
+    if monthly:
+        bom.add_row("", "", "reservations per month", "", "", f"{monthly:,}", style="bold")
     parts: list = [head, workloads, utilisation, bom]
+    parts.extend(part for part in (economics_table(plan), cost_breakdown(plan), rent_text(plan)) if part is not None)
     limits = summary.binding_limits
     parts.append(Text("limits at or near their bound: " + ("; ".join(limits) if limits else "none")))
+    for opt_in in summary.policy_opt_ins:
+        parts.append(Text(f"buying policy lifted: {opt_in}", style="yellow"))
+    for warning in summary.warnings:
+        parts.append(Text(f"warning: {warning}", style="bold yellow"))
     if plan.baseline:
         baseline = plan.baseline
         parts.append(
             Text(
-                f"rule of thumb ({baseline['description']}): ${baseline['capex_usd']:,} for {baseline['gpus']} GPUs — "
-                f"procure saves ${baseline['saving_usd']:,}"
+                f"rule of thumb ({baseline['description']}): ${baseline['capex_usd']:,} of servers for {baseline['gpus']} GPUs — "
+                f"procure's servers cost ${baseline['plan_servers_usd']:,}, ${baseline['saving_usd']:,} less"
                 + (f" ({baseline['saving_usd'] / baseline['capex_usd']:.0%})" if baseline["capex_usd"] else ""),
                 style="cyan",
             )

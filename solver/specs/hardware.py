@@ -39,6 +39,37 @@ Architecture = Literal[
 MemoryType = Literal["hbm", "gddr", "lpddr", "ddr"]
 
 
+Availability = Literal["shipping", "end-of-life", "used-market-only", "restricted"]
+
+
+class Lifecycle(StrictModel):
+    """Whether the part can be bought new, and since when."""
+
+    availability: Annotated[Availability, Lowercase] = Field(
+        description="shipping (orderable new), end-of-life (production ended; remaining stock), used-market-only, or restricted (export-controlled: no legitimate channel for most buyers).",
+    )
+    since: Paragraph = Field(description="When the status began, as the source dates it.")
+    source: Paragraph = Field(min_length=3, description="Where the status comes from.")
+
+
+def _check_price_range(low: float | None, mid: float, high: float | None) -> None:
+    if low is not None and high is not None and not low <= mid <= high:
+        raise ValueError(f"price_low_usd {low:g} ≤ price {mid:g} ≤ price_high_usd {high:g} must hold")
+
+
+class ServerConfiguration(StrictModel):
+    """How the chassis is configured in a quote (one line each on the purchase order)."""
+
+    cpus: Paragraph | None = None
+    memory: Paragraph | None = None
+    boot_drive: Paragraph | None = None
+    data_nvme: Paragraph | None = None
+    frontend_nics: Paragraph | None = None
+    management: Paragraph | None = None
+    psu: Paragraph | None = None
+    rails: Paragraph | None = None
+
+
 class MigProfile(StrictModel):
     """One homogeneous hardware partition of a GPU (NVIDIA MIG)."""
 
@@ -85,7 +116,20 @@ class GpuSpec(CatalogEntry):
     supported_kv_formats: tuple[Annotated[str, Lowercase], ...] = Field(description="KV-cache precisions this device runs.")
     price_usd: usd(gt=0, le=MAX_PRICE_USD) = Field(description="Indicative unit price, USD (at most 1e9).")
     price_source: Paragraph = Field(min_length=3)
+    price_low_usd: usd(gt=0, le=MAX_PRICE_USD) | None = Field(default=None, description="Low end of the published price range, USD.")
+    price_high_usd: usd(gt=0, le=MAX_PRICE_USD) | None = Field(default=None, description="High end of the published price range, USD.")
+    price_as_of: Line = Field(default="unstated", description="When the price was published or read.")
     year: int = Field(ge=2015, le=2030)
+    lifecycle: Lifecycle
+    deployment_class: Annotated[Literal["data-centre", "workstation", "geforce"], Lowercase] = Field(
+        description="Where the vendor's terms let it run: data-centre parts, workstation parts (desk-side or rack), or GeForce "
+        "(NVIDIA's GeForce driver licence, clause 2.1.3: 'not licensed for datacenter deployment').",
+    )
+
+    @model_validator(mode="after")
+    def _price_within_range(self) -> "GpuSpec":
+        _check_price_range(self.price_low_usd, self.price_usd, self.price_high_usd)
+        return self
 
     @property
     def usable_memory_bytes(self) -> int:
@@ -117,7 +161,7 @@ class NodeSpec(CatalogEntry):
     vendor: Vendor
     kind: Annotated[Literal["hgx-baseboard", "oam-baseboard", "pcie-server", "workstation", "rack-scale", "desktop", "cpu-server"], Lowercase]
     gpus: tuple[Line, ...] = Field(min_length=1, description="GPU ids this chassis takes.")
-    gpu_count: int = Field(ge=1, le=MAX_GPUS_PER_NODE, description="GPUs in one node (the node is bought fully populated; at most 1,024).")
+    gpu_count: int = Field(ge=1, le=MAX_GPUS_PER_NODE, description="GPU slots of one node (fully populated unless orderable_gpu_counts allows fewer; at most 1,024).")
     nvlink_domain: int = Field(ge=1, le=MAX_GPUS_PER_NODE, description="GPUs per scale-up domain inside the node (8 on HGX, 2 for bridged pairs, 72 for NVL72, 1 for none).")
     base_price_usd: usd(ge=0, le=MAX_PRICE_USD) = Field(description="Price without GPUs, USD (at most 1e9).")
     base_power_w: int = Field(ge=0, le=MAX_POWER_W, description="Power without GPUs (CPUs, memory, fans, NICs, conversion losses), W (at most 1 MW).")
@@ -129,12 +173,33 @@ class NodeSpec(CatalogEntry):
     cooling: Annotated[Literal["air", "liquid"], Lowercase] = "air"
     rack_mounted: bool = Field(default=True, description="False for desk-side machines (towers, Mac Studio): they need no rack space, rack or PDU, but still count for facility power.")
     price_source: Paragraph = Field(min_length=3)
+    price_low_usd: usd(ge=0, le=MAX_PRICE_USD) | None = Field(default=None, description="Low end of the published base-price range, USD.")
+    price_high_usd: usd(ge=0, le=MAX_PRICE_USD) | None = Field(default=None, description="High end of the published base-price range, USD.")
+    price_as_of: Line = Field(default="unstated", description="When the price was published or read.")
+    lifecycle: Lifecycle
+    orderable_gpu_counts: tuple[int, ...] | None = Field(
+        default=None,
+        description="GPU counts the chassis can be ordered with, when less than full (PCIe servers and workstations: powers of "
+        "two dividing gpu_count, e.g. [1, 2, 4, 8]); null: only full (HGX/OAM baseboards, rack-scale systems).",
+    )
+    psu_w: int | None = Field(default=None, ge=1, le=MAX_POWER_W, description="Power-supply rating of a desk-side machine, W: its load must stay within it.")
+    configuration: ServerConfiguration | None = Field(default=None, description="How the chassis is configured in a quote (CPUs, memory, drives, NICs, PSUs, rails).")
+    configuration_source: Paragraph | None = None
 
     @model_validator(mode="after")
     def _domain_divides_node(self) -> "NodeSpec":
         if self.gpu_count % self.nvlink_domain:
             raise ValueError(f"nvlink_domain {self.nvlink_domain} must divide gpu_count {self.gpu_count}")
+        _check_price_range(self.price_low_usd, self.base_price_usd, self.price_high_usd)
+        for count in self.orderable_gpu_counts or ():
+            if count < 1 or count > self.gpu_count or self.gpu_count % count or count & (count - 1):
+                raise ValueError(f"orderable_gpu_counts: {count} must be a power of two dividing gpu_count {self.gpu_count} (exact packing needs it)")
         return self
+
+    @property
+    def populations(self) -> tuple[int, ...]:
+        """GPU counts it can be bought with, always including full."""
+        return tuple(sorted(set(self.orderable_gpu_counts or ()) | {self.gpu_count}))
 
     def scaleup_domain_for(self, gpu: GpuSpec) -> int:
         """Effective NVLink domain for this GPU in this chassis: both must support it."""
@@ -142,7 +207,13 @@ class NodeSpec(CatalogEntry):
 
 
 class FabricItem(CatalogEntry):
-    category: Annotated[Literal["nic", "switch", "cable", "storage", "rack", "pdu"], Lowercase]
+    category: Annotated[
+        Literal[
+            "nic", "switch", "cable", "storage", "rack", "pdu", "frontend-switch", "management-switch", "frontend-cable",
+            "management-cable", "nvlink-bridge", "support", "installation",
+        ],
+        Lowercase,
+    ]
     vendor: Vendor
     technology: Annotated[Line, Lowercase] | None = Field(default=None, description="Fabric technology for nic/switch/cable: 'ib-ndr', 'ib-hdr', 'eth-400g'.")
     ports: int | None = Field(default=None, ge=1, le=1_024, description="Ports (switch: at its native speed; at most 1,024).")
@@ -153,6 +224,15 @@ class FabricItem(CatalogEntry):
     power_w: float = Field(ge=0, le=MAX_POWER_W, description="Typical/max draw, W (at most 1 MW).")
     price_usd: usd(ge=0, le=MAX_PRICE_USD) = Field(description="Unit price, USD (at most 1e9).")
     price_source: Paragraph = Field(min_length=3)
+    price_low_usd: usd(ge=0, le=MAX_PRICE_USD) | None = Field(default=None, description="Low end of the published price range, USD.")
+    price_high_usd: usd(ge=0, le=MAX_PRICE_USD) | None = Field(default=None, description="High end of the published price range, USD.")
+    price_as_of: Line = Field(default="unstated", description="When the price was published or read.")
+    bridges: tuple[Line, ...] = Field(default=(), description="nvlink-bridge: GPU ids it joins in pairs.")
+    bridges_per_pair: int | None = Field(default=None, ge=1, le=16, description="nvlink-bridge: bridges one pair of GPUs needs.")
+    per_server: int | None = Field(default=None, ge=1, le=64, description="frontend-cable / management-cable: cables each rack server takes.")
+    percent_per_year: float | None = Field(default=None, gt=0, le=100, description="support: yearly price as a percentage of the hardware it covers.")
+    percent_per_year_low: float | None = Field(default=None, gt=0, le=100, description="support: low end of the published yearly percentage.")
+    percent_per_year_high: float | None = Field(default=None, gt=0, le=100, description="support: high end of the published yearly percentage.")
 
     @model_validator(mode="after")
     def _category_fields(self) -> "FabricItem":
@@ -163,10 +243,20 @@ class FabricItem(CatalogEntry):
             "storage": ("capacity",),
             "rack": (),
             "pdu": ("power_capacity_w",),
+            "frontend-switch": ("ports",),
+            "management-switch": ("ports",),
+            "frontend-cable": ("per_server",),
+            "management-cable": ("per_server",),
+            "nvlink-bridge": ("bridges_per_pair",),
+            "support": ("percent_per_year",),
+            "installation": (),
         }[self.category]
+        _check_price_range(self.price_low_usd, self.price_usd, self.price_high_usd)
         missing = [name for name in required if getattr(self, name) is None]
         if missing:
             raise ValueError(f"{self.category} items need {', '.join(missing)}")
+        if self.percent_per_year is not None:
+            _check_price_range(self.percent_per_year_low, self.percent_per_year, self.percent_per_year_high)
         if self.category == "rack" and self.rack_units == 0:
             raise ValueError("rack items need rack_units (usable units)")
         return self

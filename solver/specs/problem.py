@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 from solver.money import MAX_BUDGET_USD
 from solver.specs.assumptions import Assumptions
 from solver.specs.common import ID_PATTERN, MAX_ID_CHARS, StrictModel
+from solver.specs.economics import EconomicsSettings, RentSettings
 from solver.specs.fields import Line, Lowercase, Paragraph, usd
 from solver.specs.measurement import Engine
 
@@ -81,6 +82,13 @@ class Workload(StrictModel):
     micro_batch: int = Field(default=1, ge=1, le=4096, description="Training micro-batch (sequences per GPU step; at most 4,096).")
     gradient_checkpointing: bool = True
     engines: list[Engine] | None = Field(default=None, description="Inference engines this workload may run on, in preference order (overrides the problem's).")
+    redundancy: Annotated[str, Lowercase] = Field(
+        default="none", pattern=r"^(none|n\+[1-4])$",
+        description="Spare capacity: 'none', or 'n+k' (k = 1..4): demand is still served with any k failure domains lost.",
+    )
+    failure_domain: Annotated[Literal["server", "rack"], Lowercase] = Field(
+        default="server", description="What fails at once for `redundancy`: one server, or one whole rack (its PDUs, switches and servers).",
+    )
 
     @model_validator(mode="after")
     def _kind_fields(self) -> "Workload":
@@ -103,9 +111,16 @@ class Workload(StrictModel):
             raise ValueError("precision and kv_precision need at least one format")
         if len(set(self.precisions)) != len(self.precisions) or len(set(self.kv_precisions)) != len(self.kv_precisions):
             raise ValueError("precision and kv_precision lists must not repeat a format")
+        if self.is_training and self.redundancy != "none":
+            raise ValueError("redundancy applies to serving workloads (interactive, batch); a training job restarts from its checkpoint")
         if self.is_training and len(self.variants) > 1:
             raise ValueError("training workloads train in one precision; give a single precision and kv_precision")
         return self
+
+    @property
+    def spare_domains(self) -> int:
+        """Failure domains the workload must survive losing (k of n+k; 0 without redundancy)."""
+        return 0 if self.redundancy == "none" else int(self.redundancy[2:])
 
     @property
     def precisions(self) -> tuple[str, ...]:
@@ -155,7 +170,32 @@ class Limits(StrictModel):
     power_kw: float | None = Field(default=None, gt=0, le=1_000_000, description="Facility power cap for IT load (nameplate), kW (at most 1,000,000: a gigawatt campus).")
     racks: int | None = Field(default=None, ge=1, le=10_000, description="Most racks available (at most 10,000: a hyperscale hall).")
     rack_units: int = Field(default=42, ge=1, le=60, description="Usable units per rack (at most 60: the tallest standard racks are 58U).")
-    rack_power_kw: float | None = Field(default=None, gt=0, le=2_000, description="Power deliverable per rack, kW (at most 2,000: 10× today's densest liquid-cooled racks).")
+    rack_power_kw: float | None = Field(
+        default=20, gt=0, le=2_000,
+        description="Power one air-cooled rack may draw, kW (default 20: Uptime Institute surveys 2023-24 find most rooms hold "
+        "under 10-20 kW per rack and 15-25 kW with containment; null: no per-rack limit; at most 2,000).",
+    )
+    liquid_rack_power_kw: float | None = Field(
+        default=132, gt=0, le=2_000,
+        description="Power one liquid-cooled rack may draw, kW (default 132: a GB300 NVL72 rack; GB200 NVL72 draws ~120 kW). "
+        "Applies to racks of liquid-cooled rack-scale systems; null: no limit.",
+    )
+    site: Annotated[Literal["rack-room", "desk-side", "both"], Lowercase] = Field(
+        default="rack-room",
+        description="Where the hardware goes: rack-room (rack servers only), desk-side (towers and Macs on office circuits), or both.",
+    )
+    liquid_cooling: bool = Field(default=False, description="The rack room has direct liquid cooling (needed by rack-scale systems such as GB200 NVL72).")
+    allow_end_of_life: bool = Field(default=False, description="Buy parts no longer made (end-of-life or used-market-only); off by default, the plan says so when on.")
+    allow_restricted: bool = Field(default=False, description="Buy export-restricted parts (H800, H20, Ascend 910B); off by default.")
+    allow_geforce_in_rack_room: bool = Field(
+        default=False,
+        description="Put GeForce cards in rack-room servers despite NVIDIA's GeForce driver licence (clause 2.1.3: 'not licensed for datacenter deployment'); off by default.",
+    )
+    desk_circuit_w: int = Field(
+        default=1440, ge=100, le=100_000,
+        description="Continuous power one desk-side machine may draw from its office circuit, W: 1,440 = US 120 V 15 A at the NEC's 80% "
+        "continuous-load limit (210.19/210.20); 1,920 for 20 A, 3,680 for an EU 230 V 16 A circuit.",
+    )
     allowed_gpus: list[Line] | None = None
     excluded_gpus: list[Line] = Field(default_factory=list)
     allowed_vendors: list[Line] | None = None
@@ -177,6 +217,19 @@ class Limits(StrictModel):
         return self
 
 
+class Procurement(StrictModel):
+    """What the purchase order includes besides hardware (prices: the catalog's support and installation rules)."""
+
+    support_years: int = Field(default=3, ge=0, le=7, description="Years of hardware support bought with servers and switches (0: none; default 3, the usual OEM warranty term; at most 7).")
+    installation: bool = Field(default=True, description="Buy rack-and-stack installation for every rack server.")
+    spares: bool = Field(default=False, description="List recommended spare parts (a separate, optional section of the BOM, not in the capex).")
+    price_point: Annotated[Literal["mid", "low", "high"], Lowercase] = Field(
+        default="mid",
+        description="Which catalog price to plan with: mid (the catalog's price), or the low or high end of each published range "
+        "(entries without a range, and quoted prices, keep their price). `procure whatif --vary prices=low,mid,high` compares them.",
+    )
+
+
 class TcoSettings(StrictModel):
     years: float = Field(default=4.0, gt=0, le=30, description="Horizon, years (at most 30: longer than any facility keeps GPUs).")
     electricity_usd_per_kwh: usd(ge=0, le=10) = Field(default=0.10, description="EIA US commercial ≈ $0.12, industrial ≈ $0.08 (2024); at most $10/kWh, ~20× the dearest retail rates.")
@@ -185,7 +238,11 @@ class TcoSettings(StrictModel):
 
 
 class ObjectiveSpec(StrictModel):
-    minimize: Annotated[Literal["cost", "power", "tco"], Lowercase] = "cost"
+    minimize: Annotated[Literal["cost", "power", "tco", "rent", "hybrid"], Lowercase] = Field(
+        default="cost",
+        description="cost (capex), power, tco (capex + energy over the horizon), rent (cloud instances instead of servers: the cheapest "
+        "monthly reservation, see `rent:`) or hybrid (owned servers for rent.base_fraction of the demand, cloud instances for the rest).",
+    )
     tco: TcoSettings = Field(default_factory=TcoSettings)
 
 
@@ -195,7 +252,10 @@ class Problem(StrictModel):
     workloads: list[Workload] = Field(min_length=1, max_length=1000, description="Workloads to run (at most 1,000).")
     limits: Limits = Field(default_factory=Limits)
     objective: ObjectiveSpec = Field(default_factory=ObjectiveSpec)
+    procurement: Procurement = Field(default_factory=Procurement)
     assumptions: Assumptions = Field(default_factory=Assumptions)
+    economics: EconomicsSettings = Field(default_factory=EconomicsSettings, description="Unit-cost assumptions: serving utilisation, support, space, residual value.")
+    rent: RentSettings = Field(default_factory=RentSettings, description="Renting: commitment, providers, the buy-versus-rent comparison, hybrid split.")
     engines: list[Annotated[Engine, Lowercase]] | None = Field(
         default=None,
         description="Inference engines the team will run, in preference order (vllm, sglang, tensorrt-llm, llama.cpp, mlx). "

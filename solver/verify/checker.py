@@ -7,6 +7,7 @@ import math
 from collections import defaultdict
 
 from solver.catalog import Catalog
+from solver.catalog.price_points import at_price_point
 from solver.errors import InternalError
 from solver.estimator.deployment import Deployment
 from solver.estimator.memory import estimate_memory
@@ -14,8 +15,10 @@ from solver.estimator.engine_choice import candidate_engines
 from solver.estimator.estimates import DecodeEstimate, TtftEstimate, estimate_decode, estimate_ttft
 from solver.estimator.speed import mig_slice, training_hours, whole_gpu
 from solver.plan.schema import Plan
+from solver.verify.purchase import POWERED_CATEGORIES, check_policy, check_purchase_order, check_racks, check_redundancy, server_power_w
 from solver.specs.problem import Problem
 from solver.units import GB
+from solver.verify.rented import check_rented, node_spec
 
 SPEED_TOLERANCE = 1e-6
 
@@ -62,6 +65,7 @@ def _engine_issue(problem: Problem, catalog: Catalog, replica, workload, gpu) ->
 
 def verify_plan(plan: Plan, problem: Problem, catalog: Catalog) -> list[str]:
     """Every violation found, as one line each (empty: the plan is valid)."""
+    catalog = at_price_point(catalog, problem.procurement.price_point)
     # Replicas of one deployment are identical: recompute each estimate once per distinct input
     # (a fleet of a million replicas has a handful of shapes).
     estimate_memory_once = functools.lru_cache(maxsize=None)(estimate_memory)
@@ -198,9 +202,10 @@ def verify_plan(plan: Plan, problem: Problem, catalog: Catalog) -> list[str]:
 
     for node_id, load in host_load.items():
         node = nodes.get(node_id)
-        if node is None:
+        spec = None if node is None else node_spec(catalog, node)
+        if spec is None:
             continue
-        host_ram = int(catalog.node(node.node_type).host_ram)
+        host_ram = int(spec.host_ram)
         if host_ram and load > host_ram:
             issues.append(f"{node_id}: weights to stage {load / GB:.1f} GB exceed host RAM {host_ram / GB:.1f} GB")
 
@@ -208,38 +213,20 @@ def verify_plan(plan: Plan, problem: Problem, catalog: Catalog) -> list[str]:
         if entry.served_sessions > served.get(entry.name, 0):
             issues.append(f"workload {entry.name}: reports {entry.served_sessions} served but replicas provide {served.get(entry.name, 0)}")
     issues.extend(_check_bom_and_limits(plan, problem, catalog))
+    issues.extend(check_rented(plan, problem, catalog))
     return issues
 
 
 def _check_bom_and_limits(plan: Plan, problem: Problem, catalog: Catalog) -> list[str]:
-    issues = []
+    issues = check_purchase_order(plan, problem, catalog)
+    issues.extend(check_policy(plan, problem, catalog))
+    issues.extend(check_racks(plan, problem, catalog))
+    issues.extend(check_redundancy(plan, problem))
     limits = problem.limits
-    for number, line in enumerate(plan.bom, start=1):
-        if line.line != number:
-            issues.append(f"BOM line {line.line}: numbering should be {number}")
-        if line.extended_price_usd != line.quantity * line.unit_price_usd:
-            issues.append(f"BOM line {line.line}: {line.quantity} × {line.unit_price_usd} ≠ {line.extended_price_usd}")
-    total = sum(line.extended_price_usd for line in plan.bom)
-    if total != plan.summary.capex_usd:
-        issues.append(f"BOM total ${total:,} differs from capex ${plan.summary.capex_usd:,}")
-    # GPUs and servers in the BOM match the bought servers.
-    bought_gpus: dict[str, int] = defaultdict(int)
-    bought_servers: dict[str, int] = defaultdict(int)
-    for node in plan.nodes:
-        if not node.owned:
-            bought_gpus[node.gpu] += node.gpu_count
-            bought_servers[node.node_type] += 1
-    bom_gpus = {line.sku: line.quantity for line in plan.bom if line.category in ("gpu", "cpu", "computer")}
-    bom_servers = {line.sku: line.quantity for line in plan.bom if line.category == "server"}
-    if dict(bought_gpus) != bom_gpus:
-        issues.append(f"BOM GPUs {bom_gpus} differ from bought servers' GPUs {dict(bought_gpus)}")
-    if dict(bought_servers) != bom_servers:
-        issues.append(f"BOM servers {bom_servers} differ from bought servers {dict(bought_servers)}")
-    if limits.budget_usd is not None and plan.summary.capex_usd > limits.budget_usd:
-        issues.append(f"capex ${plan.summary.capex_usd:,} exceeds budget ${limits.budget_usd:,.0f}")
-    # Power from the catalog: servers (base + GPUs) and every powered BOM item but GPUs/servers.
-    server_power = sum(catalog.node(n.node_type).base_power_w + n.gpu_count * catalog.gpu(n.gpu).tdp_w for n in plan.nodes)
-    other_power = sum(line.quantity * line.unit_power_w for line in plan.bom if line.category in ("nic", "switch", "cable", "storage"))
+    # Power from the catalog: servers (base + GPUs) and every powered BOM item but the systems.
+    # Rented instances draw on someone else's facility.
+    server_power = sum(server_power_w(n, catalog) for n in plan.nodes if not n.rented)
+    other_power = sum(line.quantity * line.unit_power_w for line in plan.bom if line.parent is None and line.category in POWERED_CATEGORIES)
     power = server_power + other_power
     if power != plan.summary.power_w:
         issues.append(f"power recomputed {power} W differs from the plan's {plan.summary.power_w} W")
@@ -252,36 +239,16 @@ def _check_bom_and_limits(plan: Plan, problem: Problem, catalog: Catalog) -> lis
     switches_in_racks = sum(rack.switches for rack in plan.racks)
     if switches_in_racks != plan.fabric.leaf_switches + plan.fabric.spine_switches:
         issues.append(f"fabric: {plan.fabric.leaf_switches + plan.fabric.spine_switches} switches but {switches_in_racks} placed in racks")
-    bom_power = {line.category: line.unit_power_w for line in plan.bom if line.category in ("nic", "cable", "switch")}
-    bom_units = {line.category: catalog.fabric_item(line.sku).rack_units for line in plan.bom if line.category == "switch"}
-    cable_power = bom_power.get("cable", 0)
-    nic_power = bom_power.get("nic", 0)
-    pdu_sku = next((line.sku for line in plan.bom if line.category == "pdu"), None)
-    pdu_capacity = int(catalog.fabric_item(pdu_sku).power_capacity_w or 0) if pdu_sku else 0
-    nodes_by_id = {n.id: n for n in plan.nodes}
     for rack in plan.racks:
-        members = [nodes_by_id[n] for n in rack.nodes if n in nodes_by_id]
-        units = sum(limits.rack_units if catalog.node(n.node_type).kind == "rack-scale" else catalog.node(n.node_type).rack_units for n in members)
-        units += rack.switches * bom_units.get("switch", 0)
-        load = sum(
-            catalog.node(n.node_type).base_power_w + n.gpu_count * catalog.gpu(n.gpu).tdp_w
-            + (catalog.node(n.node_type).fabric_nics * (cable_power + (0 if catalog.node(n.node_type).fabric_nics_integrated else nic_power)) if n.fabric else 0)
-            for n in members
-        ) + rack.switches * bom_power.get("switch", 0)
-        if load != rack.power_w or units != rack.rack_units_used:
-            issues.append(f"rack {rack.index}: recomputed {load} W / {units} U, plan says {rack.power_w} W / {rack.rack_units_used} U")
-        if units > limits.rack_units:
-            issues.append(f"rack {rack.index}: {units} U exceeds {limits.rack_units} U")
-        if limits.rack_power_kw is not None and load > limits.rack_power_kw * 1000:
-            issues.append(f"rack {rack.index}: {load / 1000:.1f} kW exceeds {limits.rack_power_kw} kW")
-        if load and rack.pdus * pdu_capacity < load:
-            issues.append(f"rack {rack.index}: {rack.pdus} PDUs cannot deliver {load} W ({pdu_capacity} W each)")
         for node_id in rack.nodes:
             if rack_of.get(node_id) != rack.index:
                 issues.append(f"rack {rack.index}: lists {node_id}, which the node table puts elsewhere")
     placed = {node_id for rack in plan.racks for node_id in rack.nodes}
     for node in plan.nodes:
-        mounted = catalog.node(node.node_type).rack_mounted
+        spec = node_spec(catalog, node)
+        if spec is None:
+            continue  # an unknown rented instance: reported by check_rented
+        mounted = spec.rack_mounted
         if mounted and node.id not in placed:
             issues.append(f"{node.id} is in no rack")
         if not mounted and node.id in placed:
@@ -294,8 +261,9 @@ def _check_bom_and_limits(plan: Plan, problem: Problem, catalog: Catalog) -> lis
         present = sum(1 for n in plan.nodes if n.owned and n.node_type == node_type and n.gpu == gpu)
         if present != count:
             issues.append(f"inventory {node_type}/{gpu}: {count} owned but {present} in the plan")
-    if limits.max_nodes is not None and len(plan.nodes) > limits.max_nodes:
-        issues.append(f"{len(plan.nodes)} nodes exceed max_nodes {limits.max_nodes}")
+    servers = sum(1 for n in plan.nodes if not n.rented)
+    if limits.max_nodes is not None and servers > limits.max_nodes:
+        issues.append(f"{servers} nodes exceed max_nodes {limits.max_nodes}")
     # Fabric: spanning nodes have ports and, unless their accelerators bring them, NICs.
     fabric_nodes = [n for n in plan.nodes if n.fabric]
     ports = sum(catalog.node(n.node_type).fabric_nics for n in fabric_nodes)

@@ -44,7 +44,10 @@ from solver.whatif.sweep import ScenarioResult
 BASE_COLUMNS = (
     "scenario", "kind", "demand", "objective", "budget_usd", "power_cap_kw", "status", "gap",
     "capex_usd", "power_w", "tco_usd", "served_fraction", "gpus", "nodes", "cut", "pareto", "note", "dir",
+    "usd_per_year", "gpu_hour_usd", "tokens_per_day", "usd_per_million_output_tokens", "usd_per_million_input_tokens",
 )
+ECONOMICS_COLUMNS = ("usd_per_year", "gpu_hour_usd", "tokens_per_day", "usd_per_million_output_tokens", "usd_per_million_input_tokens")
+"""The plan's unit economics in total (plan.json `economics.total`); per workload: usd_per_m_output:<w>."""
 _DASH = "–"
 
 
@@ -137,6 +140,12 @@ def rows(run: WhatIfRun) -> list[dict[str, Any]]:
             row[column] = knobs.get(column.removeprefix("axis:"))
         for name in names:
             row[f"served:{name}"] = round(share[name], 6) if name in share else None
+        economics = plan.economics if plan is not None else None
+        for column in ECONOMICS_COLUMNS:
+            row[column] = economics["total"][column] if economics else None
+        per_workload = {r["workload"]: r for r in economics["per_workload"]} if economics else {}
+        for name in names:
+            row[f"usd_per_m_output:{name}"] = per_workload.get(name, {}).get("usd_per_million_output_tokens")
         out.append(row)
     return out
 
@@ -147,6 +156,8 @@ def _csv_cell(column: str, value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
+        if column == "usd_per_year":
+            return f"{value:.2f}"
         if column in ("budget_usd", "capex_usd", "power_w", "tco_usd"):
             return str(int(round(value))) if value == round(value) and column != "tco_usd" else f"{value:.2f}"
         if column == "power_cap_kw":
@@ -157,7 +168,7 @@ def _csv_cell(column: str, value: Any) -> str:
 
 def whatif_csv(run: WhatIfRun) -> str:
     table = rows(run)
-    columns = list(BASE_COLUMNS) + axis_columns(run) + [f"served:{name}" for name in workload_names(run)]
+    columns = list(BASE_COLUMNS) + axis_columns(run) + [f"served:{name}" for name in workload_names(run)] + [f"usd_per_m_output:{name}" for name in workload_names(run)]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
@@ -337,13 +348,18 @@ def _kw(value: float | None) -> str:
     return _DASH if value is None else f"{value / 1000:,.1f}"
 
 
+def _per_million(plan: Any) -> str:
+    value = plan.economics["total"]["usd_per_million_output_tokens"] if plan is not None and plan.economics else None
+    return _DASH if value is None else f"{value:,.2f}"
+
+
 def _status_style(status: str) -> str:
     return {"OPTIMAL": "green", "FEASIBLE": "yellow"}.get(status, "red")
 
 
 def comparison_table(run: WhatIfRun, *, kinds: Sequence[str] = ("sweep",)) -> Table:
     table = Table(title="Scenarios", title_justify="left", header_style="bold")
-    for column, justify in (("Scenario", "left"), ("Status", "left"), ("Budget $", "right"), ("Served", "right"), ("Capex $", "right"), ("Power kW", "right"), ("TCO $", "right"), ("GPUs", "left"), ("Cut (most first)", "left")):
+    for column, justify in (("Scenario", "left"), ("Status", "left"), ("Budget $", "right"), ("Served", "right"), ("Capex $", "right"), ("Power kW", "right"), ("TCO $", "right"), ("$ / M output", "right"), ("GPUs", "left"), ("Cut (most first)", "left")):
         table.add_column(column, justify=justify)
     for scenario, result in zip(run.scenarios, run.results):
         if scenario.kind not in kinds:
@@ -358,6 +374,7 @@ def comparison_table(run: WhatIfRun, *, kinds: Sequence[str] = ("sweep",)) -> Ta
             _usd(summary.capex_usd if summary else None),
             _kw(summary.power_w if summary else None),
             _usd(summary.tco_usd if summary else None),
+            _per_million(plan),
             ", ".join(f"{count}× {gpu}" for gpu, count in summary.gpus.items()) if summary else _DASH,
             user_text((", ".join(cut_list(scenario, result)) or "none") if plan else (result.note or _DASH)),
         )

@@ -35,6 +35,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from solver.catalog import Catalog, YamlDocument
+from solver.catalog.price_points import PRICE_POINTS
 from solver.catalog.yaml_source import validation_input_error
 from solver.errors import InputError, UnknownNameError, did_you_mean
 from solver.estimator.formats import KV_FORMAT_BYTES, WEIGHT_FORMATS
@@ -333,9 +334,10 @@ KNOBS: dict[str, Knob] = {
         Knob("electricity", "electricity price, USD per kWh (TCO)", _float(0, None), _fixed("objective.tco.electricity_usd_per_kwh")),
         Knob("power", "facility power cap, kW ('none' lifts it)", _optional(_float(0, None, low_open=True)), _fixed("limits.power_kw")),
         Knob("racks", "racks available ('none' lifts the limit)", _optional(_positive_int), _fixed("limits.racks")),
+        Knob("prices", "catalog price point: low or high end of each published range, or mid (the catalog price)", _choice("price point", PRICE_POINTS), _fixed("procurement.price_point")),
     )
 }
-_PATH_ROOTS = ("workloads", "limits", "objective", "assumptions")
+_PATH_ROOTS = ("workloads", "limits", "objective", "assumptions", "procurement")
 
 
 @dataclass(frozen=True)
@@ -550,6 +552,8 @@ def plan_scenarios(
         varied = apply_overlay(problem, overlay, catalog, source=source) if overlay else problem
         # Without --objective each scenario minimises its own problem's objective (an overlay
         # may set objective.minimize).
+        if not objectives and varied.objective.minimize in ("rent", "hybrid"):
+            raise InputError(f"objective {varied.objective.minimize}: what-if runs compare purchases", hint="use `procure solve --objective rent|hybrid`, or give --objective cost|power|tco")
         for objective in objectives or [varied.objective.minimize]:
             for budget in budget_values:
                 scenario_problem = varied

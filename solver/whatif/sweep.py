@@ -127,6 +127,7 @@ class ScenarioSolver:
 
     def solve(self, index: int, scenario: Scenario, hint: dict[str, int] | None, previous: tuple[Scenario, Any] | None = None) -> tuple[ScenarioResult, Any]:
         """One scenario → its result and the Solution (None without a plan), for the next one."""
+        from solver.economics.attach import attach_economics, bought_node_prices
         from solver.explain import conflict_error, raise_if_unservable
         from solver.model.solve import SolveSettings, solve
         from solver.plan.extract import build_plan
@@ -167,6 +168,7 @@ class ScenarioSolver:
                 return self._finish(result, started), None
             plan = build_plan(data, solution, tco_usd=solution.tco_cents / 100)
             plan.summary.precompute_seconds = round(result.data_seconds, 3)
+            attach_economics(plan, scenario.problem, bought_node_prices(plan, data))
             try:
                 require_valid(plan, scenario.problem, self.catalog)
             except PlanRejected as error:
@@ -244,12 +246,12 @@ def _first_line(lines: Sequence[str]) -> str:
 
 def _catalog_state(catalog: Catalog) -> tuple[Any, ...]:
     # Catalog holds a mappingproxy name index and does not pickle; its entries do.
-    return (dict(catalog.gpus), dict(catalog.nodes), dict(catalog.fabric), dict(catalog.models), tuple(catalog.files), catalog.speed_model, catalog.engines)
+    return (dict(catalog.gpus), dict(catalog.nodes), dict(catalog.fabric), dict(catalog.models), tuple(catalog.files), catalog.speed_model, catalog.engines, catalog.cloud, catalog.training_runs)
 
 
 def _catalog_from_state(state: tuple[Any, ...]) -> Catalog:
-    gpus, nodes, fabric, models, files, speed_model, engines = state
-    return Catalog(gpus=gpus, nodes=nodes, fabric=fabric, models=models, files=files, speed_model=speed_model, engines=engines)
+    gpus, nodes, fabric, models, files, speed_model, engines, cloud, training_runs = state
+    return Catalog(gpus=gpus, nodes=nodes, fabric=fabric, models=models, files=files, speed_model=speed_model, engines=engines, cloud=cloud, training_runs=training_runs)
 
 
 _WORKER: ScenarioSolver | None = None

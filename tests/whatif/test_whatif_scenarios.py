@@ -146,6 +146,13 @@ def test_whole_problem_knobs(tiny, catalog):
     assert overlays(parse_vary("power=none,5", tiny, catalog)) == {"none": {"limits.power_kw": None}, "5": {"limits.power_kw": 5.0}}
     assert overlays(parse_vary("racks=1,2", tiny, catalog))["2"] == {"limits.racks": 2}
     assert overlays(parse_vary("limits.max_nodes=1,4", tiny, catalog)) == {"1": {"limits.max_nodes": 1}, "4": {"limits.max_nodes": 4}}
+    assert overlays(parse_vary("prices=low,HIGH", tiny, catalog)) == {"low": {"procurement.price_point": "low"}, "high": {"procurement.price_point": "high"}}
+
+
+def test_price_points_change_the_model_data(tiny, catalog):
+    # Prices are inputs of the precomputed data: each price point gets its own.
+    scenarios = plan_scenarios(tiny, catalog, varies=["prices=low,mid,high"])
+    assert len({s.data_key for s in scenarios}) == 3
 
 
 def test_knob_values_are_deduplicated(tiny, catalog):
@@ -173,6 +180,7 @@ def test_knob_values_are_deduplicated(tiny, catalog):
         ("limits.max_nodez=3", 'did you mean "max_nodes"'),
         ("limits.max_nodes=abc", "valid integer"),
         ("budget.x=1", "unknown what-if knob"),
+        ("prices=cheap", "unknown price point 'cheap'"),
     ],
 )
 def test_bad_knobs_are_input_errors(tiny, catalog, spec, expected):

@@ -7,7 +7,8 @@ their width (buddy allocation): sizes form a divisibility chain, so the GPUs of 
 without gaps, and an aligned group of t GPUs never straddles a domain boundary. Hence
 Σ replicas·w ≤ nodes·G is exactly the condition for a placement to exist. Options wider than
 a node take whole nodes (w = n·G) and keep the same property. MIG replicas use slices of GPUs
-partitioned homogeneously into one profile.
+partitioned homogeneously into one profile. Replicas of a redundant workload sit on servers of
+their own (solver.model.constraints.redundancy), which count whole here.
 """
 
 from __future__ import annotations
@@ -21,7 +22,11 @@ from solver.model.variables import Variables
 def add(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:
     options = data.options
     for config in data.configs:
-        occupied = [variables.replicas[i] * o.gpus for i, o in enumerate(options) if o.config_key == config.key and o.gpus]
+        occupied = [
+            config.gpu_count * variables.dedicated_servers[i] if i in variables.dedicated_servers else variables.replicas[i] * o.gpus
+            for i, o in enumerate(options)
+            if o.config_key == config.key and o.gpus
+        ]
         occupied += [count for (key, _), count in variables.mig_gpus.items() if key == config.key]
         model.add(sum(occupied) <= config.gpu_count * variables.nodes(data, config.key)).with_name(f"gpu_capacity[{config.key}]")
     for (key, profile), gpus in variables.mig_gpus.items():

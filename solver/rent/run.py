@@ -1,0 +1,111 @@
+"""The three ways renting enters a solve, each returning a checked SolveResult:
+- `objective: rent`: a fully rented plan (solver.rent.solve);
+- `objective: hybrid`: owned base load plus rented remainder (solver.rent.hybrid);
+- a bought plan's comparison with renting the same capacity (solver.rent.compare).
+Every plan carries its unit economics; every plan, rented parts included, passes the verifier.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from solver.catalog import Catalog
+from solver.economics.attach import attach_economics, bought_node_prices
+from solver.errors import InputError, InternalError, ProcureError
+from solver.interrupt import Interrupted
+from solver.model.solve import SolveSettings
+from solver.pipeline import SolveResult, solve_purchase
+from solver.plan.schema import Plan
+from solver.rent import compare, hybrid
+from solver.rent.plan import rent_section, rented_configs_used, rented_node_monthly, reservation_lines, unpriced_storage_gb
+from solver.rent.solve import RentResult, solve_rent
+from solver.specs.problem import Problem
+from solver.verify.checker import require_valid
+
+COMPARISON_TIME_LIMIT_S = 60.0
+"""The comparison's own solve is bounded: it informs the purchase and must not dominate it."""
+
+
+def _rented_result(problem: Problem, catalog: Catalog, rented: RentResult) -> SolveResult:
+    plan = attach_economics(rented.plan, problem, {}, rented_node_monthly(rented.plan, rented.data))
+    require_valid(plan, rented.problem, catalog)
+    return SolveResult(rented.problem, rented.data, rented.solution, plan, None)
+
+
+def solve_rented(problem: Problem, catalog: Catalog, settings: SolveSettings) -> SolveResult:
+    """`objective: rent`."""
+    return _rented_result(problem, catalog, solve_rent(problem, catalog, settings))
+
+
+def with_rent_comparison(result: SolveResult, catalog: Catalog, settings: SolveSettings) -> SolveResult:
+    """Economics for a bought plan and, when the catalog has cloud prices and the problem asks
+    for it, what renting the same capacity costs (plan.json `rent`)."""
+    plan = attach_economics(result.plan, result.problem, bought_node_prices(result.plan, result.data))
+    if catalog.cloud is None or not result.problem.rent.compare or result.interrupted:
+        return result
+    limited = replace(settings, time_limit_s=min(settings.time_limit_s, COMPARISON_TIME_LIMIT_S), keep_interrupted=False)
+    try:
+        rented = _rented_result(result.problem, catalog, solve_rent(result.problem, catalog, limited))
+    except Interrupted:
+        if not settings.keep_interrupted:
+            raise
+        # The purchase is complete: keep it, as asked, and still end the run as interrupted.
+        plan.rent = compare.unavailable("interrupted before the rented plan was found")
+        result.solution.interrupted = True
+        return result
+    except (InputError, ProcureError) as error:
+        if isinstance(error, InternalError):
+            raise
+        plan.rent = compare.unavailable(error.message.splitlines()[0])
+        return result
+    plan.rent = compare.comparison(plan, rented.plan)
+    return result
+
+
+def _merge(problem: Problem, owned: SolveResult, rented: RentResult | None) -> Plan:
+    plan = owned.plan.model_copy(deep=True)
+    burst = problem.rent.burst_hours_per_day
+    used = rented_configs_used(rented.plan, rented.data) if rented else {}
+    if rented is not None:
+        ids = {node.id for node in plan.nodes}
+        clash = [node.id for node in rented.plan.nodes if node.id in ids]
+        if clash:
+            raise InternalError(f"hybrid plan: rented instance ids {clash} repeat owned server ids")
+        plan.nodes = plan.nodes + rented.plan.nodes
+        plan.replicas = sorted(plan.replicas + rented.plan.replicas, key=lambda r: (r.workload, r.placement[0].node, r.placement[0].gpus, r.placement[0].mig_slice or 0))
+        plan.bom = plan.bom + reservation_lines(used, burst, first_line=len(plan.bom) + 1)
+        for gpu, count in rented.plan.summary.gpus.items():
+            plan.summary.gpus[gpu] = plan.summary.gpus.get(gpu, 0) + count
+        plan.summary.gpus = dict(sorted(plan.summary.gpus.items()))
+        plan.summary.nodes = len(plan.nodes)
+        plan.summary.solve_seconds = round(plan.summary.solve_seconds + rented.plan.summary.solve_seconds, 3)
+        plan.summary.stages = plan.summary.stages + [{**stage, "name": f"rent:{stage['name']}"} for stage in rented.plan.summary.stages]
+        if rented.plan.summary.status != "OPTIMAL":
+            plan.summary.status = rented.plan.summary.status
+        plan.summary.gap = max(plan.summary.gap, rented.plan.summary.gap)
+    plan.workloads = hybrid.merged_workloads(problem, owned.plan, rented.plan if rented else None)
+    storage = unpriced_storage_gb(rented.plan, rented.checkpoints) if rented else 0
+    plan.rent = rent_section(used, problem, mode="hybrid", storage_gb=storage, hours_per_day=burst)
+    plan.rent.update({"base_fraction": problem.rent.base_fraction, "owned_capacity": hybrid.capacity(owned.plan)})
+    plan.baseline = None
+    return plan
+
+
+def solve_hybrid(problem: Problem, catalog: Catalog, settings: SolveSettings) -> SolveResult:
+    """`objective: hybrid`."""
+    owned = solve_purchase(hybrid.base_problem(problem), catalog, replace(settings, objective="cost"))
+    remainder = hybrid.remainder_problem(problem, hybrid.capacity(owned.plan))
+    rented = solve_rent(remainder, catalog, settings, share_of_day=problem.rent.burst_hours_per_day / 24) if remainder is not None else None
+    plan = _merge(problem, owned, rented)
+    rented_monthly = rented_node_monthly(plan, rented.data) if rented else {}
+    attach_economics(plan, problem, bought_node_prices(plan, owned.data), rented_monthly)
+    summary = plan.summary
+    assert plan.economics is not None and plan.rent is not None
+    summary.objective = "hybrid"
+    summary.objective_unit = "USD/month"
+    summary.objective_value = plan.economics["total"]["usd_per_month"]
+    summary.best_bound = summary.objective_value
+    summary.tco_usd = round(summary.tco_usd + plan.rent["monthly_usd"] * 12 * problem.objective.tco.years, 2)
+    require_valid(plan, problem, catalog)
+    return SolveResult(problem, owned.data, owned.solution, plan, None)
+

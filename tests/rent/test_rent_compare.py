@@ -1,0 +1,58 @@
+"""Buy versus rent: the break-even month and the comparison a bought plan carries."""
+
+from __future__ import annotations
+
+import pytest
+
+from solver.pipeline import solve_problem
+from solver.rent.compare import break_even_month
+from tests.fixtures.cloud import OTHER_4090, mini_cloud_catalog
+from tests.fixtures.problems import chat_fleet, mini_catalog, settings
+
+
+def test_break_even_is_capex_over_the_monthly_saving():
+    assert break_even_month(12_000, 1_500, 500) == 12.0
+    assert break_even_month(12_000, 500, 500) is None  # renting costs no more than running owned hardware
+    assert break_even_month(12_000, 400, 500) is None
+
+
+def test_a_bought_plan_reports_what_renting_it_costs():
+    plan = solve_problem(chat_fleet(20), mini_cloud_catalog(), settings()).plan
+    rent = plan.rent
+    assert rent["mode"] == "comparison" and rent["status"] == "OPTIMAL"
+    # Five one-GPU replicas on the cheapest 4090 instances.
+    assert rent["monthly_usd"] == 5 * OTHER_4090
+    running = plan.economics["total"]["running_usd_per_month"]
+    assert rent["break_even_month"] == pytest.approx(plan.summary.capex_usd / (rent["monthly_usd"] - running), abs=0.05)
+    assert rent["owned_monthly_usd"] == plan.economics["total"]["usd_per_month"]
+    assert rent["instances"][0]["provider"] == "other"
+
+
+def test_the_comparison_can_be_turned_off_and_needs_cloud_prices():
+    problem = chat_fleet(4)
+    off = problem.model_copy(update={"rent": problem.rent.model_copy(update={"compare": False})})
+    assert solve_problem(off, mini_cloud_catalog(), settings()).plan.rent is None
+    plan = solve_problem(problem, mini_catalog(), settings()).plan
+    assert plan.rent is None and plan.economics is not None
+
+
+def test_an_unrentable_workload_makes_the_comparison_unavailable_not_the_solve():
+    problem = chat_fleet(4, allowed_gpus=["l40s"])
+    problem = problem.model_copy(update={"rent": problem.rent.model_copy(update={"providers": ["other"]})})  # rents only RTX 4090s
+    plan = solve_problem(problem, mini_cloud_catalog(), settings()).plan
+    assert plan.rent["status"] == "UNAVAILABLE" and "no cloud instance" in plan.rent["reason"]
+
+
+def test_an_interrupt_during_the_comparison_keeps_the_purchase_only_when_asked(monkeypatch):
+    from solver.interrupt import Interrupted
+    from solver.rent import run
+
+    def interrupted(*args, **kwargs):
+        raise Interrupted("search interrupted")
+
+    monkeypatch.setattr(run, "solve_rent", interrupted)
+    with pytest.raises(Interrupted):
+        solve_problem(chat_fleet(4), mini_cloud_catalog(), settings())
+    result = solve_problem(chat_fleet(4), mini_cloud_catalog(), settings(keep_interrupted=True))
+    assert result.interrupted and result.plan.summary.status == "OPTIMAL"
+    assert result.plan.rent["status"] == "UNAVAILABLE" and "interrupted" in result.plan.rent["reason"]
