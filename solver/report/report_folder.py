@@ -1,6 +1,7 @@
 """Read an output folder for the HTML report: a solve folder or a what-if folder.
 
-- Solve folder: ``plan.json`` and ``bom.csv`` (and ``.procure-manifest.json``).
+- Solve folder: ``plan.json`` and ``bom.csv`` (and ``.procure-manifest.json``); bom.csv's rows are
+  read as ``BomLine`` (the purchase order the buyer gets, typed: sub-lines name their system).
 - What-if folder: ``whatif.json`` and one folder per scenario with its own ``plan.json``.
 
 plan.json is read as plain data, not through ``solver.plan.schema``: the report must render
@@ -23,7 +24,10 @@ from typing import Any
 
 from solver import __version__
 from solver.catalog.yaml_source import load_document
+from pydantic import ValidationError
+
 from solver.errors import InputError, ProcureError
+from solver.plan.schema import BomLine
 from solver.report.manifest import MANIFEST_NAME, RunInfo, sha256_of
 from solver.specs.problem import Problem
 
@@ -55,8 +59,8 @@ class ProblemFile:
 class SolveFolder:
     path: Path
     plan: dict[str, Any]
-    bom: list[dict[str, str]]
-    """bom.csv rows, every column as written."""
+    bom: list[BomLine]
+    """bom.csv's lines (columns it does not know are ignored)."""
     record: RunRecord | None
     problem: ProblemFile
 
@@ -106,14 +110,23 @@ def _json(path: Path) -> dict[str, Any]:
     return data
 
 
-def _bom(path: Path) -> list[dict[str, str]]:
+def _bom(path: Path) -> list[BomLine]:
     if not path.is_file():
         raise InputError(f"{path} is missing", hint="a solve folder has bom.csv beside plan.json: solve again")
     try:
         with open(path, encoding="utf-8", newline="") as handle:
-            return list(csv.DictReader(handle))
+            rows = list(csv.DictReader(handle))
     except (OSError, UnicodeDecodeError, csv.Error) as err:
         raise InputError(f"cannot read {path}: {err}") from None
+    lines = []
+    for number, row in enumerate(rows, start=2):
+        # An empty cell is an absent value (no parent, no published range).
+        known = {key: (None if value == "" and BomLine.model_fields[key].default is None else value) for key, value in row.items() if key in BomLine.model_fields}
+        try:
+            lines.append(BomLine.model_validate(known))
+        except ValidationError as err:
+            raise InputError(f"{path}, row {number}: {err.errors()[0]['loc'][0]}: {err.errors()[0]['msg']}", hint="bom.csv is written by procure solve: solve again") from None
+    return lines
 
 
 def _record_of_run(run: RunInfo) -> RunRecord:

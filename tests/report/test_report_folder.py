@@ -17,7 +17,8 @@ def test_a_solve_folder_gives_its_plan_bom_record_and_problem(tiny_solve_folder)
     folder = read_folder(tiny_solve_folder)
     assert isinstance(folder, SolveFolder)
     assert folder.plan["summary"]["problem"] == "tiny"
-    assert [row["line"] for row in folder.bom] == [str(n) for n in range(1, len(folder.bom) + 1)]
+    assert [line.line for line in folder.bom] == list(range(1, len(folder.bom) + 1))
+    assert [line.model_dump(mode="json") for line in folder.bom] == folder.plan["bom"]  # bom.csv, typed, is plan.json's bom
     assert folder.record is not None and folder.record.problem_path == str(TINY.resolve())
     assert folder.problem.problem is not None and folder.problem.problem.name == "tiny"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from solver.report.report_format import DASH, by_key, gib, humanize, kw, number, pct, usd
-from solver.report.report_tables import keyed_table
 
 
 def test_money_power_shares_and_memory():
@@ -21,10 +20,3 @@ def test_values_are_formatted_by_their_key():
     assert by_key("served_fraction", 0.5) == "50%"
     assert by_key("tokens_per_day", 1.2e8) == "120,000,000"
     assert by_key("spot", True) == "yes"
-
-
-def test_keyed_table_takes_columns_in_order_of_appearance_first_ones_leading():
-    table = keyed_table([{"b": 1, "a": "x"}, {"c": 2.5}], first=("a",))
-    assert table.columns == ["A", "B", "C"]
-    assert table.rows == [["x", "1", DASH], [DASH, DASH, "2.50"]]
-    assert table.numeric == [False, True, True]
