@@ -14,7 +14,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from solver import __version__
 from solver.catalog import Catalog
-from solver.report import report_format, shared_sections, solve_sections, whatif_sections
+from solver.report import bom_section, economics_section, rent_section, report_format, shared_sections, solve_sections, whatif_sections
 from solver.report.charts import usd_label
 from solver.report.report_folder import SolveFolder, WhatifFolder
 from solver.report.report_format import kw, pct, usd
@@ -33,32 +33,51 @@ def environment() -> Environment:
     return env
 
 
+def solve_headline(plan: dict[str, Any], tco_years: float | None) -> list[tuple[str, str]]:
+    """The figures shown as tiles under the answer: what it costs, draws and holds."""
+    summary = plan.get("summary", {})
+    rent = plan.get("rent") or {}
+    total = (plan.get("economics") or {}).get("total") or {}
+    tiles = []
+    if summary.get("capex_usd") or rent.get("mode") not in ("rented", "hybrid"):
+        tiles.append(("capex", usd(summary.get("capex_usd"))))
+    if rent.get("mode") in ("rented", "hybrid"):
+        tiles.append(("rent a month", usd(rent.get("monthly_usd"))))
+    tiles += [
+        ("power (nameplate)", kw(summary.get("power_w"))),
+        ("GPUs", f"{sum(summary.get('gpus', {}).values()):,}"),
+        ("servers", f"{summary.get('nodes', 0):,}"),
+        ("racks", f"{summary.get('racks', 0):,}"),
+        (f"TCO, {tco_years:g} years" if tco_years else "TCO", usd(summary.get("tco_usd"))),
+    ]
+    if total.get("usd_per_million_output_tokens") is not None:
+        tiles.append(("$ per M output tokens", economics_section.per_million(total["usd_per_million_output_tokens"])))
+    if rent.get("mode") == "comparison" and rent.get("monthly_usd") is not None:
+        months = rent.get("break_even_month")
+        tiles.append(("buying breaks even", f"{months:g} months" if months is not None else "never"))
+    return tiles
+
+
 def solve_context(folder: SolveFolder, catalog: Catalog | None) -> dict[str, Any]:
     plan = folder.plan
     summary = plan.get("summary", {})
-    facts = shared_sections.catalog_facts([plan], folder.bom, catalog) if catalog is not None else None
+    problem = folder.problem.problem
+    facts = shared_sections.catalog_facts([plan], catalog) if catalog is not None else None
     return {
         "kind": "solve",
-        "title": f"{summary.get('problem', 'plan')}: what to buy",
+        "title": f"{summary.get('problem', 'plan')}: " + ("what to rent" if summary.get("objective") == "rent" else "what to buy"),
         "answer": solve_sections.question_and_answer(folder),
-        "headline": [
-            ("capex", usd(summary.get("capex_usd"))),
-            ("power (nameplate)", kw(summary.get("power_w"))),
-            ("GPUs", f"{sum(summary.get('gpus', {}).values()):,}"),
-            ("servers", f"{summary.get('nodes', 0):,}"),
-            ("racks", f"{summary.get('racks', 0):,}"),
-            (f"TCO, {folder.problem.problem.objective.tco.years:g} years" if folder.problem.problem else "TCO", usd(summary.get("tco_usd"))),
-        ],
+        "headline": solve_headline(plan, problem.objective.tco.years if problem else None),
+        "warnings": [str(warning) for warning in summary.get("warnings", [])],
         "workloads": solve_sections.workloads_served(plan),
         "speed_confidence": pct(summary.get("speed_confidence")),
-        "racks": solve_sections.racks(plan, folder.problem.problem),
+        "racks": solve_sections.racks(plan, problem),
         "servers": solve_sections.server_configurations(folder),
-        "bom": solve_sections.bill_of_materials(folder.bom),
-        "capex_chart": solve_sections.capex_by_category(folder.bom),
-        "price_sources": solve_sections.price_sources(folder.bom),
-        "economics": solve_sections.unit_economics(plan),
-        "rent": solve_sections.buy_vs_rent(plan),
+        "bom": bom_section.bill_of_materials(folder.bom, str(summary.get("price_point", "mid"))),
+        "economics": economics_section.unit_economics(plan),
+        "rent": rent_section.buy_vs_rent(plan),
         "assumptions": shared_sections.assumptions(folder.problem, summary),
+        "policy": shared_sections.buying_policy(summary),
         "problem_note": folder.problem.note,
         "provenance": shared_sections.provenance(folder.record, folder.problem, summary, facts, catalog),
     }
@@ -69,8 +88,7 @@ def whatif_context(folder: WhatifFolder, catalog: Catalog | None) -> dict[str, A
     problem_name = str(whatif.get("problem", "what-if"))
     plans = list(folder.plans.values())
     summary = plans[0].get("summary", {}) if plans else {}
-    bom_lines = [line for plan in plans for line in plan.get("bom", [])]
-    facts = shared_sections.catalog_facts(plans, bom_lines, catalog) if catalog is not None else None
+    facts = shared_sections.catalog_facts(plans, catalog) if catalog is not None else None
     rows = whatif.get("scenarios", [])
     solved = [row for row in rows if row.get("capex_usd") is not None]
     return {
@@ -83,6 +101,7 @@ def whatif_context(folder: WhatifFolder, catalog: Catalog | None) -> dict[str, A
             ("lowest capex", usd(min((row["capex_usd"] for row in solved), default=None))),
             ("lowest power", kw(min((row["power_w"] for row in solved if row.get("power_w") is not None), default=None))),
         ],
+        "warnings": list(dict.fromkeys(str(warning) for plan in plans for warning in plan.get("summary", {}).get("warnings", []))),
         "scenarios": whatif_sections.scenario_table(whatif),
         "sweeps": [
             {"label": sweep.label, "chart": whatif_sections.sweep_chart(sweep, problem_name), "grid": whatif_sections.share_grid(sweep), "budgets": [usd_label(b) for b in sweep.budgets]}
@@ -91,6 +110,7 @@ def whatif_context(folder: WhatifFolder, catalog: Catalog | None) -> dict[str, A
         "cut_order": whatif_sections.cut_order(whatif),
         "frontier": whatif_sections.frontier(whatif),
         "assumptions": shared_sections.assumptions(folder.problem, summary),
+        "policy": shared_sections.buying_policy(summary),
         "problem_note": folder.problem.note,
         "provenance": shared_sections.provenance(folder.record, folder.problem, summary, facts, catalog),
     }
@@ -106,4 +126,4 @@ def render_report(folder: SolveFolder | WhatifFolder, catalog: Catalog | None = 
     return environment().get_template(template).render(version=__version__, folder=folder.path.name, **context)
 
 
-__all__ = ["REPORT_FILE", "environment", "render_report", "solve_context", "whatif_context"]
+__all__ = ["REPORT_FILE", "environment", "render_report", "solve_context", "solve_headline", "whatif_context"]

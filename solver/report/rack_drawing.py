@@ -1,7 +1,8 @@
 """Rack elevations as SVG, from plan.json's ``racks`` and ``nodes``.
 
-A rack is drawn front view, U1 at the bottom as on the rails: top-of-rack switches from the top
-down, servers from the bottom up, largest first (heavy chassis low), free units blank between.
+A rack is drawn front view, U1 at the bottom as on the rails: top-of-rack switches (scale-out
+fabric, then front-end, then management) from the top down, servers from the bottom up, largest
+first (heavy chassis low), free units blank between.
 Zero-U PDUs hang on the sides, labelled A and B by feed when they come in pairs. Desk-side
 machines (``rack`` null) are not drawn; the report lists them separately.
 """
@@ -45,6 +46,9 @@ class RackElevation:
     devices: list[Mounted]
     pdus: int
     power_w: int
+    power_limit_w: int | None = None
+    """The density limit the rack is held to (by its cooling)."""
+    cooling: str = ""
 
     @property
     def used_u(self) -> int:
@@ -58,8 +62,13 @@ def rack_elevations(plan: dict[str, Any], rack_units: int) -> list[RackElevation
     for rack in plan.get("racks", []):
         servers = sorted((nodes[name] for name in rack.get("nodes", []) if name in nodes), key=lambda node: (-node.get("rack_units", 1), node["id"]))
         server_u = sum(node.get("rack_units", 1) for node in servers)
-        switches = rack.get("switches", 0)
-        # plan.json gives switches as a count; their height is whatever the rack's used units
+        switch_labels = (
+            [(f"fabric switch {number + 1}", "scale-out fabric") for number in range(rack.get("switches", 0))]
+            + [("front-end switch", "front-end network")] * rack.get("frontend_switches", 0)
+            + [("management switch", "management network")] * rack.get("management_switches", 0)
+        )
+        switches = len(switch_labels)
+        # plan.json gives switches as counts; their height is whatever the rack's used units
         # leave once the servers are counted (1U when that does not divide evenly).
         spare = rack.get("rack_units_used", server_u) - server_u
         switch_u = spare // switches if switches and spare > 0 and spare % switches == 0 else 1
@@ -72,9 +81,11 @@ def rack_elevations(plan: dict[str, Any], rack_units: int) -> list[RackElevation
             detail = f"{node.get('gpu_count', 0)}× {node.get('gpu', '')} · {node.get('power_w', 0) / 1000:,.1f} kW"
             devices.append(Mounted(lowest, height, kind, node["id"], detail))
             lowest += height
-        for number in range(switches):
-            devices.append(Mounted(units - (number + 1) * switch_u + 1, switch_u, "switch", f"switch {number + 1}", "fabric"))
-        elevations.append(RackElevation(rack.get("index", len(elevations)), units, devices, rack.get("pdus", 0), rack.get("power_w", 0)))
+        for number, (label, detail) in enumerate(switch_labels):
+            devices.append(Mounted(units - (number + 1) * switch_u + 1, switch_u, "switch", label, detail))
+        elevations.append(RackElevation(
+            rack.get("index", len(elevations)), units, devices, rack.get("pdus", 0), rack.get("power_w", 0), rack.get("power_limit_w"), rack.get("cooling", ""),
+        ))
     return elevations
 
 
@@ -125,7 +136,8 @@ def rack_svg(rack: RackElevation) -> Markup:
             element("rect", {"x": side_x, "y": top + 2, "width": 12, "height": span - 4, "fill": _PDU_FILL, "stroke": "#a55"}),
             text(side_x + 9.5, top + span / 2, label, font_size=9, text_anchor="middle", transform=f"rotate(-90 {side_x + 9.5:.1f} {top + span / 2:.1f})"),
         ))
-    title = f"Rack {rack.index + 1}: {rack.used_u} of {rack.units} U, {rack.power_w / 1000:,.1f} kW"
+    limit = f" of {rack.power_limit_w / 1000:,.0f}" if rack.power_limit_w else ""
+    title = f"Rack {rack.index + 1}: {rack.used_u} of {rack.units} U, {rack.power_w / 1000:,.1f}{limit} kW" + (f", {rack.cooling}-cooled" if rack.cooling else "")
     parts.append(text(width / 2, 20, title, text_anchor="middle", font_size=13, font_weight="bold"))
     parts.append(text(width / 2, height - 10, f"{rack.pdus} PDU{'s' if rack.pdus != 1 else ''} (zero-U, sides)" if rack.pdus else "no PDU", text_anchor="middle", font_size=10, fill="#555"))
     return svg_root(width, height, title, "rack-elevation", *parts)

@@ -1,9 +1,11 @@
-"""Sections every report has: the assumptions behind the numbers (with their sources) and the
-provenance of the outputs (procure version, run, input file hash, catalog dates).
+"""Sections every report has: the assumptions behind the numbers (with their sources), the
+buying policy the plans were held to, and the provenance of the outputs (procure version, run,
+input file hash, catalog dates).
 
 Catalog dates come from the catalog in use when the report is rendered, looked up by the ids
-the plans name (GPUs, server types, fabric SKUs, models); the report says so, since a catalog
-edited after the run may give other dates than the run saw.
+the plans name (GPUs, server types, network, facility and service SKUs, cloud instances,
+models); the report says so, since a catalog edited after the run may give other dates than
+the run saw.
 """
 
 from __future__ import annotations
@@ -21,9 +23,6 @@ from solver.report.report_format import gib, pct, usd
 from solver.report.report_tables import Table
 from solver.specs.assumptions import Assumptions
 from solver.specs.problem import Problem
-
-FABRIC_CATEGORIES = ("nic", "switch", "cable", "storage", "rack", "pdu")
-
 
 # ============================================================================================
 # Assumptions
@@ -77,8 +76,27 @@ def assumptions(problem: ProblemFile, summary: dict[str, Any]) -> list[Assumptio
     found += _fields(given.limits, "limits.", skip=("inventory",))
     found.append(Assumption("objective.minimize", given.objective.minimize, "What the solver minimises once demand is met: cost (capex), power, or TCO.", given.objective.minimize != "cost"))
     found += _fields(given.objective.tco, "objective.tco.")
+    found += _fields(given.procurement, "procurement.")
+    found += _fields(given.rent, "rent.")
     found += _fields(given.assumptions, "assumptions.", skip=("speed_confidence",))
     return found
+
+
+# ============================================================================================
+# Buying policy
+
+
+@dataclass(frozen=True)
+class BuyingPolicy:
+    opt_ins: list[str]
+    """Rules the problem lifted (summary.policy_opt_ins)."""
+    excluded: list[str]
+    """GPU types the policy kept out, each with why (summary.excluded_by_policy)."""
+
+
+def buying_policy(summary: dict[str, Any]) -> BuyingPolicy | None:
+    policy = BuyingPolicy([str(line) for line in summary.get("policy_opt_ins", [])], [str(line) for line in summary.get("excluded_by_policy", [])])
+    return policy if policy.opt_ins or policy.excluded else None
 
 
 def _speed_confidence_basis() -> str:
@@ -106,24 +124,31 @@ class Provenance:
     catalog_note: str
 
 
-def catalog_facts(plans: Iterable[dict[str, Any]], bom_rows: Iterable[dict[str, str]], catalog: Catalog) -> list[CatalogFact]:
-    """The catalog entries the plans use, each once, with the date and source of its facts."""
+_KINDS = {"gpus": "gpu", "nodes": "node", "fabric": "fabric", "cloud": "cloud instance", "models": "model"}
+"""Catalog part → what the provenance table calls its entries, in the table's order."""
+
+
+def catalog_facts(plans: Iterable[dict[str, Any]], catalog: Catalog) -> list[CatalogFact]:
+    """The catalog entries the plans use, each once, with the date and source of its facts.
+    A rented node's type is a cloud.yaml id; every BOM SKU the fabric catalog knows is one of
+    its items (network, facility, services)."""
     wanted: dict[tuple[str, str], None] = {}
     for plan in plans:
         for node in plan.get("nodes", []):
             wanted[("gpus", node.get("gpu", ""))] = None
-            wanted[("nodes", node.get("node_type", ""))] = None
+            wanted[("cloud" if node.get("rented") else "nodes", node.get("node_type", ""))] = None
         for replica in plan.get("replicas", []):
             wanted[("models", replica.get("model", ""))] = None
-    for row in bom_rows:
-        if row.get("category") in FABRIC_CATEGORIES:
-            wanted[("fabric", row.get("sku", ""))] = None
+        for line in plan.get("bom", []):
+            wanted[("fabric", line.get("sku", ""))] = None
+    cloud = {instance.id: instance for instance in catalog.cloud.instances} if catalog.cloud is not None else {}
     facts = []
     for kind, entry_id in wanted:
-        entry = getattr(catalog, kind).get(entry_id)
+        entry = cloud.get(entry_id) if kind == "cloud" else getattr(catalog, kind).get(entry_id)
         if entry is not None:
-            facts.append(CatalogFact(kind.rstrip("s") if kind != "fabric" else "fabric", entry.id, entry.name, entry.as_of.isoformat(), entry.source))
-    return sorted(facts, key=lambda fact: ({"gpu": 0, "node": 1, "fabric": 2, "model": 3}.get(fact.kind, 4), fact.id))
+            facts.append(CatalogFact(_KINDS[kind], entry.id, entry.name, entry.as_of.isoformat(), entry.source))
+    order = list(_KINDS.values())
+    return sorted(facts, key=lambda fact: (order.index(fact.kind), fact.id))
 
 
 def provenance(record: RunRecord | None, problem: ProblemFile, summary: dict[str, Any], facts: list[CatalogFact] | None, catalog: Catalog | None) -> Provenance:
@@ -152,4 +177,4 @@ def provenance(record: RunRecord | None, problem: ProblemFile, summary: dict[str
     return Provenance(lines, table, "Catalog entries the plan uses, as read from the catalog in use when this report was rendered.")
 
 
-__all__ = ["Assumption", "CatalogFact", "Provenance", "assumptions", "catalog_facts", "provenance"]
+__all__ = ["Assumption", "BuyingPolicy", "CatalogFact", "Provenance", "assumptions", "buying_policy", "catalog_facts", "provenance"]

@@ -1,29 +1,10 @@
-"""The sections of a solve report, one function each, from a solve folder's plan.json and bom.csv.
+"""The sections of a solve report, one function each, from a solve folder's plan.json.
 
 Each function reads the plan.json keys it names and returns what its template block shows, or
-None when the plan has no such data (the block then says so or is left out). To add a section:
-a function here, a block in templates/sections/, and a line in ``solve_context``.
-
-Sections another part of procure adds to plan.json are read when present. Expected shapes
-(extra keys are shown as extra columns or lines, formatted by key suffix: ``_usd`` money, ``_w``
-power, ``_fraction`` share):
-
-``plan["economics"]``::
-
-    {"per_workload": [{"workload": "qwen72-awq",
-                       "usd_per_million_output_tokens": 1.93,
-                       "usd_per_million_input_tokens": 0.21,      # optional
-                       "tokens_per_day": 1.2e8, ...}, ...],
-     "total": {"usd_per_million_output_tokens": 2.4, "tokens_per_day": 9.9e8,
-               "amortised_usd_per_year": 190000, ...},
-     "assumptions": {"amortisation_years": 4, "utilization": 0.6, ...}}
-
-``plan["rent"]``::
-
-    {"monthly_usd": 61000, "yearly_usd": 732000, "break_even_month": 11,
-     "instances": [{"instance": "8x H100 SXM", "provider": "…", "count": 2,
-                    "usd_per_hour": 24.5, ...}, ...],
-     "note": "on-demand list prices as of …"}               # optional
+None when the plan has no such data (the block then says so or is left out). plan.json is read
+as plain data so older plans, lacking later keys, still render. To add a section: a function
+here (or a module of its own: bom_section, economics_section, rent_section), a block in
+templates/sections/, and a line in ``html.solve_context``.
 """
 
 from __future__ import annotations
@@ -35,17 +16,23 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from solver.options.generate import split_label
+from solver.plan.schema import BomLine
 from solver.report.rack_drawing import rack_elevations, rack_svg
 from solver.report.report_folder import SolveFolder
-from solver.report.report_format import DASH, by_key, gib, humanize, kw, number, pct, usd
-from solver.report.report_tables import Table, keyed_table
-from solver.report.svg_charts import bar_chart
+from solver.report.report_format import DASH, gib, kw, pct, usd
+from solver.report.report_tables import Table
 from solver.specs.problem import Problem
 
 DEFAULT_RACK_UNITS = 42
 """Rack height drawn when the problem file (limits.rack_units) is not at hand."""
 
-_OBJECTIVE_WORDS = {"cost": "cheapest", "power": "lowest-power", "tco": "lowest total-cost-of-ownership"}
+_OBJECTIVE_WORDS = {
+    "cost": "cheapest purchase",
+    "power": "lowest-power purchase",
+    "tco": "lowest total-cost-of-ownership purchase",
+    "rent": "cheapest cloud rental",
+    "hybrid": "cheapest mix of owned servers for the base load and rented instances for the rest",
+}
 
 
 # ============================================================================================
@@ -86,32 +73,73 @@ def served_text(workloads: list[dict[str, Any]]) -> str:
     return f"{len(workloads) - len(short)} of {len(workloads)} workloads are fully served; short: {', '.join(short)}"
 
 
-def gpus_text(gpus: dict[str, int]) -> str:
+def gpus_text(nodes: list[dict[str, Any]]) -> str:
+    """'16× h200-nvl, 8× mi325x': the GPUs in ``nodes`` by type, in plan order."""
+    gpus: dict[str, int] = {}
+    for node in nodes:
+        gpus[node.get("gpu", "")] = gpus.get(node.get("gpu", ""), 0) + int(node.get("gpu_count", 0))
     return ", ".join(f"{count}× {gpu}" for gpu, count in gpus.items())
 
 
-def question_and_answer(folder: SolveFolder) -> Markup:
-    """One paragraph: what was asked (problem, demand, limits, objective) and what to buy."""
-    plan, problem = folder.plan, folder.problem.problem
-    summary = plan.get("summary", {})
-    workloads = plan.get("workloads", [])
-    name = escape(summary.get("problem", "this problem"))
+def _question(name: str, problem: Problem | None, objective: str, workloads: list[dict[str, Any]]) -> str:
     described = f" ({escape(problem.description.strip())})" if problem is not None and problem.description.strip() else ""
     limits = limits_text(problem) if problem is not None else ""
-    objective = summary.get("objective", "cost")
-    question = (
-        f"<strong>Question.</strong> {name}{described}: what is the {_OBJECTIVE_WORDS.get(objective, objective)} purchase that runs "
+    what = _OBJECTIVE_WORDS.get(objective, objective)
+    return (
+        f"<strong>Question.</strong> {escape(name)}{described}: what is the {what} that runs "
         f"{_count(len(workloads), 'workload')} ({escape(demand_text(workloads))} at peak)" + (f" within {escape(limits)}" if limits else "") + "?"
     )
-    desk_side = sum(1 for node in plan.get("nodes", []) if node.get("rack") is None)
-    in_racks = len(plan.get("nodes", [])) - desk_side
-    where = f"{_count(summary.get('racks', 0), 'rack')}" if in_racks else ""
+
+
+def _bought_text(plan: dict[str, Any], bought: list[dict[str, Any]]) -> str:
+    summary = plan.get("summary", {})
+    desk_side = sum(1 for node in bought if node.get("rack") is None)
+    where = _count(summary.get("racks", 0), "rack") if len(bought) > desk_side else ""
     if desk_side:
         where = (where + " plus " if where else "") + _count(desk_side, "desk-side machine")
+    return (
+        f"buy {_count(len(bought), 'server')} with {escape(gpus_text(bought))} for <strong class=\"capex\">{usd(summary.get('capex_usd'))}</strong> capex, "
+        f"drawing {kw(summary.get('power_w'))} nameplate" + (f" in {where}" if where else "")
+    )
+
+
+def _rented_text(plan: dict[str, Any], rented: list[dict[str, Any]]) -> str:
+    monthly = (plan.get("rent") or {}).get("monthly_usd")
+    return f"rent {_count(len(rented), 'cloud instance')} with {escape(gpus_text(rented))} for <strong class=\"rent-monthly\">{usd(monthly)}</strong> a month"
+
+
+def money_text(plan: dict[str, Any]) -> str:
+    """What a token costs and whether buying beats renting, from ``economics`` and ``rent``."""
+    sentences = []
+    total = (plan.get("economics") or {}).get("total") or {}
+    if total.get("usd_per_million_output_tokens") is not None:
+        utilization = (((plan.get("economics") or {}).get("assumptions") or {}).get("utilization") or {}).get("value")
+        busy = f" at {pct(utilization)} utilisation" if utilization is not None else ""
+        sentences.append(
+            f"Over all inference workloads a million output tokens costs <strong class=\"usd-per-million\">${total['usd_per_million_output_tokens']:,.2f}</strong>{busy}; "
+            f"the plan costs {usd(total.get('usd_per_year'))} a year" + (", capex amortised." if total.get("capex_usd") else ".")
+        )
+    rent = plan.get("rent") or {}
+    if rent.get("mode") == "comparison" and rent.get("verdict"):
+        sentences.append(f"Renting the same capacity would cost {usd(rent.get('monthly_usd'))} a month: {escape(rent['verdict'])}.")
+    return " ".join(sentences)
+
+
+def question_and_answer(folder: SolveFolder) -> Markup:
+    """One paragraph: what was asked (problem, demand, limits, objective), what to buy or rent,
+    and what it costs per token and against renting."""
+    plan = folder.plan
+    summary = plan.get("summary", {})
+    workloads = plan.get("workloads", [])
+    nodes = plan.get("nodes", [])
+    bought = [node for node in nodes if not node.get("rented")]
+    rented = [node for node in nodes if node.get("rented")]
+    parts = [_bought_text(plan, bought)] if bought or not rented else []
+    if rented:
+        parts.append(_rented_text(plan, rented))
+    acquire = " and ".join(parts)
     answer = (
-        f"<strong>Answer.</strong> Buy {_count(summary.get('nodes', 0), 'server')} with {escape(gpus_text(summary.get('gpus', {})))} "
-        f"for <strong class=\"capex\">{usd(summary.get('capex_usd'))}</strong> capex, drawing {kw(summary.get('power_w'))} nameplate"
-        + (f" in {where}" if where else "") + f"; {escape(served_text(workloads))}. "
+        f"<strong>Answer.</strong> {acquire[:1].upper()}{acquire[1:]}; {escape(served_text(workloads))}. "
         f"The plan is {escape(summary.get('status', DASH))} (gap {pct(summary.get('gap'))}) and passed procure's independent checker."
     )
     baseline = plan.get("baseline")
@@ -120,7 +148,9 @@ def question_and_answer(folder: SolveFolder) -> Markup:
             f" The rule of thumb (one dedicated instance per session, no packing) would cost {usd(baseline['capex_usd'])}: "
             f"this plan saves {usd(baseline.get('saving_usd'))} ({baseline.get('saving_usd', 0) / baseline['capex_usd']:.0%})."
         )
-    return Markup(f"{question} {answer}")
+    money = money_text(plan)
+    question = _question(str(summary.get("problem", "this problem")), folder.problem.problem, summary.get("objective", "cost"), workloads)
+    return Markup(f"{question} {answer}" + (f" {money}" if money else ""))
 
 
 # ============================================================================================
@@ -148,6 +178,8 @@ class WorkloadRow:
     served: str
     share: str
     floors: str
+    redundancy: str
+    """'n+1 across servers: 8 of 8 sessions served after the worst failure', or empty."""
     deployments: list[ServedBy]
 
 
@@ -168,6 +200,17 @@ def _floors(entry: dict[str, Any]) -> str:
     if entry.get("max_ttft_s") is not None:
         parts.append(f"TTFT ≤ {entry['max_ttft_s']:g} s")
     return "; ".join(part.replace(" ", "\u00a0") for part in parts) or DASH  # each floor on one line
+
+
+def redundancy_text(entry: dict[str, Any]) -> str:
+    redundancy = entry.get("redundancy", "none")
+    if not redundancy or redundancy == "none":
+        return ""
+    text = f"{redundancy} across {entry.get('failure_domain', 'server')}s"
+    left = entry.get("served_after_worst_failure")
+    if left is not None:
+        text += f": {left:,} of {entry.get('required_sessions', 0):,} {entry.get('unit', '')} served after the worst failure"
+    return text
 
 
 def workloads_served(plan: dict[str, Any]) -> list[WorkloadRow]:
@@ -200,6 +243,7 @@ def workloads_served(plan: dict[str, Any]) -> list[WorkloadRow]:
             served=f"{entry.get('served_sessions', 0):,} / {entry.get('required_sessions', 0):,} {entry.get('unit', '')}",
             share=pct(entry.get("served_fraction")),
             floors=_floors(entry),
+            redundancy=redundancy_text(entry),
             deployments=deployments,
         ))
     return rows
@@ -218,7 +262,7 @@ class RackSection:
 def racks(plan: dict[str, Any], problem: Problem | None) -> RackSection:
     units = problem.limits.rack_units if problem is not None else DEFAULT_RACK_UNITS
     drawings = [rack_svg(elevation) for elevation in rack_elevations(plan, units)]
-    desk = [node for node in plan.get("nodes", []) if node.get("rack") is None]
+    desk = [node for node in plan.get("nodes", []) if node.get("rack") is None and not node.get("rented")]
     table = None
     if desk:
         table = Table(
@@ -229,155 +273,85 @@ def racks(plan: dict[str, Any], problem: Problem | None) -> RackSection:
     return RackSection(drawings, table)
 
 
+@dataclass(frozen=True)
+class SystemConfiguration:
+    description: str
+    parts: list[str]
+    """The configuration sub-lines: 'CPUs: 2× AMD EPYC 9654', 'memory: 24× 96 GB DDR5', ..."""
+
+
+def system_configurations(bom: list[BomLine]) -> dict[tuple[str, str], SystemConfiguration]:
+    """(node type, GPU) → the system line's description and its configuration sub-lines."""
+    children: dict[int, list[BomLine]] = defaultdict(list)
+    for line in bom:
+        if line.parent is not None:
+            children[line.parent].append(line)
+    found = {}
+    for line in bom:
+        if line.category != "system":
+            continue
+        parts = children[line.line]
+        chassis = next((part.sku for part in parts if part.category == "chassis"), "")
+        device = next((part.sku for part in parts if part.category not in ("chassis", "configuration")), "")
+        found[(chassis, device)] = SystemConfiguration(line.description, [part.description for part in parts if part.category == "configuration"])
+    return found
+
+
+def _where(nodes: list[dict[str, Any]], providers: dict[str, str]) -> str:
+    if all(node.get("rented") for node in nodes):
+        return f"cloud ({providers.get(nodes[0].get('node_type', ''), 'rented')})"
+    racks_used = sorted({node["rack"] + 1 for node in nodes if node.get("rack") is not None})
+    places = [f"rack {', '.join(map(str, racks_used))}"] if racks_used else []
+    if any(node.get("rack") is None for node in nodes):
+        places.append("desk-side")
+    return " and ".join(places)
+
+
 def server_configurations(folder: SolveFolder) -> Table:
-    """One row per server configuration (node type × GPU × count): how many, where, what runs."""
+    """One row per server configuration (node type × GPU × count): what it is (the system's
+    configuration sub-lines), how many, where, what runs on it."""
     plan = folder.plan
-    descriptions = {row.get("sku", ""): row.get("description", "") for row in folder.bom if row.get("category") == "server"}
+    systems = system_configurations(folder.bom)
+    providers = {str(record.get("instance_id", "")): f"{record.get('provider', '')} {record.get('instance_type', '')}" for record in (plan.get("rent") or {}).get("instances", [])}
     running: dict[str, set[str]] = defaultdict(set)
     for replica in plan.get("replicas", []):
         for placement in replica.get("placement", []):
             running[placement.get("node", "")].add(replica.get("workload", ""))
     groups: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
     for node in plan.get("nodes", []):
-        groups[(node.get("node_type"), node.get("gpu"), node.get("gpu_count"), bool(node.get("owned")))].append(node)
+        groups[(node.get("node_type"), node.get("gpu"), node.get("gpu_count"), bool(node.get("owned")), bool(node.get("rented")))].append(node)
     rows = []
-    for (node_type, gpu, gpu_count, owned), nodes in groups.items():
+    for (node_type, gpu, gpu_count, owned, rented), nodes in groups.items():
         sample = nodes[0]
-        racks_used = sorted({node["rack"] + 1 for node in nodes if node.get("rack") is not None})
-        places = [f"rack {', '.join(map(str, racks_used))}"] if racks_used else []
-        if any(node.get("rack") is None for node in nodes):
-            places.append("desk-side")
+        system = systems.get((node_type, gpu))
+        what = Markup("<strong>{}</strong>").format(node_type)
+        if system is not None:
+            what += Markup("<br>{}").format(system.description)
+            if system.parts:
+                what += Markup('<br><span class="note">{}</span>').format("; ".join(system.parts))
         workloads = sorted(set().union(*(running[node["id"]] for node in nodes)))
         rows.append([
-            f"{node_type}" + (f" — {descriptions[node_type]}" if node_type in descriptions else ""),
+            what,
             f"{gpu_count}× {gpu}",
             str(len(nodes)) + (" (owned)" if owned else ""),
             f"{sample.get('rack_units', 0)} U" if sample.get("rack") is not None else DASH,
-            kw(sample.get("power_w")),
+            kw(sample.get("power_w")) if not rented else DASH,
             "yes" if sample.get("fabric") else "",
-            " and ".join(places),
+            _where(nodes, providers),
             ", ".join(workloads) or "spare",
         ])
     return Table(["Configuration", "GPUs each", "Count", "Height", "Power each", "Fabric", "Where", "Runs"], rows, [False, False, True, True, True, False, False, False])
 
 
-# ============================================================================================
-# Bill of materials
-
-
-BOM_COLUMNS = (("line", "#", True), ("category", "Category", False), ("sku", "SKU", False), ("description", "Description", False), ("vendor", "Vendor", False), ("quantity", "Qty", True), ("unit_price_usd", "Unit price", True), ("extended_price_usd", "Extended", True), ("unit_power_w", "Unit power", True))
-"""bom.csv columns shown as table columns; ``notes`` (price sources) goes under the table, and
-columns the report does not know are appended as they are."""
-
-
-def bill_of_materials(bom: list[dict[str, str]]) -> Table:
-    known = {key for key, _, _ in BOM_COLUMNS} | {"notes"}
-    extra = [key for key in (bom[0] if bom else {}) if key not in known]
-    money = {"unit_price_usd", "extended_price_usd"}
-
-    def cell(key: str, value: str | None) -> str:
-        if value in (None, ""):
-            return ""
-        if key in money:
-            return usd(float(value))
-        if key == "unit_power_w":
-            return f"{float(value):,.0f} W"
-        if key == "quantity":
-            return f"{int(float(value)):,}"
-        return value
-
-    rows = [[cell(key, row.get(key)) for key, _, _ in BOM_COLUMNS] + [row.get(key) or "" for key in extra] for row in bom]
-    total = sum(float(row.get("extended_price_usd") or 0) for row in bom)
-    footer = ["", "", "total", "", "", "", "", usd(total), ""] + [""] * len(extra)
-    return Table([heading for _, heading, _ in BOM_COLUMNS] + [humanize(key) for key in extra], rows, [numeric for _, _, numeric in BOM_COLUMNS] + [False] * len(extra), footer)
-
-
-def capex_by_category(bom: list[dict[str, str]]) -> Markup | None:
-    """Where the money goes: extended prices summed per BOM category, largest first."""
-    totals: dict[str, float] = {}
-    for row in bom:
-        category = row.get("category") or "other"
-        totals[category] = totals.get(category, 0.0) + float(row.get("extended_price_usd") or 0)
-    if not totals:
-        return None
-    bars = sorted(totals.items(), key=lambda item: -item[1])
-    return bar_chart(bars, title="Capex by category", value_format=usd, css_class="chart bars capex-by-category")
-
-
-def price_sources(bom: list[dict[str, str]]) -> list[tuple[str, str]]:
-    """(SKU, where its price comes from) for every BOM line with a note."""
-    return [(row.get("sku", ""), row["notes"]) for row in bom if row.get("notes")]
-
-
-# ============================================================================================
-# Unit economics and buy versus rent (present only in plans that carry them)
-
-
-@dataclass(frozen=True)
-class EconomicsSection:
-    chart: Markup | None
-    per_workload: Table
-    total: list[tuple[str, str]]
-    assumptions: list[tuple[str, str]]
-
-
-def unit_economics(plan: dict[str, Any]) -> EconomicsSection | None:
-    economics = plan.get("economics")
-    if not isinstance(economics, dict):
-        return None
-    per_workload = [row for row in economics.get("per_workload", []) if isinstance(row, dict)]
-    bars = [(str(row.get("workload", "")), float(row["usd_per_million_output_tokens"])) for row in per_workload if isinstance(row.get("usd_per_million_output_tokens"), (int, float))]
-    chart = bar_chart(bars, title="$ per million output tokens, by workload", value_format=lambda value: f"${value:,.2f}", css_class="chart bars usd-per-million-tokens") if bars else None
-    return EconomicsSection(
-        chart=chart,
-        per_workload=keyed_table(per_workload, first=("workload", "usd_per_million_output_tokens", "usd_per_million_input_tokens", "tokens_per_day")),
-        total=[(humanize(key), by_key(key, value)) for key, value in (economics.get("total") or {}).items()],
-        assumptions=[(humanize(key), by_key(key, value)) for key, value in (economics.get("assumptions") or {}).items()],
-    )
-
-
-@dataclass(frozen=True)
-class RentSection:
-    headline: str
-    instances: Table | None
-    details: list[tuple[str, str]]
-
-
-def buy_vs_rent(plan: dict[str, Any]) -> RentSection | None:
-    rent = plan.get("rent")
-    if not isinstance(rent, dict):
-        return None
-    capex = plan.get("summary", {}).get("capex_usd")
-    parts = []
-    if rent.get("monthly_usd") is not None:
-        parts.append(f"Renting the same capacity costs {usd(rent['monthly_usd'])} a month" + (f" ({usd(rent['yearly_usd'])} a year)" if rent.get("yearly_usd") is not None else ""))
-    if rent.get("break_even_month") is not None:
-        parts.append(f"buying ({usd(capex)} capex) breaks even in month {number(rent['break_even_month'])}")
-    elif "break_even_month" in rent:
-        parts.append("buying does not break even within the horizon")
-    instances = [row for row in rent.get("instances", []) if isinstance(row, dict)]
-    shown = {"monthly_usd", "yearly_usd", "break_even_month", "instances"}
-    return RentSection(
-        headline="; ".join(parts) + "." if parts else "",
-        instances=keyed_table(instances) if instances else None,
-        details=[(humanize(key), by_key(key, value)) for key, value in rent.items() if key not in shown],
-    )
-
-
 __all__ = [
-    "BOM_COLUMNS",
-    "EconomicsSection",
     "RackSection",
-    "RentSection",
     "ServedBy",
+    "SystemConfiguration",
     "WorkloadRow",
-    "bill_of_materials",
-    "buy_vs_rent",
-    "capex_by_category",
-    "price_sources",
     "question_and_answer",
     "racks",
+    "redundancy_text",
     "server_configurations",
-    "unit_economics",
+    "system_configurations",
     "workloads_served",
 ]

@@ -15,6 +15,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from solver.report.charts import log_axis, usd_label
+from solver.report.economics_section import per_million
 from solver.report.report_folder import WhatifFolder
 from solver.report.report_format import DASH, kw, pct, usd
 from solver.report.report_tables import Table
@@ -163,11 +164,15 @@ def scenario_table(whatif: dict[str, Any]) -> Table:
             usd(row.get("capex_usd")),
             kw(row.get("power_w")),
             usd(row.get("tco_usd")),
+            per_million(row.get("usd_per_million_output_tokens")),
             _gpus(row),
             (row.get("cut") or "").replace(";", ", ") or DASH,
             row.get("dir") or DASH,
         ])
-    return Table(["Scenario", "Kind", "Status", "Budget", "Served", "Capex", "Power", "TCO", "GPUs", "Cut (most first)", "Folder"], rows, [False, False, False, True, True, True, True, True, False, False, False])
+    return Table(
+        ["Scenario", "Kind", "Status", "Budget", "Served", "Capex", "Power", "TCO", "$ / M output tokens", "GPUs", "Cut (most first)", "Folder"],
+        rows, [False, False, False, True, True, True, True, True, True, False, False, False],
+    )
 
 
 def question_and_answer(folder: WhatifFolder) -> Markup:

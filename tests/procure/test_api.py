@@ -51,7 +51,7 @@ def test_load_problem_and_solve_return_typed_results():
 
 def test_solve_writes_the_folder_the_command_writes(tmp_path):
     result = procure.solve(TINY, mini_catalog(), out=tmp_path / "out", report=True)
-    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == [MANIFEST_NAME, "bom.csv", "plan.json", "report.html"]
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == [MANIFEST_NAME, "bom.csv", "bom.xlsx", "plan.json", "report.html"]
     manifest = json.loads((tmp_path / "out" / MANIFEST_NAME).read_text())
     assert manifest["command"].startswith("python: procure.solve(") and manifest["problem"]["path"] == str(TINY.resolve())
     assert f"${result.plan.summary.capex_usd:,}" in (tmp_path / "out" / "report.html").read_text()

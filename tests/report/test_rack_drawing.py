@@ -1,4 +1,5 @@
-"""Rack elevations: where devices sit, PDU labels, desk-side machines left out."""
+"""Rack elevations: where devices sit (servers, fabric, front-end and management switches), PDU
+labels, the rack's power against its limit, desk-side machines left out."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ PLAN = {
         {"id": "big", "node_type": "t", "gpu": "h100", "gpu_count": 8, "power_w": 10000, "rack": 0, "rack_units": 8, "owned": True},
         {"id": "desk", "node_type": "ws", "gpu": "rtx-4090", "gpu_count": 2, "power_w": 1250, "rack": None, "rack_units": 4},
     ],
-    "racks": [{"index": 0, "nodes": ["small", "big"], "switches": 2, "pdus": 2, "power_w": 12600, "rack_units_used": 12}],
+    "racks": [{"index": 0, "nodes": ["small", "big"], "switches": 1, "pdus": 2, "power_w": 12600, "rack_units_used": 13, "cooling": "air", "power_limit_w": 20000,
+               "frontend_switches": 1, "management_switches": 1}],
 }
 
 
@@ -20,15 +22,16 @@ def test_servers_stack_from_the_bottom_largest_first_and_switches_hang_from_the_
     assert placed == {
         "big": (1, 8, "owned server"),
         "small": (9, 2, "server"),
-        "switch 1": (42, 1, "switch"),  # (12 used − 10 server U) ÷ 2 switches = 1 U each
-        "switch 2": (41, 1, "switch"),
+        "fabric switch 1": (42, 1, "switch"),  # (13 used − 10 server U) ÷ 3 switches = 1 U each
+        "front-end switch": (41, 1, "switch"),
+        "management switch": (40, 1, "switch"),
     }
-    assert rack.used_u == 12 and rack.units == 42
+    assert rack.used_u == 13 and rack.units == 42
 
 
 def test_a_rack_is_drawn_at_least_as_tall_as_its_contents():
     (rack,) = rack_elevations(PLAN, 6)
-    assert rack.units == 12
+    assert rack.units == 13
 
 
 def test_pdus_in_pairs_are_a_and_b_feeds():
@@ -40,7 +43,7 @@ def test_pdus_in_pairs_are_a_and_b_feeds():
 def test_the_drawing_names_every_device_and_leaves_out_desk_side_machines():
     svg = str(rack_svg(rack_elevations(PLAN, 42)[0]))
     assert 'class="rack-elevation"' in svg
-    for label in ("big", "small", "switch 1", "PDU A", "PDU B", "Rack 1: 12 of 42 U, 12.6 kW"):
+    for label in ("big", "small", "fabric switch 1", "front-end switch", "management switch", "PDU A", "PDU B", "Rack 1: 13 of 42 U, 12.6 of 20 kW, air-cooled"):
         assert label in svg
     assert "desk" not in svg
     assert svg.count('class="device owned-server"') == 1

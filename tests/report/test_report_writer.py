@@ -24,7 +24,7 @@ def test_the_page_joins_the_folders_manifest_so_the_folder_stays_one_unit(folder
     written = write_report(folder, mini_catalog())
     assert written.path == folder / "report.html" and written.note == ""
     listed = [entry["path"] for entry in json.loads((folder / MANIFEST_NAME).read_text())["files"]]
-    assert listed == ["bom.csv", "plan.json", "report.html"]
+    assert listed == ["bom.csv", "bom.xlsx", "plan.json", "report.html"]
     assert foreign_content(folder) is None
     write_report(folder, mini_catalog())  # again: the entry is updated, not doubled
     assert foreign_content(folder) is None

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from solver.report.report_folder import ProblemFile, read_folder
-from solver.report.shared_sections import assumptions, catalog_facts, provenance
+from solver.report.shared_sections import assumptions, buying_policy, catalog_facts, provenance
+from tests.report.conftest import fleet_catalog
 from tests.fixtures.problems import mini_catalog
 
 
@@ -24,7 +25,7 @@ def test_without_the_problem_file_only_the_plans_assumptions_are_listed():
 def test_provenance_has_the_run_the_input_hash_and_catalog_dates(tiny_solve_folder):
     folder = read_folder(tiny_solve_folder)
     catalog = mini_catalog()
-    facts = catalog_facts([folder.plan], folder.bom, catalog)
+    facts = catalog_facts([folder.plan], catalog)
     kinds = {fact.kind for fact in facts}
     assert {"gpu", "node", "model"} <= kinds and all(fact.as_of[:2] == "20" for fact in facts)
     section = provenance(folder.record, folder.problem, folder.plan["summary"], facts, catalog)
@@ -38,3 +39,25 @@ def test_provenance_without_a_catalog_says_why_there_are_no_dates(tiny_solve_fol
     folder = read_folder(tiny_solve_folder)
     section = provenance(folder.record, folder.problem, folder.plan["summary"], None, None)
     assert section.catalog is None and "no catalog" in section.catalog_note
+
+
+def test_catalog_facts_name_the_purchase_orders_items_and_rented_instances(bought_folder, rented_folder):
+    plans = [read_folder(bought_folder).plan, read_folder(rented_folder).plan]
+    facts = {(fact.kind, fact.id) for fact in catalog_facts(plans, fleet_catalog())}
+    assert {("fabric", "tor-48x25g"), ("fabric", "mgmt-48x1g"), ("fabric", "support-nbd"), ("fabric", "install-rack-and-stack")} <= facts
+    assert {("cloud instance", node["node_type"]) for node in plans[1]["nodes"]} <= facts
+
+
+def test_procurement_and_rent_settings_are_assumptions_too(bought_folder):
+    folder = read_folder(bought_folder)
+    found = {item.name: item for item in assumptions(folder.problem, folder.plan["summary"])}
+    assert found["procurement.support_years"].value == "3" and not found["procurement.support_years"].from_problem
+    assert found["rent.excluded_providers"].value == "other" and found["rent.excluded_providers"].from_problem
+
+
+def test_the_buying_policy_lists_opt_ins_and_exclusions(tiny_solve_folder, bought_folder):
+    tiny = buying_policy(read_folder(tiny_solve_folder).plan["summary"])
+    assert tiny.opt_ins == [] and any("GeForce" in line for line in tiny.excluded)
+    fleet = buying_policy(read_folder(bought_folder).plan["summary"])
+    assert any("GeForce" in line for line in fleet.opt_ins)
+    assert buying_policy({}) is None

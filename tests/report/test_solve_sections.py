@@ -2,82 +2,100 @@
 
 from __future__ import annotations
 
+from solver.plan.schema import BomLine
 from solver.report.report_folder import ProblemFile, SolveFolder, read_folder
 from solver.report.solve_sections import (
-    bill_of_materials,
-    buy_vs_rent,
-    capex_by_category,
+    SystemConfiguration,
+    money_text,
     question_and_answer,
+    racks,
+    redundancy_text,
     server_configurations,
-    unit_economics,
+    system_configurations,
     workloads_served,
 )
-
-ECONOMICS = {
-    "per_workload": [
-        {"workload": "chat7b", "usd_per_million_output_tokens": 1.93, "usd_per_million_input_tokens": 0.21, "tokens_per_day": 1.2e8},
-        {"workload": "code8b", "usd_per_million_output_tokens": 0.5, "tokens_per_day": 3e8, "gpu_hours_per_day": 12},
-    ],
-    "total": {"usd_per_million_output_tokens": 0.9, "tokens_per_day": 4.2e8},
-    "assumptions": {"amortisation_years": 4, "utilization": 0.6},
-}
-RENT = {"monthly_usd": 61000, "yearly_usd": 732000, "break_even_month": 11, "instances": [{"instance": "8x H100", "count": 2, "usd_per_hour": 24.5}], "note": "on-demand list prices"}
+from tests.report.conftest import FLEET_SESSIONS
 
 
 def test_the_answer_states_capex_power_and_what_is_served(tiny_solve_folder):
     folder = read_folder(tiny_solve_folder)
     summary = folder.plan["summary"]
     text = str(question_and_answer(folder))
-    assert f"${summary['capex_usd']:,}" in text and "<strong class=\"capex\">" in text
-    assert "3 workloads" in text and "a $500,000 budget" in text
+    assert "what is the cheapest purchase that runs 3 workloads" in text and "a $500,000 budget" in text
+    assert f"Buy 1 server with 8× l40s for <strong class=\"capex\">${summary['capex_usd']:,}</strong> capex" in text
     assert "every workload is fully served" in text and summary["status"] in text
 
 
-def test_every_workload_is_listed_with_its_deployments(tiny_solve_folder):
-    plan = read_folder(tiny_solve_folder).plan
+def test_the_answer_gives_the_cost_of_a_token_and_the_break_even_month(bought_folder):
+    folder = read_folder(bought_folder)
+    total, rent = folder.plan["economics"]["total"], folder.plan["rent"]
+    text = str(question_and_answer(folder))
+    assert f"a million output tokens costs <strong class=\"usd-per-million\">${total['usd_per_million_output_tokens']:,.2f}</strong> at 25% utilisation" in text
+    assert f"Renting the same capacity would cost ${rent['monthly_usd']:,} a month: {rent['verdict']}." in text
+
+
+def test_a_rented_plan_answers_what_to_rent(rented_folder):
+    folder = read_folder(rented_folder)
+    text = str(question_and_answer(folder))
+    nodes = folder.plan["nodes"]
+    gpus = sum(node["gpu_count"] for node in nodes)
+    assert "what is the cheapest cloud rental" in text
+    assert f"Rent {len(nodes)} cloud instances with {gpus}× rtx-4090 for <strong class=\"rent-monthly\">${folder.plan['rent']['monthly_usd']:,}</strong> a month" in text
+    assert "Buy" not in text and "capex" not in text
+
+
+def test_a_hybrid_plan_answers_both(hybrid_folder):
+    folder = read_folder(hybrid_folder)
+    text = str(question_and_answer(folder))
+    owned = [node for node in folder.plan["nodes"] if not node["rented"]]
+    rented = [node for node in folder.plan["nodes"] if node["rented"]]
+    assert owned and rented and "owned servers for the base load and rented instances for the rest" in text
+    assert f"Buy {len(owned)} server" in text and "capex, drawing" in text and f" and rent {len(rented)} cloud instance" in text
+
+
+def test_money_text_is_empty_without_economics_or_rent():
+    assert money_text({"summary": {}}) == ""
+
+
+def test_every_workload_is_listed_with_its_deployments_and_redundancy(bought_folder):
+    plan = read_folder(bought_folder).plan
     rows = workloads_served(plan)
     assert [row.name for row in rows] == [w["name"] for w in plan["workloads"]]
     assert sum(d.replicas for row in rows for d in row.deployments) == len(plan["replicas"])
+    left = plan["workloads"][0]["served_after_worst_failure"]
+    assert rows[0].redundancy == f"n+1 across servers: {left} of {FLEET_SESSIONS} sessions served after the worst failure"
 
 
-def test_server_configurations_count_every_server(tiny_solve_folder):
-    folder = read_folder(tiny_solve_folder)
+def test_redundancy_is_left_out_where_there_is_none(tiny_solve_folder):
+    assert {row.redundancy for row in workloads_served(read_folder(tiny_solve_folder).plan)} == {""}
+    assert redundancy_text({}) == ""
+
+
+def test_server_configurations_count_every_server_and_describe_its_system(bought_folder):
+    folder = read_folder(bought_folder)
     table = server_configurations(folder)
     assert sum(int(row[2].split()[0]) for row in table.rows) == len(folder.plan["nodes"])
+    (system,) = [line for line in folder.bom if line.category == "system"]
+    assert system.description in str(table.rows[0][0])
 
 
-def test_the_bom_has_every_line_and_totals_to_capex(tiny_solve_folder):
-    folder = read_folder(tiny_solve_folder)
-    table = bill_of_materials(folder.bom)
-    assert [row[2] for row in table.rows] == [line["sku"] for line in folder.bom]
-    assert table.footer[7] == f"${folder.plan['summary']['capex_usd']:,}"
-    assert 'class="chart bars capex-by-category"' in str(capex_by_category(folder.bom))
+def test_a_systems_configuration_comes_from_its_sub_lines():
+    bom = [
+        BomLine(line=1, category="system", sku="hgx/h100", description="HGX with 8× H100", vendor="v", quantity=2, unit_price_usd=9, extended_price_usd=18, unit_power_w=1),
+        BomLine(line=2, parent=1, category="chassis", sku="hgx", description="HGX chassis", vendor="v", quantity=2, unit_price_usd=1, extended_price_usd=2, unit_power_w=1),
+        BomLine(line=3, parent=1, category="gpu", sku="h100", description="H100", vendor="v", quantity=16, unit_price_usd=1, extended_price_usd=16, unit_power_w=1),
+        BomLine(line=4, parent=1, category="configuration", sku="hgx:cpus", description="CPUs: 2× Xeon", vendor="v", quantity=2, unit_price_usd=0, extended_price_usd=0, unit_power_w=0),
+        BomLine(line=5, category="rack", sku="rack", description="rack", vendor="v", quantity=1, unit_price_usd=1, extended_price_usd=1, unit_power_w=0),
+    ]
+    assert system_configurations(bom) == {("hgx", "h100"): SystemConfiguration("HGX with 8× H100", ["CPUs: 2× Xeon"])}
 
 
-def test_unknown_bom_columns_are_kept():
-    table = bill_of_materials([{"line": "1", "category": "server", "sku": "x", "quantity": "2", "unit_price_usd": "10", "extended_price_usd": "20", "lead_time": "6 weeks"}])
-    assert table.columns[-1] == "Lead time" and table.rows[0][-1] == "6 weeks"
-
-
-def test_economics_and_rent_are_absent_from_plans_without_them(tiny_solve_folder):
-    plan = read_folder(tiny_solve_folder).plan
-    assert unit_economics(plan) is None and buy_vs_rent(plan) is None
-
-
-def test_economics_in_the_proposed_shape_gives_a_chart_and_tables():
-    section = unit_economics({"economics": ECONOMICS})
-    assert 'class="chart bars usd-per-million-tokens"' in str(section.chart) and "$1.93" in str(section.chart)
-    assert section.per_workload.columns[:4] == ["Workload", "$ per million output tokens", "$ per million input tokens", "Tokens per day"]
-    assert section.per_workload.columns[-1] == "Gpu hours per day"
-    assert ("Tokens per day", "420,000,000") in section.total
-    assert ("Amortisation years", "4") in section.assumptions
-
-
-def test_rent_in_the_proposed_shape_gives_a_headline_and_instances():
-    section = buy_vs_rent({"rent": RENT, "summary": {"capex_usd": 650000}})
-    assert section.headline == "Renting the same capacity costs $61,000 a month ($732,000 a year); buying ($650,000 capex) breaks even in month 11."
-    assert section.instances.rows == [["8x H100", "2", "$24.50"]]
-    assert section.details == [("Note", "on-demand list prices")]
+def test_rented_instances_are_in_the_cloud_not_at_a_desk(rented_folder):
+    folder = read_folder(rented_folder)
+    table = server_configurations(folder)
+    assert {row[6] for row in table.rows} == {f"cloud ({record['provider']} {record['instance_type']})" for record in folder.plan["rent"]["instances"]}
+    section = racks(folder.plan, folder.problem.problem)
+    assert section.drawings == [] and section.desk_side is None
 
 
 def test_a_sparse_plan_still_renders_its_sections(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from solver.report.report_folder import ProblemFile, WhatifFolder, read_folder
+from solver.report.economics_section import per_million
 from solver.report.whatif_sections import budget_sweeps, cut_order, frontier, question_and_answer, scenario_table, share_grid, sweep_chart
 
 
@@ -36,7 +37,10 @@ def test_the_answer_covers_the_sweep_and_the_frontier(tiny_whatif_folder):
     text = str(question_and_answer(folder))
     assert "each of 3 budgets ($20,000 to $500,000)" in text
     assert "all demand is first served at $" in text and "Pareto-optimal plans run from" in text
-    assert len(scenario_table(folder.whatif).rows) == len(folder.whatif["scenarios"])
+    table = scenario_table(folder.whatif)
+    assert len(table.rows) == len(folder.whatif["scenarios"])
+    column = table.columns.index("$ / M output tokens")
+    assert [row[column] for row in table.rows] == [per_million(row["usd_per_million_output_tokens"]) for row in folder.whatif["scenarios"]]
 
 
 def test_scenarios_other_than_budgets_are_compared():
