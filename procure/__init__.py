@@ -3,12 +3,15 @@
     import procure
 
     plan = procure.solve("problems/lab20.yaml").plan
-    plan.summary.capex_usd                                   # 653491
+    plan.summary.capex_usd                                   # 1128244
+    plan.economics["total"]["usd_per_million_output_tokens"] # 18.0695
+    plan.rent["break_even_month"]                            # 20.3
     procure.fits("llama-3.1-70b", gpu="rtx-4090", count=2, precision="awq").fits
 
 Entry points (``procure.api``): ``load_catalog``, ``load_problem``, ``estimate``, ``fits``,
-``solve``, ``whatif``, ``report``; results are the library's own types (``SolveResult`` with
-its ``Plan``, ``EstimateReport``, ``FitReport``, ``WhatIfRun``), exported here too.
+``training_budget``, ``solve``, ``whatif``, ``report``; results are the library's own types
+(``SolveResult`` with its ``Plan``, ``EstimateReport``, ``FitReport``, ``TrainingBudget``,
+``WhatIfRun``), exported here too.
 
 Names load on first use: the ``procure`` command imports this package too, and must not pay
 for the solver's imports before it knows which command runs.
@@ -22,9 +25,10 @@ from typing import TYPE_CHECKING, Any
 from solver import __version__
 
 if TYPE_CHECKING:
-    from procure.api import estimate, fits, load_catalog, load_problem, report, solve, whatif
+    from procure.api import estimate, fits, load_catalog, load_problem, report, solve, training_budget, whatif
     from solver.catalog import Catalog
     from solver.errors import InfeasibleError, InputError, ProcureError
+    from solver.estimator.training_budget import TrainingBudget
     from solver.pipeline import SolveResult
     from solver.plan.schema import Plan
     from solver.queries import EstimateReport, FitReport
@@ -38,6 +42,7 @@ _WHERE = {
     "load_problem": "procure.api",
     "report": "procure.api",
     "solve": "procure.api",
+    "training_budget": "procure.api",
     "whatif": "procure.api",
     "Catalog": "solver.catalog",
     "EstimateReport": "solver.queries",
@@ -48,6 +53,7 @@ _WHERE = {
     "Problem": "solver.specs.problem",
     "ProcureError": "solver.errors",
     "SolveResult": "solver.pipeline",
+    "TrainingBudget": "solver.estimator.training_budget",
     "WhatIfRun": "solver.whatif.run",
 }
 

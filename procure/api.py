@@ -21,7 +21,8 @@ from solver.model.solve import SolveSettings
 from solver.pipeline import SolveResult, solve_problem
 from solver.prices import apply_quotes, read_quotes
 from solver.problem_io import load_problem as _load_problem
-from solver.queries import DEFAULT_HEADROOM, EstimateReport, FitReport
+from solver.estimator.training_budget import TrainingBudget
+from solver.queries import DEFAULT_HEADROOM, EstimateReport, FitReport, budget_for, training_split
 from solver.queries import estimate as _estimate
 from solver.queries import fits as _fits
 from solver.report.manifest import RunInfo
@@ -115,6 +116,31 @@ def fits(
     return _fits(catalog or load_catalog(), model, deployment, gpu, count, headroom, engine=engine.lower() if engine else None)
 
 
+def training_budget(
+    model: str,
+    *,
+    tokens: str | float,
+    gpu: str,
+    gpus: int,
+    mode: str = "full",
+    precision: str = "bf16",
+    context_tokens: int = 4096,
+    tp: int = 1,
+    pp: int = 1,
+    zero_stage: int = 0,
+    usd_per_gpu_hour: float | None = None,
+    commitment: str = "on-demand",
+    mfu: float | None = None,
+    catalog: Catalog | None = None,
+) -> TrainingBudget:
+    """FLOPs, calibrated MFU, GPU-hours, wall clock and cost of training ``model`` on ``tokens``
+    (``"14.8T"`` or a number) with ``gpus`` × ``gpu``, as ``procure estimate --tokens``;
+    ``mode="full", precision="fp8"`` is FP8 mixed precision."""
+    options, arithmetic = training_split({"mode": mode, "precision": precision, "tp": tp, "pp": pp}, gpus)
+    deployment = _deployment(options["precision"], "bf16", context_tokens, 1, mode, tp, pp, options["dp"], 1, zero_stage, 16, True)
+    return budget_for(catalog or load_catalog(), model, deployment, gpu, str(tokens), gpus, arithmetic=arithmetic, usd_per_gpu_hour=usd_per_gpu_hour, commitment=commitment.lower(), mfu=mfu)
+
+
 def _problem_and_file(problem: Problem | PathLike, catalog: Catalog) -> tuple[Problem, Path | None]:
     if isinstance(problem, Problem):
         return problem, None
@@ -131,6 +157,7 @@ def solve(
     catalog: Catalog | None = None,
     *,
     objective: str | None = None,
+    commitment: str | None = None,
     budget_usd: float | None = None,
     time_limit_s: float = 60.0,
     workers: int = 1,
@@ -139,14 +166,19 @@ def solve(
     report: bool = False,
 ) -> SolveResult:
     """The optimal purchase for ``problem`` (a Problem or a problem file): ``.plan`` is the
-    plan.json content (``.plan.summary.capex_usd``, ``.plan.bom``). With ``out``, writes
-    bom.csv and plan.json there (and report.html with ``report``), as ``procure solve --out``."""
+    plan.json content (``.plan.summary.capex_usd``, ``.plan.bom``, ``.plan.economics`` with
+    $ per million tokens, ``.plan.rent`` with the break-even month). ``objective`` "rent" or
+    "hybrid" rents instead, at ``commitment`` prices (on-demand, 1y, 3y, spot). With ``out``,
+    writes bom.csv, bom.xlsx and plan.json there (and report.html with ``report``), as
+    ``procure solve --out``."""
     if report and out is None:
         raise InputError("report=True writes report.html into the output folder: give out= too")
     catalog = catalog or load_catalog()
     given, problem_file = _problem_and_file(problem, catalog)
     if budget_usd is not None:
         given = given.model_copy(update={"limits": given.limits.model_copy(update={"budget_usd": float(budget_usd)})})
+    if commitment is not None:
+        given = given.model_copy(update={"rent": given.rent.model_copy(update={"commitment": commitment.lower()})})
     settings = SolveSettings(objective=(objective or given.objective.minimize).lower(), time_limit_s=time_limit_s, workers=workers)
     if out is None:
         return solve_problem(given, catalog, settings)
@@ -210,4 +242,4 @@ def report(folder: PathLike, *, out: PathLike | None = None, catalog: Catalog | 
     return write_report(Path(folder), catalog or load_catalog(), Path(out) if out is not None else None).path
 
 
-__all__ = ["estimate", "fits", "load_catalog", "load_problem", "report", "solve", "whatif"]
+__all__ = ["estimate", "fits", "load_catalog", "load_problem", "report", "solve", "training_budget", "whatif"]

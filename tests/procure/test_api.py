@@ -14,7 +14,8 @@ import pytest
 import procure
 from solver.errors import InputError
 from solver.report.manifest import MANIFEST_NAME
-from tests.fixtures.problems import mini_catalog
+from tests.fixtures.cloud import EIGHT_H100, EIGHT_H100_1Y, mini_cloud_catalog
+from tests.fixtures.problems import chat_fleet, mini_catalog
 from tests.report.conftest import TINY
 
 LAB20 = Path(__file__).resolve().parents[2] / "problems" / "lab20.yaml"
@@ -26,14 +27,21 @@ def test_import_procure_solves_lab20_and_prints_its_capex(tmp_path):
     installed package with its bundled catalogs."""
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     env["PROCURE_HOME"] = str(tmp_path / "home")  # no user catalog
-    code = f"import procure; result = procure.solve({str(LAB20)!r}); print(f'capex ${{result.plan.summary.capex_usd:,}}', result.plan.summary.status)"
+    code = (
+        f"import procure; plan = procure.solve({str(LAB20)!r}).plan; "
+        "print(f'capex ${plan.summary.capex_usd:,}', plan.summary.status, "
+        "f'${plan.economics[\"total\"][\"usd_per_million_output_tokens\"]:.2f}/M', f'break-even month {plan.rent[\"break_even_month\"]}')"
+    )
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert re.fullmatch(r"capex \$[1-9][\d,]+ OPTIMAL\n", result.stdout), result.stdout
+    assert re.fullmatch(r"capex \$[1-9][\d,]+ OPTIMAL \$\d+\.\d\d/M break-even month \d+\.\d\n", result.stdout), result.stdout
 
 
 def test_the_documented_names_are_exported():
-    assert set(procure.__all__) >= {"load_catalog", "load_problem", "estimate", "fits", "solve", "whatif", "report", "SolveResult", "Plan", "EstimateReport", "FitReport", "WhatIfRun", "__version__"}
+    assert set(procure.__all__) >= {
+        "load_catalog", "load_problem", "estimate", "fits", "training_budget", "solve", "whatif", "report",
+        "SolveResult", "Plan", "EstimateReport", "FitReport", "TrainingBudget", "WhatIfRun", "__version__",
+    }
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         procure.nope  # noqa: B018
 
@@ -57,6 +65,21 @@ def test_solve_writes_the_folder_the_command_writes(tmp_path):
     assert f"${result.plan.summary.capex_usd:,}" in (tmp_path / "out" / "report.html").read_text()
     with pytest.raises(InputError, match="give out= too"):
         procure.solve(TINY, mini_catalog(), report=True)
+
+
+def test_solve_rents_at_the_commitment_asked():
+    catalog = mini_cloud_catalog()
+    problem = chat_fleet(20, allowed_gpus=["h100-sxm"])
+    on_demand = procure.solve(problem, catalog, objective="rent").plan
+    committed = procure.solve(problem, catalog, objective="rent", commitment="1Y").plan
+    assert on_demand.rent["monthly_usd"] == EIGHT_H100 and committed.rent["monthly_usd"] == EIGHT_H100_1Y
+    assert committed.summary.capex_usd == 0 and [line.category for line in committed.bom] == ["reservation"]
+
+
+def test_training_budget_reproduces_deepseek_v3s_published_gpu_hours():
+    budget = procure.training_budget("deepseek-v3", tokens="14.8T", gpu="h800", gpus=2048, precision="fp8", zero_stage=3, usd_per_gpu_hour=2, catalog=procure.load_catalog(include_user=False))
+    assert isinstance(budget, procure.TrainingBudget) and budget.arithmetic == "fp8"
+    assert 0.75 * 2.664e6 <= budget.gpu_hours <= 1.25 * 2.664e6  # published: 2.664M H800 GPU-hours
 
 
 def test_estimate_and_fits():
