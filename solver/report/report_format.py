@@ -54,12 +54,14 @@ def number(value: float | None) -> str:
 
 
 def humanize(key: str) -> str:
-    """plan.json key → column heading: 'usd_per_million_output_tokens' → '$ per million output tokens'."""
+    """plan.json key → column heading: 'usd_per_million_output_tokens' → '$ per million output
+    tokens', 'electricity_usd_per_kwh' → 'Electricity $ per kwh'."""
     words = key.replace("_", " ")
     if words.startswith("usd "):
         words = "$ " + words[4:]
     elif words.endswith(" usd"):
         words = words[:-4] + " ($)"
+    words = words.replace(" usd per ", " $ per ")
     return words[:1].upper() + words[1:]
 
 

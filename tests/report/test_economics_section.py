@@ -32,7 +32,7 @@ def test_assumptions_read_as_values_with_their_sources(bought_folder):
     section = unit_economics(read_folder(bought_folder).plan)
     rows = {row[0]: row for row in section.assumptions.rows}
     assert rows["Utilization"][1] == "25%" and rows["Utilization"][2].startswith("default (economics.utilization)")
-    assert rows["Years"][1] == "4 years" and rows["Space usd per rack per month"][1] == "–"
+    assert rows["Years"][1] == "4 years" and rows["Space $ per rack per month"][1] == "–"
     assert section.notes and all(isinstance(note, str) for note in section.notes)
 
 

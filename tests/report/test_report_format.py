@@ -16,6 +16,7 @@ def test_money_power_shares_and_memory():
 def test_values_are_formatted_by_their_key():
     assert humanize("usd_per_million_output_tokens") == "$ per million output tokens"
     assert humanize("amortised_yearly_usd") == "Amortised yearly ($)"
+    assert humanize("electricity_usd_per_kwh") == "Electricity $ per kwh"
     assert by_key("monthly_usd", 61000) == "$61,000"
     assert by_key("served_fraction", 0.5) == "50%"
     assert by_key("tokens_per_day", 1.2e8) == "120,000,000"
