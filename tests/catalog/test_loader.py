@@ -100,7 +100,7 @@ def test_nodes_for_gpu_sorted(tmp_path):
           - {id: hgx-h100-8, gpus: [h100-sxm, h200-sxm]}
           - {id: a-first, name: A, vendor: x, kind: hgx-baseboard, gpus: [h200-sxm], gpu_count: 8, nvlink_domain: 8,
              base_price_usd: 1, base_power_w: 1, rack_units: 8, host_ram: 1 TiB, storage: 1 TB, fabric_nics: 8,
-             price_source: test, source: test, as_of: 2024-01-01}
+             price_source: test, source: test, as_of: 2024-01-01, lifecycle: {availability: shipping, since: test, source: test}}
         """,
     )
     assert [node.id for node in fixture_catalog(extra).nodes_for_gpu("h200")] == ["a-first", "hgx-h100-8", "hgx-h200-8"]
