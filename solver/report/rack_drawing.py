@@ -138,7 +138,7 @@ def rack_svg(rack: RackElevation) -> Markup:
         ))
     limit = f" of {rack.power_limit_w / 1000:,.0f}" if rack.power_limit_w else ""
     title = f"Rack {rack.index + 1}: {rack.used_u} of {rack.units} U, {rack.power_w / 1000:,.1f}{limit} kW" + (f", {rack.cooling}-cooled" if rack.cooling else "")
-    parts.append(text(width / 2, 20, title, text_anchor="middle", font_size=13, font_weight="bold"))
+    parts.append(text(width / 2, 20, title, text_anchor="middle", font_size=11.5, font_weight="bold"))  # fits "…, liquid-cooled" in the rack's width
     parts.append(text(width / 2, height - 10, f"{rack.pdus} PDU{'s' if rack.pdus != 1 else ''} (zero-U, sides)" if rack.pdus else "no PDU", text_anchor="middle", font_size=10, fill="#555"))
     return svg_root(width, height, title, "rack-elevation", *parts)
 
