@@ -74,7 +74,7 @@ def assumptions(problem: ProblemFile, summary: dict[str, Any]) -> list[Assumptio
         return found
     given: Problem = problem.problem
     found += _fields(given.limits, "limits.", skip=("inventory",))
-    found.append(Assumption("objective.minimize", given.objective.minimize, "What the solver minimises once demand is met: cost (capex), power, or TCO.", given.objective.minimize != "cost"))
+    found.append(Assumption("objective.minimize", given.objective.minimize, "What the solver minimises once demand is met: cost (capex), power, TCO, rent (cloud instances instead of servers) or hybrid (owned base load, rented rest).", given.objective.minimize != "cost"))
     found += _fields(given.objective.tco, "objective.tco.")
     found += _fields(given.procurement, "procurement.")
     found += _fields(given.rent, "rent.")
