@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -41,18 +43,24 @@ def test_solve_writes_bom_and_plan(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "OPTIMAL" in result.output
     bom = (tmp_path / "out" / "bom.csv").read_text().splitlines()
-    assert bom[0] == "line,category,sku,description,vendor,quantity,unit_price_usd,extended_price_usd,unit_power_w,notes"
+    assert bom[0] == (
+        "line,parent,category,sku,description,vendor,quantity,unit_price_usd,extended_price_usd,unit_power_w,"
+        "price_low_usd,price_high_usd,price_as_of,price_source,quote_vendor,quote_id,quote_date,quote_valid_until,notes"
+    )
     plan = json.loads((tmp_path / "out" / "plan.json").read_text())
     for key in ("status", "objective", "capex_usd", "power_w", "gpus", "nodes", "racks", "solve_seconds", "gap"):
         assert key in plan["summary"]
     assert plan["workloads"] == [
         {"name": "chat", "kind": "interactive", "unit": "sessions", "required_sessions": 9, "served_sessions": 9, "served_fraction": 1.0, "replicas": plan["workloads"][0]["replicas"],
-         "min_decode_tokens_per_s": plan["workloads"][0]["min_decode_tokens_per_s"], "max_ttft_s": 10.0}
+         "min_decode_tokens_per_s": plan["workloads"][0]["min_decode_tokens_per_s"], "max_ttft_s": 10.0,
+         "redundancy": "none", "failure_domain": "server", "served_after_worst_failure": None}
     ]
     replica = plan["replicas"][0]
     for key in ("workload", "model", "precision", "gpu", "tp", "pp", "placement", "sessions", "memory_per_gpu_bytes", "decode_tokens_per_s"):
         assert key in replica
-    assert sum(int(line.split(",")[7]) for line in bom[1:]) == plan["summary"]["capex_usd"]
+    # Sub-lines (a parent is given) are priced within their system line.
+    rows = list(csv.DictReader(io.StringIO("\n".join(bom))))
+    assert sum(int(row["extended_price_usd"]) for row in rows if not row["parent"]) == plan["summary"]["capex_usd"]
 
 
 def test_solve_is_deterministic(tmp_path: Path) -> None:
@@ -80,7 +88,7 @@ def test_existing_output_is_not_overwritten_without_force(tmp_path: Path) -> Non
     assert not (out / "bom.csv").exists()
     forced = run("solve", str(problem), "--out", str(out), "--force")
     assert forced.exit_code == 0
-    assert sorted(path.name for path in out.iterdir()) == [".procure-manifest.json", "bom.csv", "plan.json"]
+    assert sorted(path.name for path in out.iterdir()) == [".procure-manifest.json", "bom.csv", "bom.xlsx", "plan.json"]
 
 
 def test_json_output_is_the_plan(tmp_path: Path) -> None:
@@ -90,11 +98,11 @@ def test_json_output_is_the_plan(tmp_path: Path) -> None:
 
 
 def test_price_quote_changes_the_bom(tmp_path: Path) -> None:
-    quotes = write(tmp_path, "sku,unit_price_usd\nRTX-4090,1234\n", "quotes.csv")
+    quotes = write(tmp_path, "sku,unit_price_usd\nL40S,1234\n", "quotes.csv")
     result = run("solve", str(write(tmp_path, SMALL_PROBLEM)), "--prices", str(quotes), "--json")
     assert result.exit_code == 0, result.output
     gpu_lines = [line for line in json.loads(result.output)["bom"] if line["category"] == "gpu"]
-    assert [(line["sku"], line["unit_price_usd"], line["notes"]) for line in gpu_lines] == [("rtx-4090", 1234, "vendor quote quotes.csv")]
+    assert [(line["sku"], line["unit_price_usd"], line["price_source"]) for line in gpu_lines] == [("l40s", 1234, "vendor quote quotes.csv line 2")]
 
 
 def test_price_quote_with_unknown_sku(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from solver.pipeline import solve_problem
 from solver.problem_io import load_problem
 from solver.report.outputs import bom_csv
 from solver.verify.checker import verify_plan
-from tests.fixtures.problems import REPO, chat_fleet, interactive, make_problem, mini_catalog, settings
+from tests.fixtures.problems import REPO, WS_2_4090_SERVER, chat_fleet, interactive, make_problem, mini_catalog, settings
 
 
 def infeasible(problem) -> InfeasibleError:
@@ -24,13 +24,14 @@ def test_feasible_problem_gives_a_checked_plan_with_a_baseline():
     problem = chat_fleet(20)
     result = solve_problem(problem, mini_catalog(), settings())
     plan = result.plan
-    assert plan.summary.status == "OPTIMAL" and plan.summary.capex_usd == 25_294
+    assert plan.summary.status == "OPTIMAL" and plan.summary.capex_usd == 28_794
     assert verify_plan(plan, problem, mini_catalog()) == []
     # Rule of thumb: one dedicated RTX 4090 per session ($1,599 GPU + a $3,500 workstation each).
     assert plan.baseline is not None
     assert plan.baseline["capex_usd"] == 20 * (1_599 + 3_500)
-    assert plan.baseline["saving_usd"] == plan.baseline["capex_usd"] - 25_294
-    assert bom_csv(plan).splitlines()[0].startswith("line,category,sku")
+    # The rule of thumb prices servers only, so the saving compares it with the plan's servers.
+    assert plan.baseline["saving_usd"] == plan.baseline["capex_usd"] - 3 * WS_2_4090_SERVER
+    assert bom_csv(plan).splitlines()[0].startswith("line,parent,category,sku")
 
 
 def test_workload_no_allowed_gpu_can_hold():
@@ -64,7 +65,7 @@ def test_budget_too_low_names_the_budget_and_the_cheapest_capex():
     error = infeasible(chat_fleet(4, budget_usd=10_000))
     text = error.render()
     assert "budget" in text and "limits.budget_usd" in text
-    assert "$11,898" in text  # the cheapest plan serving all demand
+    assert "$15,398" in text  # the cheapest plan serving all demand
     assert "$10,000" in text
     assert "chat" in text
 
@@ -147,7 +148,7 @@ def test_demand_of_a_million_sessions_on_desk_side_machines_is_planned_quickly()
 
     started = time.perf_counter()
     catalog = load_catalog(include_user=False)
-    problem = make_problem(interactive("chat", "llama-3.1-8b", 1_000_000, min_decode_tokens_per_s=None, max_ttft_s=None), allowed_node_types=["mac-studio"])
+    problem = make_problem(interactive("chat", "llama-3.1-8b", 1_000_000, min_decode_tokens_per_s=None, max_ttft_s=None), allowed_node_types=["mac-studio"], allow_end_of_life=True)
     result = solve_problem(problem, catalog, settings(time_limit_s=5))
     assert result.plan.workloads[0].served_sessions == 1_000_000 and result.plan.summary.nodes > 1_000
     assert time.perf_counter() - started < 20

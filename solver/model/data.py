@@ -119,6 +119,21 @@ class ModelData:
         redundant workload; see solver.model.constraints.redundancy)."""
         return bool(self.workload_entry(option.workload).workload.spare_domains) and not option.nodes and not option.mig_profile
 
+    @property
+    def spare_percent(self) -> int:
+        return self.problem.procurement.spare_cards_percent
+
+    def spared_gpus(self) -> dict[str, list[NodeConfig]]:
+        """GPU type → the bought configurations whose cards are field-replaceable (PCIe and
+        consumer cards in servers and workstations; never rented instances)."""
+        spared: dict[str, list[NodeConfig]] = {}
+        if not self.spare_percent:
+            return spared
+        for config in self.configs:
+            if config.gpu.form_factor in SPARED_FORM_FACTORS and not config.rented:
+                spared.setdefault(config.gpu.id, []).append(config)
+        return spared
+
     def bridges_per_replica(self, option: DeploymentOption) -> int:
         """NVLink bridges one replica of the option needs (0 on wired NVLink or without TP)."""
         item = self.bridges.get(option.config_key)
@@ -345,6 +360,10 @@ def policy_exclusions(candidates: list[tuple[NodeConfig, list[str]]]) -> list[st
         if policy and NOT_IN_LISTS not in reasons and config.gpu.id not in allowed_gpus:
             reasons_by_gpu.setdefault(config.gpu.id, set()).update(policy)
     return [f"{gpu}: {'; '.join(sorted(reasons))}" for gpu, reasons in sorted(reasons_by_gpu.items())]
+
+
+SPARED_FORM_FACTORS = ("pcie", "consumer")
+"""Cards a buyer can stock and swap in the field; SXM/OAM modules and superchips are replaced by the vendor."""
 
 
 def performance_of(problem: Problem, catalog: Catalog) -> Performance:

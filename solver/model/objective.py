@@ -75,6 +75,8 @@ def capex_usd(data: ModelData, variables: Variables) -> cp_model.LinearExprT:
         terms.append(sum(variables.bought[c.key] for c in data.configs if c.rack_mounted) * price(facility.installation))
     if variables.support_usd is not None:
         terms.append(variables.support_usd)
+    for gpu, spares in variables.spare_cards.items():
+        terms.append(spares * data.spared_gpus()[gpu][0].gpu_price_usd)
     return sum(terms)
 
 

@@ -45,6 +45,8 @@ class Variables:
     pdu_pairs: dict[int, cp_model.IntVar] = field(default_factory=dict)
     """A/B PDU pairs per rack."""
     support_usd: cp_model.IntVar | None = None
+    spare_cards: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    """Spare cards bought per GPU type (procurement.spare_cards_percent)."""
     # Redundancy (workloads with n+k): see solver.model.constraints.redundancy.
     dedicated_servers: dict[int, cp_model.IntVar] = field(default_factory=dict)
     """Per in-node option index of a redundant workload: servers holding only its replicas."""

@@ -21,7 +21,7 @@ from solver.plan.schema import BomLine
 from solver.specs.hardware import FabricItem, GpuSpec, NodeSpec
 
 CATEGORY_ORDER = (
-    "system", "nvlink-bridge", "nic", "switch", "cable", "frontend-switch", "management-switch", "frontend-cable",
+    "system", "spare-gpu", "nvlink-bridge", "nic", "switch", "cable", "frontend-switch", "management-switch", "frontend-cable",
     "management-cable", "storage", "rack", "pdu", "installation", "support",
 )
 """Order of top-level lines: systems, their add-ons, networks, facility, services."""
@@ -54,6 +54,8 @@ class Purchases:
     installed_servers: int = 0
     """Bought rack servers that get installation."""
     support_usd: int = 0
+    spare_cards: dict[str, int] = field(default_factory=dict)
+    """Spare cards per GPU type."""
     supported_hardware_usd: int = 0
 
 
@@ -129,6 +131,14 @@ def bom_lines(data: ModelData, purchases: Purchases) -> list[BomLine]:
         count = purchases.bought.get(config.key, 0)
         if count:
             tops.append(_system_line(config, count))
+    for gpu_id, quantity in sorted(purchases.spare_cards.items()):
+        if quantity:
+            gpu = data.spared_gpus()[gpu_id][0].gpu
+            low, high = _range(gpu.price_low_usd, gpu.price_high_usd)
+            tops.append(_Line(
+                "spare-gpu", gpu.id, f"{gpu.name} (spare card, stocked unpowered)", gpu.vendor, quantity, round(gpu.price_usd), 0, gpu.price_source, low, high, gpu.price_as_of,
+                f"{data.spare_percent}% of the field-replaceable {gpu.id} cards bought, rounded up",
+            ))
     for sku, quantity in sorted(purchases.bridges.items()):
         item = next(i for i in data.bridges.values() if i.id == sku)
         tops.append(_item_line("nvlink-bridge", item, quantity, f"{item.bridges_per_pair} per GPU pair the plan runs tensor/expert parallel over"))

@@ -17,6 +17,8 @@ from solver.specs.problem import Problem
 from solver.verify.rented import RESERVATION
 
 BRIDGED_KINDS = ("pcie-server", "workstation")
+SPARED_FORM_FACTORS = ("pcie", "consumer")
+"""Cards a buyer stocks spares of (restated from the model's rule on purpose)."""
 SWITCH_CATEGORIES = ("switch", "frontend-switch", "management-switch")
 POWERED_CATEGORIES = ("nic", "switch", "cable", "storage", "frontend-switch", "management-switch", "frontend-cable", "management-cable")
 """BOM items that draw facility power besides the servers (PDUs' own draw is not counted)."""
@@ -253,7 +255,22 @@ def _check_services(plan: Plan, problem: Problem, catalog: Catalog, tops: list) 
     actual = sum(line.extended_price_usd for line in tops if line.category == "support")
     if actual != expected_support:
         issues.append(f"BOM support ${actual:,}, expected ${expected_support:,} ({procurement.support_years} years on ${covered:,} of servers and switches)")
+    issues.extend(_check_spares(plan, problem, catalog, tops))
     return issues
+
+
+def _check_spares(plan: Plan, problem: Problem, catalog: Catalog, tops: list) -> list[str]:
+    """Spare cards: the percentage of the PCIe/consumer cards bought, rounded up per GPU type."""
+    percent = problem.procurement.spare_cards_percent
+    cards: dict[str, int] = defaultdict(int)
+    for node in plan.nodes:
+        if not node.owned and not node.rented and catalog.gpu(node.gpu).form_factor in SPARED_FORM_FACTORS:
+            cards[node.gpu] += node.gpu_count
+    expected = {gpu: -(-percent * count // 100) for gpu, count in cards.items() if percent and -(-percent * count // 100)}
+    bought = {line.sku: line.quantity for line in tops if line.category == "spare-gpu"}
+    if bought != expected:
+        return [f"BOM spare cards {bought} differ from {percent}% of the field-replaceable cards bought, rounded up: {expected}"]
+    return []
 
 
 def check_redundancy(plan: Plan, problem: Problem) -> list[str]:

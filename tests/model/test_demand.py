@@ -12,19 +12,19 @@ from solver.model.solve import SolveSettings, solve
 from solver.model.variables import replica_name
 from solver.options.generate import required_demand
 from solver.verify.checker import verify_plan
-from tests.fixtures.problems import PDU, RACK, WS_2_4090_SERVER, bought, chat_fleet, interactive, make_problem, mini_catalog, plan_of, solve_mini
+from tests.fixtures.problems import PDU_PAIR, RACK, WS_2_4090_SERVER, bought, chat_fleet, interactive, make_problem, mini_catalog, plan_of, solve_mini
 
 WS = "ws-2gpu/rtx-4090"
 
 
 def test_cheapest_server_for_a_small_chat_workload(catalog):
     # 4 sessions of Llama-3.1-8B fit one RTX 4090; the 2-GPU workstation is the cheapest server
-    # of the whole mini catalog: $6,698 + one rack + one PDU; its 2 TB NVMe holds the weights.
+    # of the whole mini catalog: $6,698 + one rack + one A/B PDU pair; its 2 TB NVMe holds the weights.
     problem = make_problem(interactive("chat", "llama-3.1-8b", 4))
     data, solution = solve_mini(problem)
     assert solution.status == "OPTIMAL"
     assert bought(solution) == {WS: 1}
-    assert solution.capex_usd == WS_2_4090_SERVER + RACK + PDU == 11_898
+    assert solution.capex_usd == WS_2_4090_SERVER + RACK + PDU_PAIR == 15_398
     assert solution.values["served[chat]"] == 4
     plan = plan_of(data, solution)
     assert verify_plan(plan, problem, catalog) == []
@@ -38,7 +38,7 @@ def test_two_workloads_share_one_server(catalog):
     )
     data, solution = solve_mini(problem)
     assert bought(solution) == {WS: 1}
-    assert solution.capex_usd == 11_898
+    assert solution.capex_usd == 15_398
     plan = plan_of(data, solution)
     assert verify_plan(plan, problem, catalog) == []
     # One replica each, on the two GPUs of the same workstation.
@@ -78,7 +78,7 @@ def test_batch_demand_in_tokens_per_second(catalog):
     best_per_node = max(max(o.serves for o in data.options if o.gpus == w) * (2 // w) for w in widths)
     nodes = math.ceil(10_000 / best_per_node)
     assert bought(solution) == {WS: nodes}
-    assert solution.capex_usd == nodes * WS_2_4090_SERVER + RACK + math.ceil(nodes * 1_250 / 17_300) * PDU
+    assert solution.capex_usd == nodes * WS_2_4090_SERVER + RACK + math.ceil(nodes * 1_250 / 17_300) * PDU_PAIR
     plan = plan_of(data, solution)
     assert verify_plan(plan, problem, catalog) == []
     assert sum(r.serves for r in plan.replicas) >= 10_000
@@ -97,10 +97,10 @@ def test_removing_demand_buys_nothing(monkeypatch):
 
 
 def test_soft_demand_serves_what_the_budget_allows():
-    # What-if mode: demand is an objective, not a constraint. $12,000 buys one workstation.
+    # What-if mode: demand is an objective, not a constraint. $16,000 buys one workstation with its rack and PDU pair.
     problem = chat_fleet(60, allowed_gpus=["rtx-4090"])
     data = build_data(problem, mini_catalog())
-    solution = solve(data, SolveSettings(hard_demand=False, budget_usd=12_000, time_limit_s=10))
+    solution = solve(data, SolveSettings(hard_demand=False, budget_usd=16_000, time_limit_s=10))
     assert solution.status == "OPTIMAL"
     assert [s.name for s in solution.stages] == ["served", "cost", "power", "nodes"]
     assert bought(solution) == {WS: 1}

@@ -2,7 +2,7 @@
 
 Seeded random tiny instances: 1-2 workloads, 2-3 node configurations, one huge rack and no rack
 power limit, no multi-node replicas (no fabric). On such instances a purchase costs its servers,
-one rack, ceil(power / PDU capacity) PDUs and the drives the checkpoints need beyond the
+one rack, ceil(power / PDU capacity) A/B pairs of PDUs and the drives the checkpoints need beyond the
 servers' NVMe. Whether a purchase can serve the demand is decided by brute force over the
 replica counts of the same precomputed options the model sees (solver.model.data.build_data),
 with GPUs counted per configuration (exact packing) and MIG replicas rounded up to whole GPUs
@@ -21,7 +21,7 @@ import pytest
 from solver.model.data import ModelData, build_data
 from solver.model.solve import solve
 from solver.units import GB
-from tests.fixtures.problems import DRIVE, PDU, PDU_W, RACK, bought, make_problem, mini_catalog, settings
+from tests.fixtures.problems import DRIVE, PDU_PAIR, PDU_W, RACK, bought, make_problem, mini_catalog, settings
 
 GROUPS = [
     # (allowed GPUs, allowed node types): 2-3 configurations each.
@@ -124,7 +124,7 @@ def purchase_cost(data: ModelData, counts: tuple[int, ...]) -> int:
     drive_gb = int(data.facility.storage.capacity) // GB
     drives = math.ceil(max(0, data.storage_needed_gb - included) / drive_gb)
     racks = 1 if any(counts) else 0
-    return servers + racks * RACK + math.ceil(power / PDU_W) * PDU + drives * DRIVE
+    return servers + racks * RACK + math.ceil(power / PDU_W) * PDU_PAIR + drives * DRIVE
 
 
 def enumerated_optimum(data: ModelData) -> tuple[int, set[tuple[int, ...]], int]:

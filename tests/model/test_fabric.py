@@ -16,7 +16,7 @@ from tests.fixtures.problems import (
     HGX_H100_8_SERVER,
     MINI_DIR,
     NIC,
-    PDU,
+    PDU_PAIR,
     RACK,
     SWITCH,
     bought,
@@ -30,7 +30,7 @@ from tests.fixtures.problems import (
 
 HGX = "hgx-h100-8/h100-sxm"
 # 2 HGX servers + 16 NICs with their links + one 64-port switch + one rack + 2 PDUs (21.5 kW).
-LLAMA405_CAPEX = 2 * HGX_H100_8_SERVER + 16 * (NIC + CABLE) + SWITCH + RACK + 2 * PDU
+LLAMA405_CAPEX = 2 * HGX_H100_8_SERVER + 16 * (NIC + CABLE) + SWITCH + RACK + 2 * PDU_PAIR
 
 
 def llama405(sessions: int = 1, **limits):
@@ -55,7 +55,7 @@ def test_405b_bf16_spans_two_nodes_over_the_fabric(catalog):
     # 810 GB of BF16 weights exceed 8 × 80 GB: the only option is two whole HGX nodes.
     assert [(o.nodes, o.gpus, o.tp, o.pp, o.serves) for o in data.options] == [(2, 16, 8, 2, 4)]
     assert bought(solution) == {HGX: 2}
-    assert solution.capex_usd == LLAMA405_CAPEX == 693_060
+    assert solution.capex_usd == LLAMA405_CAPEX == 700_060
     plan = plan_of(data, solution)
     assert verify_plan(plan, problem, catalog) == []
     assert plan.fabric.technology == "ib-ndr"
@@ -73,7 +73,7 @@ def test_in_node_replicas_buy_no_fabric(catalog):
     data, solution = solve_mini(problem)
     plan = plan_of(data, solution)
     assert plan.fabric.nics == 0 and plan.fabric.nodes == []
-    assert {line.category for line in plan.bom} == {"gpu", "server", "rack", "pdu"}
+    assert {line.category for line in plan.bom} == {"system", "chassis", "gpu", "rack", "pdu"}
 
 
 def test_no_multinode_means_no_option_for_405b_bf16(catalog):
@@ -101,7 +101,7 @@ def test_two_tier_fabric_when_ports_exceed_one_switch(small_switch_catalog):
     assert solution.values["spine_switches[ib-ndr]"] == 2
     assert solution.values["uplinks[ib-ndr]"] == 32
     # 46.6 kW of servers, NICs, links and switches in one rack: 3 PDUs.
-    assert solution.capex_usd == 4 * HGX_H100_8_SERVER + 32 * (NIC + CABLE) + 32 * CABLE + 6 * SWITCH + RACK + 3 * PDU == 1_567_640
+    assert solution.capex_usd == 4 * HGX_H100_8_SERVER + 32 * (NIC + CABLE) + 32 * CABLE + 6 * SWITCH + RACK + 3 * PDU_PAIR == 1_578_140
     plan = plan_of(data, solution)
     assert verify_plan(plan, problem, small_switch_catalog) == []
     assert (plan.fabric.nics, plan.fabric.leaf_switches, plan.fabric.spine_switches, plan.fabric.cables) == (32, 4, 2, 64)

@@ -10,7 +10,7 @@ from solver.verify.checker import verify_plan
 from tests.fixtures.problems import (
     HGX_H100_8_W,
     PCIE_4_L40S_W,
-    PDU,
+    PDU_PAIR,
     RACK,
     WS_2_4090_SERVER,
     WS_2_4090_W,
@@ -33,12 +33,12 @@ def test_owned_servers_are_used_before_buying(catalog):
     problem = chat_fleet(20, allowed_gpus=["rtx-4090"], inventory=owned("ws-2gpu", "rtx-4090", 2))
     data, solution = solve_mini(problem)
     assert bought(solution) == {WS: 1}
-    assert solution.capex_usd == WS_2_4090_SERVER + RACK + PDU
+    assert solution.capex_usd == WS_2_4090_SERVER + RACK + PDU_PAIR
     assert solution.power_w == 3 * WS_2_4090_W  # owned servers draw power too
     plan = plan_of(data, solution)
     assert verify_plan(plan, problem, catalog) == []
     assert [n.owned for n in plan.nodes] == [True, True, False]
-    assert (bom_quantity(plan, "server"), bom_quantity(plan, "gpu")) == (1, 2)
+    assert (bom_quantity(plan, "system"), bom_quantity(plan, "gpu")) == (1, 2)
     assert len(plan.racks[0].nodes) == 3
 
 
@@ -49,7 +49,7 @@ def test_owned_servers_outside_the_allowed_hardware_still_serve(catalog):
     config = data.config("pcie-4gpu/l40s")
     assert (config.owned, config.purchasable) == (1, False)
     assert bought(solution) == {}
-    assert solution.capex_usd == RACK + PDU
+    assert solution.capex_usd == RACK + PDU_PAIR
     assert solution.power_w == PCIE_4_L40S_W
     plan = plan_of(data, solution)
     assert verify_plan(plan, problem, catalog) == []
@@ -61,7 +61,7 @@ def test_owned_servers_count_for_the_power_cap():
     inventory = owned("hgx-h100-8", "h100-sxm", 1)
     _, solution = solve_mini(chat_fleet(4, inventory=inventory))
     assert bought(solution) == {}
-    assert solution.capex_usd == RACK + PDU
+    assert solution.capex_usd == RACK + PDU_PAIR
     assert solution.power_w == HGX_H100_8_W
     _, capped = solve_mini(chat_fleet(4, inventory=inventory, power_kw=5))
     assert capped.status == "INFEASIBLE"
@@ -73,7 +73,7 @@ def test_owned_servers_take_rack_space():
     problem = chat_fleet(4, allowed_gpus=["rtx-4090"], rack_units=4, inventory=owned("ws-2gpu", "rtx-4090", 2))
     _, solution = solve_mini(problem)
     assert bought(solution) == {}
-    assert solution.capex_usd == 2 * RACK + 2 * PDU
+    assert solution.capex_usd == 2 * RACK + 2 * PDU_PAIR
 
 
 def test_inventory_of_a_gpu_the_node_cannot_take(catalog):

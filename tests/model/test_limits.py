@@ -15,7 +15,7 @@ from solver.verify.checker import verify_plan
 from tests.fixtures.problems import (
     PCIE_4_L40S_SERVER,
     PCIE_8_L40S_SERVER,
-    PDU,
+    PDU_PAIR,
     RACK,
     WS_2_4090_SERVER,
     WS_2_4090_W,
@@ -26,16 +26,16 @@ from tests.fixtures.problems import (
 )
 
 WS = "ws-2gpu/rtx-4090"
-SMALL_CAPEX = WS_2_4090_SERVER + RACK + PDU  # 11,898: 4 sessions on one workstation
-CHEAP_CAPEX = 3 * WS_2_4090_SERVER + RACK + PDU  # 25,294
-FRUGAL_CAPEX = PCIE_4_L40S_SERVER + WS_2_4090_SERVER + RACK + PDU  # 69,898
-ONE_SERVER_CAPEX = PCIE_8_L40S_SERVER + RACK + PDU  # 112,200
+SMALL_CAPEX = WS_2_4090_SERVER + RACK + PDU_PAIR  # 15,398: 4 sessions on one workstation
+CHEAP_CAPEX = 3 * WS_2_4090_SERVER + RACK + PDU_PAIR  # 28,794
+FRUGAL_CAPEX = PCIE_4_L40S_SERVER + WS_2_4090_SERVER + RACK + PDU_PAIR  # 73,398
+ONE_SERVER_CAPEX = PCIE_8_L40S_SERVER + RACK + PDU_PAIR  # 115,700
 
 
 def test_budget_exactly_the_optimum_is_feasible(catalog):
     problem = chat_fleet(4, budget_usd=SMALL_CAPEX)
     data, solution = solve_mini(problem)
-    assert solution.status == "OPTIMAL" and solution.capex_usd == SMALL_CAPEX == 11_898
+    assert solution.status == "OPTIMAL" and solution.capex_usd == SMALL_CAPEX == 15_398
     plan = plan_of(data, solution)
     assert verify_plan(plan, problem, catalog) == []
     assert plan.summary.binding_limits == ["budget: $11,898 of $11,898"]
@@ -54,11 +54,11 @@ def test_solve_settings_budget_overrides_the_problem():
 
 def test_power_cap_picks_lower_power_hardware(catalog):
     _, free = solve_mini(chat_fleet(20))
-    assert bought(free) == {WS: 3} and free.capex_usd == CHEAP_CAPEX == 25_294 and free.power_w == 3_750
+    assert bought(free) == {WS: 3} and free.capex_usd == CHEAP_CAPEX == 28_794 and free.power_w == 3_750
     problem = chat_fleet(20, power_kw=3.5)
     data, capped = solve_mini(problem)
     assert bought(capped) == {"pcie-4gpu/l40s": 1, WS: 1}
-    assert capped.capex_usd == FRUGAL_CAPEX == 69_898
+    assert capped.capex_usd == FRUGAL_CAPEX == 73_398
     assert capped.power_w == 3_450
     assert verify_plan(plan_of(data, capped), problem, catalog) == []
 
@@ -73,7 +73,7 @@ def test_max_nodes_picks_a_denser_server(catalog):
     problem = chat_fleet(20, max_nodes=1)
     data, solution = solve_mini(problem)
     assert bought(solution) == {"pcie-8gpu/l40s": 1}
-    assert solution.capex_usd == ONE_SERVER_CAPEX == 112_200
+    assert solution.capex_usd == ONE_SERVER_CAPEX == 115_700
     assert verify_plan(plan_of(data, solution), problem, catalog) == []
 
 
@@ -94,7 +94,7 @@ def test_removing_limits_overspends_the_budget(monkeypatch, catalog):
     data, solution = solve_mini(problem)
     assert solution.status == "OPTIMAL" and solution.capex_usd == SMALL_CAPEX
     issues = verify_plan(plan_of(data, solution), problem, catalog)
-    assert issues == ["capex $11,898 exceeds budget $10,000"]
+    assert issues == ["capex $15,398 exceeds budget $10,000"]
 
 
 def test_removing_limits_overdraws_the_power_cap(monkeypatch, catalog):

@@ -3,8 +3,8 @@
 Instance: the chat fleet with 20 sessions = 5 single-GPU replicas (tests/fixtures/problems.py).
 Per GPU slot: RTX 4090 workstation $6,698 / 1,250 W for 2; 4×L40S $58,000 / 2,200 W for 4;
 8×L40S $107,000 / 4,200 W for 8; the H100/A100 servers cost more for the same power or more.
-  cheapest:     3 workstations                  $20,094 (+ rack + PDU = $25,294), 3,750 W
-  least power:  one 4×L40S + one workstation    $64,698 (+ rack + PDU = $69,898), 3,450 W
+  cheapest:     3 workstations                  $20,094 (+ rack + PDU pair = $28,794), 3,750 W
+  least power:  one 4×L40S + one workstation    $64,698 (+ rack + PDU pair = $73,398), 3,450 W
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from solver.verify.checker import verify_plan
 from tests.fixtures.problems import (
     PCIE_4_L40S_SERVER,
     PCIE_4_L40S_W,
-    PDU,
+    PDU_PAIR,
     RACK,
     WS_2_4090_SERVER,
     WS_2_4090_W,
@@ -29,8 +29,8 @@ from tests.fixtures.problems import (
 
 WS = "ws-2gpu/rtx-4090"
 L40S_4 = "pcie-4gpu/l40s"
-CHEAP = ({WS: 3}, 3 * WS_2_4090_SERVER + RACK + PDU, 3 * WS_2_4090_W)  # 25,294 $, 3,750 W
-FRUGAL = ({L40S_4: 1, WS: 1}, PCIE_4_L40S_SERVER + WS_2_4090_SERVER + RACK + PDU, PCIE_4_L40S_W + WS_2_4090_W)  # 69,898 $, 3,450 W
+CHEAP = ({WS: 3}, 3 * WS_2_4090_SERVER + RACK + PDU_PAIR, 3 * WS_2_4090_W)  # 28,794 $, 3,750 W
+FRUGAL = ({L40S_4: 1, WS: 1}, PCIE_4_L40S_SERVER + WS_2_4090_SERVER + RACK + PDU_PAIR, PCIE_4_L40S_W + WS_2_4090_W)  # 73,398 $, 3,450 W
 
 
 def test_cost_objective(catalog):
@@ -38,7 +38,7 @@ def test_cost_objective(catalog):
     data, solution = solve_mini(problem)
     assert [s.name for s in solution.stages] == ["cost", "power", "nodes"]
     assert all(s.status == "OPTIMAL" and s.value == s.bound for s in solution.stages)
-    assert (bought(solution), solution.capex_usd, solution.power_w) == CHEAP == ({WS: 3}, 25_294, 3_750)
+    assert (bought(solution), solution.capex_usd, solution.power_w) == CHEAP == ({WS: 3}, 28_794, 3_750)
     plan = plan_of(data, solution)
     assert plan.summary.objective_value == 25_294 == bom_total(plan)
     assert verify_plan(plan, problem, catalog) == []
@@ -50,7 +50,7 @@ def test_power_objective_picks_lower_power_hardware(catalog):
     assert [s.name for s in solution.stages] == ["power", "cost", "nodes"]
     # 3,450 W is also reached with a 4×H100 PCIe server instead of the L40S one (both 2.2 kW);
     # the cost stage then takes the L40S server ($58,000 against $120,000).
-    assert (bought(solution), solution.capex_usd, solution.power_w) == FRUGAL == ({L40S_4: 1, WS: 1}, 69_898, 3_450)
+    assert (bought(solution), solution.capex_usd, solution.power_w) == FRUGAL == ({L40S_4: 1, WS: 1}, 73_398, 3_450)
     assert solution.power_w < CHEAP[2] and solution.capex_usd > CHEAP[1]
     assert verify_plan(plan_of(data, solution), problem, catalog) == []
 

@@ -17,7 +17,7 @@ from tests.fixtures.problems import (
     H100_PCIE,
     PCIE_4,
     PCIE_8,
-    PDU,
+    PDU_PAIR,
     RACK,
     bought,
     interactive,
@@ -72,7 +72,7 @@ def test_three_four_gpu_replicas_need_two_eight_gpu_nodes(catalog):
     assert chosen in ({f"{HGX} TP4×PP1": 3}, {f"{HGX} TP4×PP1": 2, f"{HGX} TP8×PP1": 1})
     assert bought(solution) == {HGX: 2}
     # 2 servers (20 kW) in one rack with two 17.3 kW PDUs; included NVMe holds the checkpoint.
-    assert solution.capex_usd == 2 * HGX_H100_8_SERVER + RACK + 2 * PDU == 604_300
+    assert solution.capex_usd == 2 * HGX_H100_8_SERVER + RACK + 2 * PDU_PAIR == 611_300
     plan = plan_of(data, solution)
     assert verify_plan(plan, problem, catalog) == []
     assert sorted(len(r.placement[0].gpus) for r in plan.replicas) in ([4, 4, 4], [4, 4, 8])
@@ -99,7 +99,7 @@ def test_mixed_widths_on_bridged_pairs_pack_exactly(catalog):
     )
     data, solution = solve_mini(problem)
     assert bought(solution) == {"pcie-8gpu/h100-pcie": 1}
-    assert solution.capex_usd == PCIE_8 + 8 * H100_PCIE + RACK + PDU == 236_200
+    assert solution.capex_usd == PCIE_8 + 8 * H100_PCIE + RACK + PDU_PAIR == 239_700
     plan = plan_of(data, solution)
     assert verify_plan(plan, problem, catalog) == []
     assert sorted((r.workload, r.tp, len(r.placement[0].gpus)) for r in plan.replicas) == [("big", 2, 2)] * 3 + [("small", 1, 1)] * 2
@@ -115,7 +115,7 @@ def test_mig_slices_of_dedicated_sandboxes(catalog):
     assert profiles["1g.10gb"] == 7
     assert bought(solution) == {DGX: 1}
     assert solution.values[f"mig_gpus[{DGX}|1g.10gb]"] == 8
-    assert solution.capex_usd == DGX_A100_SERVER + RACK + PDU == 234_600
+    assert solution.capex_usd == DGX_A100_SERVER + RACK + PDU_PAIR == 238_100
     plan = plan_of(data, solution)
     assert verify_plan(plan, problem, catalog) == []
     assert len(plan.replicas) == 56
@@ -130,7 +130,7 @@ def test_one_sandbox_more_needs_a_second_server(catalog):
     problem = sandboxes(57)
     data, solution = solve_mini(problem)
     assert bought(solution) == {DGX: 2}
-    assert solution.capex_usd == 2 * DGX_A100_SERVER + RACK + PDU  # 12.7 kW: still one PDU
+    assert solution.capex_usd == 2 * DGX_A100_SERVER + RACK + PDU_PAIR  # 12.7 kW: still one PDU pair
     plan = plan_of(data, solution)
     assert verify_plan(plan, problem, catalog) == []
     assert sum(r.serves for r in plan.replicas) == 57
@@ -201,7 +201,7 @@ def test_tp4_over_pcie_allowed_only_without_the_nvlink_requirement(catalog):
     relaxed = llama70_on_bridged_pairs(False, floor=floor)
     data, solution = solve_mini(relaxed)
     assert [(o.tp, o.pp, o.gpus) for o in data.options] == [(4, 1, 4)]
-    assert solution.capex_usd == PCIE_4 + 4 * H100_PCIE + RACK + PDU == 125_200
+    assert solution.capex_usd == PCIE_4 + 4 * H100_PCIE + RACK + PDU_PAIR == 128_700
     plan = plan_of(data, solution)
     assert verify_plan(plan, relaxed, catalog) == []
     # The same plan breaks the NVLink rule the stricter problem states.

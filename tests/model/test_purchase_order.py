@@ -120,8 +120,9 @@ def test_bridges_are_paid_for_in_the_model(bridged):
 
 @pytest.fixture(scope="module")
 def two_hgx():
-    """Two HGX H100 servers (10 kW each, plus fabric ports) for Llama-3.1-405B BF16."""
-    problem = make_problem(interactive("frontier", "llama-3.1-405b", 1), allowed_gpus=["h100-sxm"], procurement=NO_SERVICES)
+    """Two HGX H100 servers (10 kW each, plus fabric ports) for Llama-3.1-405B BF16, in a room at
+    the air-cooled default density (the fixtures lift it otherwise)."""
+    problem = make_problem(interactive("frontier", "llama-3.1-405b", 1), allowed_gpus=["h100-sxm"], procurement=NO_SERVICES, rack_power_kw=20)
     return problem, *solved(problem)
 
 
@@ -229,3 +230,36 @@ def test_power_counts_the_rack_network():
     _, solution, plan = solved(problem)
     server_w = plan.nodes[0].power_w
     assert solution.power_w == server_w + TOR_W + MGMT_W + DAC_PER_SERVER * 1
+
+
+# -- spare cards ----------------------------------------------------------------------------
+
+
+def test_spare_cards_are_the_percentage_rounded_up_and_paid_for():
+    # Two H100 PCIe cards bought; 10% of 2 rounds up to one spare card, in the capex.
+    problem = chat_fleet(8, allowed_gpus=["h100-pcie"], procurement={**NO_SERVICES, "spare_cards_percent": 10})
+    _, solution, plan = solved(problem)
+    (spare,) = lines(plan, "spare-gpu")
+    assert (spare.sku, spare.quantity, spare.unit_price_usd, spare.unit_power_w) == ("h100-pcie", 1, H100_PCIE, 0)
+    without = chat_fleet(8, allowed_gpus=["h100-pcie"], procurement=NO_SERVICES)
+    _, plain, _ = solved(without)
+    assert solution.capex_usd == plain.capex_usd + H100_PCIE
+    assert solution.capex_usd == sum(line.extended_price_usd for line in plan.bom if line.parent is None)
+    assert verify_plan(plan, problem, procurement_catalog()) == []
+
+
+def test_no_spares_for_modules_not_sold_loose():
+    # SXM modules on an HGX baseboard are replaced by the vendor: no spare line.
+    problem = make_problem(interactive("frontier", "llama-3.1-405b", 1), allowed_gpus=["h100-sxm"], procurement={**NO_SERVICES, "spare_cards_percent": 10})
+    _, _, plan = solved(problem)
+    assert lines(plan, "spare-gpu") == []
+
+
+def test_verifier_rejects_missing_spares():
+    problem = chat_fleet(8, allowed_gpus=["h100-pcie"], procurement={**NO_SERVICES, "spare_cards_percent": 10})
+    _, _, plan = solved(problem)
+    bom = [line for line in plan.bom if line.category != "spare-gpu"]
+    bom = [line.model_copy(update={"line": number}) for number, line in enumerate(bom, start=1)]
+    summary = plan.summary.model_copy(update={"capex_usd": sum(line.extended_price_usd for line in bom if line.parent is None)})
+    issues = verify_plan(plan.model_copy(update={"bom": bom, "summary": summary}), problem, procurement_catalog())
+    assert any("spare cards" in issue for issue in issues)

@@ -7,7 +7,7 @@ import pytest
 from solver.model.constraints import racks
 from solver.verify.checker import verify_plan
 from tests.fixtures.problems import (
-    PDU,
+    PDU_PAIR,
     RACK,
     WS_2_4090_SERVER,
     WS_2_4090_W,
@@ -34,29 +34,29 @@ def test_one_rack_when_everything_fits(catalog):
     problem = fleet_of_three()
     data, solution = solve_mini(problem)
     assert bought(solution) == {WS: 3}
-    assert solution.capex_usd == THREE_WS + RACK + PDU == 25_294
+    assert solution.capex_usd == THREE_WS + RACK + PDU_PAIR == 28_794
     plan = plan_of(data, solution)
     assert verify_plan(plan, problem, catalog) == []
     (rack,) = plan.racks
-    assert (len(rack.nodes), rack.rack_units_used, rack.power_w, rack.pdus) == (3, 12, 3 * WS_2_4090_W, 1)
+    assert (len(rack.nodes), rack.rack_units_used, rack.power_w, rack.pdus) == (3, 12, 3 * WS_2_4090_W, 2)
 
 
 def test_rack_space_forces_a_second_rack(catalog):
     problem = fleet_of_three(rack_units=8)
     data, solution = solve_mini(problem)
     assert bought(solution) == {WS: 3}
-    assert solution.capex_usd == THREE_WS + 2 * RACK + 2 * PDU == 30_494
+    assert solution.capex_usd == THREE_WS + 2 * RACK + 2 * PDU_PAIR == 37_494
     plan = plan_of(data, solution)
     assert verify_plan(plan, problem, catalog) == []
     assert sorted(len(r.nodes) for r in plan.racks) == [1, 2]
     assert all(r.rack_units_used <= 8 for r in plan.racks)
-    assert (bom_quantity(plan, "rack"), bom_quantity(plan, "pdu")) == (2, 2)
+    assert (bom_quantity(plan, "rack"), bom_quantity(plan, "pdu")) == (2, 4)
 
 
 def test_rack_power_forces_a_second_rack(catalog):
     problem = fleet_of_three(rack_power_kw=2.5)
     data, solution = solve_mini(problem)
-    assert solution.capex_usd == THREE_WS + 2 * RACK + 2 * PDU
+    assert solution.capex_usd == THREE_WS + 2 * RACK + 2 * PDU_PAIR
     plan = plan_of(data, solution)
     assert verify_plan(plan, problem, catalog) == []
     assert sorted(r.power_w for r in plan.racks) == [WS_2_4090_W, 2 * WS_2_4090_W]
@@ -100,7 +100,7 @@ def test_rack_power_spreads_servers_over_as_many_racks_as_needed():
     problem = chat_fleet(40, allowed_gpus=["rtx-4090"], rack_power_kw=1.3)
     _, solution = solve_mini(problem)
     assert solution.status == "OPTIMAL"
-    assert solution.capex_usd == 5 * (WS_2_4090_SERVER + RACK + PDU)
+    assert solution.capex_usd == 5 * (WS_2_4090_SERVER + RACK + PDU_PAIR)
 
 
 def test_racks_10000_sizes_bins_like_no_limit():

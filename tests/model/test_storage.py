@@ -14,7 +14,7 @@ from solver.model.constraints import storage
 from solver.model.data import storage_needed_bytes
 from solver.units import GB
 from solver.verify.checker import verify_plan
-from tests.fixtures.problems import DRIVE, MINI_DIR, PDU, RACK, WS_2_4090_SERVER, bought, bom_quantity, interactive, make_problem, mini_catalog, plan_of, solve_mini
+from tests.fixtures.problems import DRIVE, MINI_DIR, PDU_PAIR, RACK, WS_2_4090_SERVER, bought, bom_quantity, interactive, make_problem, mini_catalog, plan_of, solve_mini
 
 WS = "ws-2gpu/rtx-4090"
 # Checkpoint sizes from the weight estimator (16.1 GB and 15.2 GB); the storage logic is under test.
@@ -52,7 +52,7 @@ def test_drive_bought_when_checkpoints_exceed_included_nvme(small_disk_catalog):
     # One workstation (20 GB) plus one 7.68 TB drive is cheaper than a second workstation.
     assert bought(solution) == {WS: 1}
     assert solution.values["storage_drives"] == 1
-    assert solution.capex_usd == WS_2_4090_SERVER + DRIVE + RACK + PDU == 13_298
+    assert solution.capex_usd == WS_2_4090_SERVER + DRIVE + RACK + PDU_PAIR == 16_798
     plan = plan_of(data, solution)
     assert verify_plan(plan, problem, small_disk_catalog) == []
     assert bom_quantity(plan, "storage") == 1
@@ -62,7 +62,7 @@ def test_drive_bought_when_checkpoints_exceed_included_nvme(small_disk_catalog):
 def test_no_drive_when_included_nvme_suffices(catalog):
     data, solution = solve_mini(two_models())
     assert solution.values["storage_drives"] == 0
-    assert solution.capex_usd == WS_2_4090_SERVER + RACK + PDU
+    assert solution.capex_usd == WS_2_4090_SERVER + RACK + PDU_PAIR
 
 
 def _no_storage(model, data, variables):
@@ -73,7 +73,7 @@ def test_removing_storage_leaves_checkpoints_homeless(monkeypatch, small_disk_ca
     problem = two_models()
     monkeypatch.setattr(storage, "add", _no_storage)
     data, solution = solve_mini(problem, catalog=small_disk_catalog)
-    assert solution.capex_usd == WS_2_4090_SERVER + RACK + PDU
+    assert solution.capex_usd == WS_2_4090_SERVER + RACK + PDU_PAIR
     issues = verify_plan(plan_of(data, solution), problem, small_disk_catalog)
     assert any(issue.startswith(f"storage: {data.storage_needed_gb} GB needed") for issue in issues), issues
 
@@ -88,7 +88,7 @@ def test_a_plan_serving_nothing_stores_and_buys_nothing():
 def test_only_deployed_models_are_stored(small_disk_catalog):
     # Budget for one workstation and no drive: only one of the two 16 GB checkpoints can be
     # stored on its 20 GB disk, so only one model is deployed.
-    problem = make_problem(interactive("a", "llama-3.1-8b", 4), interactive("b", "qwen2.5-7b", 4), allowed_gpus=["rtx-4090"], budget_usd=WS_2_4090_SERVER + RACK + PDU)
+    problem = make_problem(interactive("a", "llama-3.1-8b", 4), interactive("b", "qwen2.5-7b", 4), allowed_gpus=["rtx-4090"], budget_usd=WS_2_4090_SERVER + RACK + PDU_PAIR)
     data, solution = solve_mini(problem, catalog=small_disk_catalog, hard_demand=False)
     plan = plan_of(data, solution)
     served = {w.name: w.served_sessions for w in plan.workloads}

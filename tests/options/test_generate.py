@@ -86,11 +86,12 @@ def test_devices_without_a_link_get_single_device_options_only(tmp_path) -> None
     extra.write_text(
         "nodes:\n  - {id: mac-quad, name: Four Macs, vendor: apple, kind: desktop, gpus: [m3-ultra-512gb], gpu_count: 4,\n"
         "     nvlink_domain: 1, base_price_usd: 0, base_power_w: 0, rack_units: 8, host_ram: 0 GiB, storage: 1 TB,\n"
-        "     fabric_nics: 0, rack_mounted: false, price_source: test, source: test, as_of: 2025-01-01}\n"
+        "     fabric_nics: 0, rack_mounted: false, price_source: test, source: test, as_of: 2025-01-01,\n"
+        "     lifecycle: {availability: shipping, since: '2025', source: test}}\n"
     )
     catalog = load_catalog(extra=[extra], include_user=False)
     problem = Problem.model_validate({
-        "name": "macs", "limits": {"allowed_node_types": ["mac-quad"]},
+        "name": "macs", "limits": {"allowed_node_types": ["mac-quad"], "site": "desk-side", "allow_end_of_life": True, "desk_circuit_w": 2400},
         "workloads": [{"name": "r1", "model": "deepseek-r1", "precision": "q4_k_m", "context_tokens": 4096, "demand": {"sessions": 2}},
                       {"name": "small", "model": "llama-3.1-8b", "context_tokens": 4096, "demand": {"sessions": 2}}],
     })

@@ -99,23 +99,28 @@ def test_multinode_replicas_take_whole_fabric_servers(pcie8):
         place_config(servers(config, 3, fabric=1), [(spanning, 1)], {})
 
 
-def test_bom_merges_gpus_of_several_configurations():
+def test_bom_has_one_configured_system_line_per_configuration():
     problem = make_problem(interactive("w", "llama-3.1-8b", 1), allowed_gpus=["l40s"])
     data = build_data(problem, mini_catalog())
     keys = sorted(c.key for c in data.configs)
     assert keys == ["pcie-4gpu/l40s", "pcie-8gpu/l40s"]
     lines = bom_lines(data, Purchases(bought={"pcie-4gpu/l40s": 1, "pcie-8gpu/l40s": 2}, fabric={}, drives=3, racks=1, pdus=2))
-    assert [(line.line, line.category, line.sku, line.quantity) for line in lines] == [
-        (1, "gpu", "l40s", 20),
-        (2, "server", "pcie-4gpu", 1),
-        (3, "server", "pcie-8gpu", 2),
-        (4, "storage", "nvme-7.68tb", 3),
-        (5, "rack", "rack-42u", 1),
-        (6, "pdu", "pdu-17kw", 2),
+    assert [(line.line, line.parent, line.category, line.sku, line.quantity) for line in lines] == [
+        (1, None, "system", "pcie-4gpu/l40s", 1),
+        (2, 1, "chassis", "pcie-4gpu", 1),
+        (3, 1, "gpu", "l40s", 4),
+        (4, None, "system", "pcie-8gpu/l40s", 2),
+        (5, 4, "chassis", "pcie-8gpu", 2),
+        (6, 4, "gpu", "l40s", 16),
+        (7, None, "storage", "nvme-7.68tb", 3),
+        (8, None, "rack", "rack-42u", 1),
+        (9, None, "pdu", "pdu-17kw", 2),
     ]
-    assert lines[0].extended_price_usd == 20 * L40S
-    assert sum(line.extended_price_usd for line in lines[1:3]) == PCIE_4 + 2 * PCIE_8
+    # A system line is priced as chassis plus cards; its sub-lines add up to it.
+    assert lines[0].unit_price_usd == PCIE_4 + 4 * L40S and lines[3].extended_price_usd == 2 * (PCIE_8 + 8 * L40S)
+    for system in (lines[0], lines[3]):
+        assert sum(line.extended_price_usd for line in lines if line.parent == system.line) == system.extended_price_usd
     assert all(line.extended_price_usd == line.quantity * line.unit_price_usd for line in lines)
-    order = [CATEGORY_ORDER.index(line.category) for line in lines]
+    order = [CATEGORY_ORDER.index(line.category) for line in lines if line.parent is None]
     assert order == sorted(order)
     assert bom_lines(data, Purchases(bought={}, fabric={}, drives=0, racks=0, pdus=0)) == []

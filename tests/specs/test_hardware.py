@@ -12,11 +12,13 @@ GPU = {
     "bf16_tflops": 989, "tdp_w": 700, "form_factor": "sxm", "scaleup_link": "nvlink4", "scaleup_bandwidth_gb_s": 900,
     "max_scaleup_domain": 8, "host_link_gb_s": 64, "supported_formats": ["bf16"], "supported_kv_formats": ["bf16"],
     "price_usd": 30000, "price_source": "test", "year": 2024, "source": "test", "as_of": "2024-01-01",
+    "lifecycle": {"availability": "shipping", "since": "2024", "source": "test"}, "deployment_class": "data-centre",
 }
 NODE = {
     "id": "n1", "name": "N1", "vendor": "acme", "kind": "pcie-server", "gpus": ["x1"], "gpu_count": 8, "nvlink_domain": 1,
     "base_price_usd": 20000, "base_power_w": 1000, "rack_units": 4, "host_ram": "1 TiB", "storage": "4 TB",
     "fabric_nics": 8, "price_source": "test", "source": "test", "as_of": "2024-01-01",
+    "lifecycle": {"availability": "shipping", "since": "2024", "source": "test"},
 }
 
 

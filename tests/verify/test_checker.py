@@ -120,10 +120,16 @@ def bom_numbering(plan: Plan) -> Plan:
     return plan.model_copy(update={"bom": bom})
 
 
-def gpus_missing_from_bom(plan: Plan) -> Plan:
-    bom = [line.model_copy(update={"quantity": line.quantity - 1, "extended_price_usd": (line.quantity - 1) * line.unit_price_usd}) if line.category == "gpu" else line for line in plan.bom]
-    summary = plan.summary.model_copy(update={"capex_usd": sum(line.extended_price_usd for line in bom)})
+def system_missing_from_bom(plan: Plan) -> Plan:
+    """One configured server fewer on the order, with a total that agrees with it."""
+    bom = [line.model_copy(update={"quantity": line.quantity - 1, "extended_price_usd": (line.quantity - 1) * line.unit_price_usd}) if line.category == "system" else line for line in plan.bom]
+    summary = plan.summary.model_copy(update={"capex_usd": sum(line.extended_price_usd for line in bom if line.parent is None)})
     return plan.model_copy(update={"bom": bom, "summary": summary})
+
+
+def gpus_missing_from_system(plan: Plan) -> Plan:
+    bom = [line.model_copy(update={"quantity": line.quantity - 1, "extended_price_usd": (line.quantity - 1) * line.unit_price_usd}) if line.category == "gpu" else line for line in plan.bom]
+    return plan.model_copy(update={"bom": bom})
 
 
 def capex_understated(plan: Plan) -> Plan:
@@ -149,6 +155,11 @@ def rack_mismatch(plan: Plan) -> Plan:
 
 def too_few_pdus(plan: Plan) -> Plan:
     racks = [plan.racks[0].model_copy(update={"pdus": 0}), *plan.racks[1:]]
+    return plan.model_copy(update={"racks": racks})
+
+
+def odd_pdus(plan: Plan) -> Plan:
+    racks = [plan.racks[0].model_copy(update={"pdus": plan.racks[0].pdus + 1}), *plan.racks[1:]]
     return plan.model_copy(update={"racks": racks})
 
 
@@ -194,14 +205,16 @@ CASES: list = [
     ("fewer GPUs than TP×PP", "pcie", wrong_width, "occupies 1 GPUs but TP×PP×DP is 2"),
     ("replica claims more than it holds", "pcie", over_claimed, "claims 5 but can serve 1"),
     ("workload reports more than its replicas", "pcie", served_over_report, "workload small: reports 3 served but replicas provide 2"),
-    ("BOM line arithmetic", "pcie", bom_arithmetic, "BOM line 1: 8 × 24000 ≠ 192001"),
+    ("BOM line arithmetic", "pcie", bom_arithmetic, "BOM line 1: 1 × 231000 ≠ 231001"),
     ("BOM numbering", "pcie", bom_numbering, "BOM line 7: numbering should be 2"),
-    ("BOM GPUs differ from servers", "pcie", gpus_missing_from_bom, "BOM GPUs {'h100-pcie': 7} differ"),
+    ("BOM systems differ from servers", "pcie", system_missing_from_bom, "BOM systems {pcie-8gpu/h100-pcie: 0} differ from bought servers"),
+    ("system sub-lines differ from the system", "pcie", gpus_missing_from_system, "sub-lines sum to $207,000, the system line says $231,000"),
     ("capex differs from the BOM", "pcie", capex_understated, "differs from capex"),
     ("power differs from the catalog", "pcie", power_understated, "power recomputed"),
     ("node in no rack", "pcie", unracked, "is in no rack"),
     ("rack lists a node placed elsewhere", "pcie", rack_mismatch, "which the node table puts elsewhere"),
-    ("too few PDUs", "pcie", too_few_pdus, "0 PDUs cannot deliver"),
+    ("too few PDUs", "pcie", too_few_pdus, "0 A/B PDU pairs"),
+    ("PDUs not in A/B pairs", "pcie", odd_pdus, "PDUs are not A/B pairs"),
     ("checkpoints without storage", "pcie", no_storage, "storage:"),
     ("missing fabric NICs", "fabric", missing_nics, "fabric: 2 fabric nodes need 16 NICs, plan has 0"),
     ("multi-node replica off the fabric", "fabric", off_fabric, "spans nodes that are not on the InfiniBand fabric"),
@@ -239,7 +252,7 @@ def tighter(problem: Problem, **limits) -> Problem:
         ({"max_nodes": 1}, "2 nodes exceed max_nodes 1"),
         ({"racks": 0}, "racks exceed the limit 0"),
         ({"rack_units": 8}, "exceeds 8 U"),
-        ({"rack_power_kw": 15.0}, "kW exceeds 15.0 kW"),
+        ({"rack_power_kw": 15.0}, "exceeds the air-cooled limit of 15 kW"),
         ({"inventory": "one owned hgx"}, "owned but 0 in the plan"),
     ],
 )
