@@ -32,7 +32,8 @@ def _servers(data: ModelData, values: dict[str, int]) -> list[ServerSlots]:
             rack, fabric = placed[index] if config.rack_mounted and index < len(placed) else (None, index < fabric_count)
             servers.append(
                 ServerSlots(
-                    id=f"{config.node.id}-{config.gpu.id}-{index + 1:02d}",
+                    # Partial populations of one chassis are told apart by their card count.
+                    id=f"{config.node.id}-{f'{config.gpu_count}x-' if config.partial else ''}{config.gpu.id}-{index + 1:02d}",
                     config=config,
                     owned=index < config.owned,
                     fabric=fabric,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from solver.catalog import Catalog
 from solver.catalog.price_points import at_price_point
@@ -88,6 +88,9 @@ def verify_plan(plan: Plan, problem: Problem, catalog: Catalog) -> list[str]:
 
     training_hours_once = functools.lru_cache(maxsize=None)(training_hours)
     issues: list[str] = []
+    repeated = sorted(node_id for node_id, count in Counter(n.id for n in plan.nodes).items() if count > 1)
+    if repeated:
+        issues.append(f"server ids repeat: {', '.join(repeated)} (placements on them are ambiguous)")
     limits = problem.limits
     nodes = {node.id: node for node in plan.nodes}
     workloads = {w.name: w for w in problem.workloads}

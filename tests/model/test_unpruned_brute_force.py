@@ -7,9 +7,12 @@ The brute force is independent of the CP-SAT model: per workload it enumerates r
 every option (dynamic programming over the remaining demand, keeping Pareto-minimal resource
 use), adds workloads' resources, turns them into servers per configuration (exact packing: GPUs
 per configuration, MIG replicas rounded up to whole GPUs per profile, multi-node replicas in
-whole nodes that join the fabric), and prices the purchase from the catalog: servers, the
-cheapest fabric technology for the ports (one switch, or a two-tier leaf/spine beyond its ports),
-NVMe drives beyond the servers' own, one rack for rack-mounted servers and its PDUs.
+whole nodes that join the fabric), and prices the purchase from the catalog: servers, NVLink
+bridges for the bridged groups, the cheapest fabric technology for the ports (one switch, or a
+two-tier leaf/spine beyond its ports), NVMe drives beyond the servers' own, one rack for
+rack-mounted servers with its front-end and management switches, per-server cables, A/B pairs of
+PDUs that each carry the rack, installation per rack server, and the support contract (the
+catalog's rule on rack servers and switches, rounded up to the dollar).
 
 PROCURE_BRUTE_FORCE_CASES sets how many instances run (default 24; 200+ for a full run).
 """
@@ -81,7 +84,7 @@ def _pareto(signatures: set[Signature]) -> set[Signature]:
     return keep
 
 
-def workload_signatures(options, required: int) -> set[Signature]:
+def workload_signatures(data: ModelData, options, required: int) -> set[Signature]:
     """Pareto-minimal resource use of every way to serve `required` with these options."""
     states: dict[int, set[Signature]] = {required: {()}}
     for option in options:
@@ -92,6 +95,7 @@ def workload_signatures(options, required: int) -> set[Signature]:
             use = (("nodes", option.config_key), option.nodes)
         else:
             use = (("gpus", option.config_key), option.gpus)
+        bridge_usd = data.bridges_per_replica(option) * price(data.bridges[option.config_key]) if option.config_key in data.bridges else 0
         following: dict[int, set[Signature]] = {}
         for remaining, signatures in states.items():
             for count in range(0, math.ceil(remaining / option.serves) + 1 if remaining > 0 else 1):
@@ -100,15 +104,18 @@ def workload_signatures(options, required: int) -> set[Signature]:
                     total = Counter(dict(signature))
                     if count:
                         total[use[0]] += count * use[1]
+                        if bridge_usd:
+                            total[("bridge_usd",)] += count * bridge_usd
                     following.setdefault(left, set()).add(tuple(sorted(total.items())))
         states = {remaining: _pareto(signatures) for remaining, signatures in following.items()}
     return states.get(0, set())
 
 
-def fabric_cost(data: ModelData, ports: int, nics: int) -> tuple[int, int]:
-    """(cost, switches) of the cheapest technology carrying `ports` server ports."""
+def fabric_cost(data: ModelData, ports: int, nics: int) -> tuple[int, int, int]:
+    """(cost, switches, the switches' price: the support contract covers them) of the cheapest
+    technology carrying `ports` server ports."""
     if ports == 0:
-        return 0, 0
+        return 0, 0, 0
     best = None
     for tech in data.fabric:
         p = tech.switch_ports
@@ -120,13 +127,17 @@ def fabric_cost(data: ModelData, ports: int, nics: int) -> tuple[int, int]:
             uplinks = leaves * (p // 2)
         cost = nics * price(tech.nic) + (ports + uplinks) * price(tech.cable) + (leaves + spines) * price(tech.switch)
         if best is None or cost < best[0]:
-            best = (cost, leaves + spines)
+            best = (cost, leaves + spines, (leaves + spines) * price(tech.switch))
     assert best is not None
     return best
 
 
 def purchase_cost(data: ModelData, total: Counter) -> int:
+    facility = data.facility
     cost = power_w = space = 0
+    supported = 0
+    installed = 0
+    cable_usd = cable_w = 0
     included_gb = 0
     ports = nics = port_power = 0
     port_watts = max((power(t.nic) + power(t.cable) for t in data.fabric), default=0)
@@ -146,18 +157,31 @@ def purchase_cost(data: ModelData, total: Counter) -> int:
             power_w += servers * config.power_w
             space += servers
             port_power += joined * config.node.fabric_nics * port_watts
-    fabric, switches = fabric_cost(data, ports, nics)
+            supported += servers * config.price_usd
+            installed += servers
+            for item in (facility.frontend_cable, facility.management_cable):
+                if item is not None:
+                    cable_usd += servers * (item.per_server or 1) * price(item)
+                    cable_w += servers * (item.per_server or 1) * power(item)
+    fabric, switches, fabric_switch_usd = fabric_cost(data, ports, nics)
     drive_gb = int(data.facility.storage.capacity) // GB
     drives = math.ceil(max(0, data.storage_needed_gb - included_gb) / drive_gb)
     switch_watts = max((int(t.switch.power_w) for t in data.fabric), default=0)
-    load = power_w + port_power + switches * switch_watts
+    rack_switches = [item for item in (facility.frontend_switch, facility.management_switch) if item is not None] if space else []
+    load = power_w + port_power + switches * switch_watts + cable_w + sum(power(item) for item in rack_switches)
     racks = 1 if space or switches else 0
-    pdus = math.ceil(load / data.facility.pdu.power_capacity_w) if racks else 0
-    return cost + fabric + drives * price(data.facility.storage) + racks * price(data.facility.rack) + pdus * price(data.facility.pdu)
+    pdus = 2 * math.ceil(load / facility.pdu.power_capacity_w) if racks else 0
+    switch_usd = fabric_switch_usd + sum(price(item) for item in rack_switches)
+    support = -(-facility.support_basis_points * (supported + switch_usd) // 10_000) if facility.support is not None else 0
+    installation = installed * price(facility.installation) if facility.installation is not None else 0
+    return (
+        cost + total.get(("bridge_usd",), 0) + fabric + drives * price(facility.storage) + racks * price(facility.rack) + pdus * price(facility.pdu)
+        + sum(price(item) for item in rack_switches) + cable_usd + installation + support
+    )
 
 
 def brute_force_optimum(full: ModelData) -> int:
-    per_workload = [workload_signatures(entry.options, entry.required) for entry in full.workloads]
+    per_workload = [workload_signatures(full, entry.options, entry.required) for entry in full.workloads]
     best = None
     for combo in itertools.product(*per_workload):
         total: Counter = Counter()

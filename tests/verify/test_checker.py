@@ -158,6 +158,11 @@ def too_few_pdus(plan: Plan) -> Plan:
     return plan.model_copy(update={"racks": racks})
 
 
+def repeated_server_id(plan: Plan) -> Plan:
+    nodes = [*plan.nodes, plan.nodes[0].model_copy()]
+    return plan.model_copy(update={"nodes": nodes})
+
+
 def odd_pdus(plan: Plan) -> Plan:
     racks = [plan.racks[0].model_copy(update={"pdus": plan.racks[0].pdus + 1}), *plan.racks[1:]]
     return plan.model_copy(update={"racks": racks})
@@ -215,6 +220,7 @@ CASES: list = [
     ("rack lists a node placed elsewhere", "pcie", rack_mismatch, "which the node table puts elsewhere"),
     ("too few PDUs", "pcie", too_few_pdus, "0 A/B PDU pairs"),
     ("PDUs not in A/B pairs", "pcie", odd_pdus, "PDUs are not A/B pairs"),
+    ("server ids repeat", "pcie", repeated_server_id, "server ids repeat"),
     ("checkpoints without storage", "pcie", no_storage, "storage:"),
     ("missing fabric NICs", "fabric", missing_nics, "fabric: 2 fabric nodes need 16 NICs, plan has 0"),
     ("multi-node replica off the fabric", "fabric", off_fabric, "spans nodes that are not on the InfiniBand fabric"),
