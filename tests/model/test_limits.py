@@ -38,7 +38,7 @@ def test_budget_exactly_the_optimum_is_feasible(catalog):
     assert solution.status == "OPTIMAL" and solution.capex_usd == SMALL_CAPEX == 15_398
     plan = plan_of(data, solution)
     assert verify_plan(plan, problem, catalog) == []
-    assert plan.summary.binding_limits == ["budget: $11,898 of $11,898"]
+    assert plan.summary.binding_limits == ["budget: $15,398 of $15,398"]
 
 
 def test_budget_one_dollar_short_is_infeasible():
