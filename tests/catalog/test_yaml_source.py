@@ -37,6 +37,8 @@ GPU = """\
   year: 2022
   source: test
   as_of: 2024-01-01
+  lifecycle: {availability: shipping, since: test, source: test}
+  deployment_class: data-centre
 """
 
 
@@ -248,6 +250,7 @@ def test_model_validator_message(tmp_path):
         "id": "n", "name": "N", "vendor": "x", "kind": "hgx-baseboard", "gpus": ["g"], "gpu_count": 8,
         "nvlink_domain": 3, "base_price_usd": 1, "base_power_w": 1, "rack_units": 1, "host_ram": "1 GiB",
         "storage": "1 TB", "fabric_nics": 1, "price_source": "test", "source": "test", "as_of": "2024-01-01",
+        "lifecycle": {"availability": "shipping", "since": "test", "source": "test"},
     }
     document = load_yaml(write(tmp_path, "nodes:\n  - id: n\n"))
     with pytest.raises(InputError) as excinfo:

@@ -61,7 +61,8 @@ GPUS = ["h100-sxm", "a100-80gb-sxm", "mi300x", "rtx-4090", "l40s", "m3-ultra-512
     engines=st.sampled_from([None, ["vllm"], ["sglang", "llama.cpp"], ["mlx"], ["tensorrt-llm"]]),
 )
 def test_no_option_for_a_combination_the_matrix_rules_out(precision: str, kv: str, gpus: list[str], engines: list[str] | None) -> None:
-    problem = make_problem(interactive("w", "llama-3.1-8b", 2, precision=precision, kv_precision=kv), allowed_gpus=gpus)
+    # End-of-life GPUs (A100) are allowed: the test is about engines, not the buying policy.
+    problem = make_problem(interactive("w", "llama-3.1-8b", 2, precision=precision, kv_precision=kv), allowed_gpus=gpus, allow_end_of_life=True)
     problem = problem.model_copy(update={"engines": engines})
     data = build_data(problem, CATALOG)
     for option in data.options:
