@@ -498,6 +498,42 @@ def _calibrate_training(session: Session, as_json: bool) -> None:
 
 
 # ============================================================================================
+# procure report
+
+
+@main.command()
+@click.argument("folder", metavar="DIR", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the page here instead of DIR/report.html.")
+@pass_session
+def report(session: Session, folder: Path, out: Path | None) -> None:
+    """One self-contained HTML page from a solve or what-if output folder: the question and the
+    answer, workloads, racks, servers, BOM, charts, assumptions and provenance. It needs no
+    network, and prints to PDF from any browser. Default: DIR/report.html (listed in DIR's manifest)."""
+    from solver.report.report_writer import write_report
+
+    written = write_report(folder, session.catalog(), out)
+    _echo_user(f"wrote {written.path if out is not None else Path(folder) / written.path.name}")
+    if written.note:
+        _echo_user(f"note: {written.note}", err=True)
+
+
+_REPORT_OPTION = click.option("--report", "with_report", is_flag=True, help="Also write report.html into --out: one self-contained HTML page (as `procure report`).")
+
+
+def _check_report_option(with_report: bool, out: Path | None) -> None:
+    from solver.errors import InputError
+
+    if with_report and out is None:
+        raise InputError("--report writes report.html into the output folder: give --out too")
+
+
+def _write_report_in_run(output: Any, catalog: Any) -> Path:
+    from solver.report.report_writer import write_report_in_run
+
+    return write_report_in_run(output.path, output.run, catalog)
+
+
+# ============================================================================================
 # (estimate, fits, solve and whatif are added below this line)
 
 
@@ -647,8 +683,9 @@ def _load_problem_and_catalog(session: Session, problem_path: Path, prices: Path
 @click.option("--workers", type=int, default=1, show_default=True, help="CP-SAT workers (more than one interleaves them deterministically).")
 @click.option("--log", "log_search", is_flag=True, help="Log model building and the CP-SAT search to stderr.")
 @click.option("--json", "as_json", is_flag=True, help="Print plan.json to stdout instead of tables.")
+@_REPORT_OPTION
 @pass_session
-def solve(session: Session, problem_path: Path, out: Path | None, force: bool, keep_best_on_interrupt: bool, objective: str | None, commitment: str | None, budget: str | None, prices: Path | None, time_limit: float, workers: int, log_search: bool, as_json: bool) -> None:
+def solve(session: Session, problem_path: Path, out: Path | None, force: bool, keep_best_on_interrupt: bool, objective: str | None, commitment: str | None, budget: str | None, prices: Path | None, time_limit: float, workers: int, log_search: bool, as_json: bool, with_report: bool) -> None:
     """Find the cheapest (or lowest-power, or lowest-TCO) purchase that runs PROBLEM's workloads,
     with its unit economics and what renting the same capacity would cost; or the cheapest rented
     (--objective rent) or part-rented (--objective hybrid) plan.
@@ -669,6 +706,7 @@ def solve(session: Session, problem_path: Path, out: Path | None, force: bool, k
 
         logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s: %(message)s")
     budget_usd = usd_option(budget, what="--budget") if budget is not None else None
+    _check_report_option(with_report, out)
     if not 0 < time_limit <= 86_400 or not 1 <= workers <= 1_024:  # `not` also refuses nan
         raise InputError(f"--time-limit must be above 0 and at most 86400 s (a day), --workers 1 to 1024 (got {time_limit:g} and {workers})")
     problem, catalog = _load_problem_and_catalog(session, problem_path, prices)
@@ -680,6 +718,8 @@ def solve(session: Session, problem_path: Path, out: Path | None, force: bool, k
     with _output_dir(out, force, [problem_path, prices, *session.catalog_files]) as output:
         result = solve_problem(problem, catalog, settings)
         written = write_plan_files(result.plan, output.path) if output is not None else []
+        if with_report:
+            written.append(_write_report_in_run(output, catalog))
         if as_json:
             click.echo(plan_json(result.plan), nl=False)
         else:
@@ -716,6 +756,7 @@ def solve(session: Session, problem_path: Path, out: Path | None, force: bool, k
 @click.option("--jobs", type=int, default=None, help="Worker processes (default: min(2, CPUs)).")
 @click.option("--time-limit", type=float, default=60.0, show_default=True, help="Solver time limit per scenario, seconds.")
 @click.option("--json", "as_json", is_flag=True, help="Print whatif.json to stdout instead of tables (no progress bar).")
+<<<<<<< HEAD
 @click.option("--backend", default="local", show_default=True, metavar="local|ray", help="local: worker processes; ray: Ray tasks (the procure[ray] extra), same results.")
 @click.option("--address", default=None, metavar="ADDR", help="With --backend ray: an existing Ray cluster (default: start a local Ray instance).")
 @click.option("--samples", type=int, default=None, metavar="N", help="Monte Carlo: N samples of catalog prices within their published ranges and of demand growth; prints the distribution of capex and served demand, writes montecarlo.csv.")
@@ -723,6 +764,11 @@ def solve(session: Session, problem_path: Path, out: Path | None, force: bool, k
 @click.option("--seed", type=int, default=0, show_default=True, help="With --samples: the seed of the draws.")
 @pass_session
 def whatif(session: Session, problem_path: Path, budgets: tuple[str, ...], budget_ranges: tuple[str, ...], objectives: tuple[str, ...], frontier_points: int | None, varies: tuple[str, ...], named: tuple[str, ...], all_named: bool, demand: str, prices: Path | None, out: Path | None, force: bool, jobs: int | None, time_limit: float, as_json: bool, backend: str, address: str | None, samples: int | None, growth: float, seed: int) -> None:
+=======
+@_REPORT_OPTION
+@pass_session
+def whatif(session: Session, problem_path: Path, budgets: tuple[str, ...], budget_ranges: tuple[str, ...], objectives: tuple[str, ...], frontier_points: int | None, varies: tuple[str, ...], named: tuple[str, ...], all_named: bool, demand: str, prices: Path | None, out: Path | None, force: bool, jobs: int | None, time_limit: float, as_json: bool, with_report: bool) -> None:
+>>>>>>> main
     """What each budget buys, and how plans change with the objective, knobs or named scenarios.
 
     Ctrl-C or SIGTERM stops every worker, writes nothing and exits 130.
@@ -741,12 +787,16 @@ def whatif(session: Session, problem_path: Path, budgets: tuple[str, ...], budge
         raise InputError(f"--time-limit must be positive (got {time_limit:g})")
     if frontier_points is not None and frontier_points < 2:
         raise InputError(f"--frontier needs at least 2 points (got {frontier_points})")
+<<<<<<< HEAD
     backend = _match_choice("backend", backend, ("local", "ray"))
     if address is not None and backend != "ray":
         raise InputError("--address needs --backend ray")
     if samples is not None:
         _montecarlo(session, problem_path, prices, out, force, samples=samples, growth=growth, seed=seed, jobs=jobs, time_limit=time_limit, backend=backend, address=address)
         return
+=======
+    _check_report_option(with_report, out)
+>>>>>>> main
     demand_mode = _match_choice("demand mode", demand, DEMAND_MODES)
     budget_values = collect_budgets(budgets, budget_ranges)
     objective_values = resolve_objectives(objectives)
@@ -771,6 +821,8 @@ def whatif(session: Session, problem_path: Path, budgets: tuple[str, ...], budge
         if rejected:
             raise PlanRejected(f"the independent checker rejected the plan of scenario '{rejected[0][0].name}' (a bug in procure): {rejected[0][1].note}")
         written = write_outputs(run, output.path) if output is not None else []
+        if with_report:
+            written.append(_write_report_in_run(output, catalog))
         if as_json:
             click.echo(whatif_json(run), nl=False)
         else:

@@ -52,6 +52,8 @@ def with_rent_comparison(result: SolveResult, catalog: Catalog, settings: SolveS
         # The purchase is complete: keep it, as asked, and still end the run as interrupted.
         plan.rent = compare.unavailable("interrupted before the rented plan was found")
         result.solution.interrupted = True
+        # Labelled like any plan kept at an interrupt (its gap still says how good it is).
+        plan.summary.status = "INTERRUPTED"
         return result
     except (InputError, ProcureError) as error:
         if isinstance(error, InternalError):

@@ -113,7 +113,7 @@ def _budget_lines(ax, panel: BudgetPanel, workloads: list[str], colors: dict, *,
 
     styles = ["-", "--", "-.", ":"]
     budgets = panel.budgets
-    if _log_axis(budgets):
+    if log_axis(budgets):
         ax.set_xscale("log")
     handles: dict[str, object] = {}
     present = [name for name in workloads if name in panel.shares]
@@ -148,7 +148,7 @@ def _budget_lines(ax, panel: BudgetPanel, workloads: list[str], colors: dict, *,
     return handles
 
 
-def _log_axis(budgets: Sequence[float]) -> bool:
+def log_axis(budgets: Sequence[float]) -> bool:
     """Log scale for budgets spanning 10× or more, unless they are evenly spaced (a range)."""
     if len(budgets) < 2 or min(budgets) <= 0 or max(budgets) / min(budgets) < 10:
         return False
@@ -243,4 +243,4 @@ def frontier_chart(points: Sequence[tuple[float, float, bool, str]], png: Path, 
     return _save(figure, png, svg)
 
 
-__all__ = ["BudgetPanel", "budget_chart", "frontier_chart", "scenario_chart", "usd_label"]
+__all__ = ["BudgetPanel", "budget_chart", "frontier_chart", "log_axis", "scenario_chart", "usd_label"]

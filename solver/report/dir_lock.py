@@ -65,4 +65,9 @@ class DirLock:
             self._descriptor = None
 
 
-__all__ = ["DirLock"]
+def folder_lock(target: Path, shown: Path) -> DirLock:
+    """The lock of output folder ``target``: a hidden file beside it, ``.NAME.procure-lock``."""
+    return DirLock(target.parent / f".{target.name}.procure-lock", shown)
+
+
+__all__ = ["DirLock", "folder_lock"]

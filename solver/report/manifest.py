@@ -68,6 +68,17 @@ def write_manifest(directory: Path, run: RunInfo) -> Path:
     return write_text_atomic(directory / MANIFEST_NAME, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
+def add_to_manifest(directory: Path, relative: str) -> None:
+    """List one more file of ``directory`` (or a listed file's new content) in its manifest:
+    for a file added to a finished output folder (``procure report``). The caller holds the
+    folder's lock and has checked that the manifest still describes the folder exactly."""
+    path = directory / MANIFEST_NAME
+    data = json.loads(path.read_text(encoding="utf-8"))
+    entry = {"path": relative, "bytes": (directory / relative).stat().st_size, "sha256": sha256_of(directory / relative)}
+    data["files"] = sorted([listed for listed in data["files"] if listed["path"] != relative] + [entry], key=lambda listed: listed["path"])
+    write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
 def recorded_command(directory: Path) -> str | None:
     """The command line that wrote ``directory``, from its manifest (None without one)."""
     try:
@@ -117,4 +128,4 @@ def foreign_content(directory: Path) -> str | None:
     return None
 
 
-__all__ = ["MANIFEST_NAME", "RunInfo", "foreign_content", "recorded_command", "sha256_of", "write_manifest"]
+__all__ = ["MANIFEST_NAME", "RunInfo", "add_to_manifest", "foreign_content", "recorded_command", "sha256_of", "write_manifest"]

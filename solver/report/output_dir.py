@@ -29,7 +29,7 @@ from types import TracebackType
 from solver.errors import InputError
 from solver.interrupt import interrupts_deferred
 from solver.report.atomic import fsync_directory, pid_alive
-from solver.report.dir_lock import DirLock
+from solver.report.dir_lock import DirLock, folder_lock
 from solver.report.dir_swap import install_dir
 from solver.report.manifest import RunInfo, foreign_content, write_manifest
 
@@ -77,7 +77,7 @@ class OutputDir:
             self.target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as err:
             raise InputError(f"cannot create directory {self.target.parent}: {err.strerror or err}") from None
-        lock = DirLock(self.target.parent / f".{self.target.name}.procure-lock", self.shown)
+        lock = folder_lock(self.target, self.shown)
         lock.__enter__()
         try:
             self._clear_leftovers()

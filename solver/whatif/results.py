@@ -14,6 +14,9 @@ budget where its share is below 1. Workloads are listed in the order they are cu
 short: by the largest budget at which they are cut, highest first (ties: lower share at the
 smallest budget first, then lower priority, then name).
 
+whatif.json's ``budget_series`` names each series' scenarios in budget order (the HTML report
+draws one sweep per series from it).
+
 Determinism: the CSV and JSON carry no timings (those go to ``timings.json``); numbers are
 rounded to fixed decimals.
 """
@@ -222,6 +225,7 @@ def budget_series(run: WhatIfRun) -> list[BudgetSeries]:
 
 def whatif_data(run: WhatIfRun) -> dict[str, Any]:
     """Everything but timings, for whatif.json and --json."""
+    series = budget_series(run)
     data: dict[str, Any] = {
         "problem": run.problem.name,
         "served_fraction": "Σ priority × (served ÷ required) ÷ Σ priority over workloads; 1 = all demand served",
@@ -229,8 +233,9 @@ def whatif_data(run: WhatIfRun) -> dict[str, Any]:
         "scenarios": rows(run),
         "cut_first": [
             {"series": s.label, "order": [{"workload": name, "short_at_usd": budget} for name, budget in s.cut_order]}
-            for s in budget_series(run)
+            for s in series
         ],
+        "budget_series": [{"series": s.label, "scenarios": [run.scenarios[i].name for i in s.indices]} for s in series],
     }
     required = _required(run)
     for entry in data["workloads"]:
