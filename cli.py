@@ -756,19 +756,14 @@ def solve(session: Session, problem_path: Path, out: Path | None, force: bool, k
 @click.option("--jobs", type=int, default=None, help="Worker processes (default: min(2, CPUs)).")
 @click.option("--time-limit", type=float, default=60.0, show_default=True, help="Solver time limit per scenario, seconds.")
 @click.option("--json", "as_json", is_flag=True, help="Print whatif.json to stdout instead of tables (no progress bar).")
-<<<<<<< HEAD
 @click.option("--backend", default="local", show_default=True, metavar="local|ray", help="local: worker processes; ray: Ray tasks (the procure[ray] extra), same results.")
 @click.option("--address", default=None, metavar="ADDR", help="With --backend ray: an existing Ray cluster (default: start a local Ray instance).")
 @click.option("--samples", type=int, default=None, metavar="N", help="Monte Carlo: N samples of catalog prices within their published ranges and of demand growth; prints the distribution of capex and served demand, writes montecarlo.csv.")
 @click.option("--growth", type=float, default=0.0, show_default=True, help="With --samples: demand grows by a factor drawn uniformly in [1, 1 + GROWTH].")
 @click.option("--seed", type=int, default=0, show_default=True, help="With --samples: the seed of the draws.")
-@pass_session
-def whatif(session: Session, problem_path: Path, budgets: tuple[str, ...], budget_ranges: tuple[str, ...], objectives: tuple[str, ...], frontier_points: int | None, varies: tuple[str, ...], named: tuple[str, ...], all_named: bool, demand: str, prices: Path | None, out: Path | None, force: bool, jobs: int | None, time_limit: float, as_json: bool, backend: str, address: str | None, samples: int | None, growth: float, seed: int) -> None:
-=======
 @_REPORT_OPTION
 @pass_session
-def whatif(session: Session, problem_path: Path, budgets: tuple[str, ...], budget_ranges: tuple[str, ...], objectives: tuple[str, ...], frontier_points: int | None, varies: tuple[str, ...], named: tuple[str, ...], all_named: bool, demand: str, prices: Path | None, out: Path | None, force: bool, jobs: int | None, time_limit: float, as_json: bool, with_report: bool) -> None:
->>>>>>> main
+def whatif(session: Session, problem_path: Path, budgets: tuple[str, ...], budget_ranges: tuple[str, ...], objectives: tuple[str, ...], frontier_points: int | None, varies: tuple[str, ...], named: tuple[str, ...], all_named: bool, demand: str, prices: Path | None, out: Path | None, force: bool, jobs: int | None, time_limit: float, as_json: bool, backend: str, address: str | None, samples: int | None, growth: float, seed: int, with_report: bool) -> None:
     """What each budget buys, and how plans change with the objective, knobs or named scenarios.
 
     Ctrl-C or SIGTERM stops every worker, writes nothing and exits 130.
@@ -787,16 +782,13 @@ def whatif(session: Session, problem_path: Path, budgets: tuple[str, ...], budge
         raise InputError(f"--time-limit must be positive (got {time_limit:g})")
     if frontier_points is not None and frontier_points < 2:
         raise InputError(f"--frontier needs at least 2 points (got {frontier_points})")
-<<<<<<< HEAD
     backend = _match_choice("backend", backend, ("local", "ray"))
     if address is not None and backend != "ray":
         raise InputError("--address needs --backend ray")
     if samples is not None:
         _montecarlo(session, problem_path, prices, out, force, samples=samples, growth=growth, seed=seed, jobs=jobs, time_limit=time_limit, backend=backend, address=address)
         return
-=======
     _check_report_option(with_report, out)
->>>>>>> main
     demand_mode = _match_choice("demand mode", demand, DEMAND_MODES)
     budget_values = collect_budgets(budgets, budget_ranges)
     objective_values = resolve_objectives(objectives)
