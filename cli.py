@@ -756,9 +756,14 @@ def solve(session: Session, problem_path: Path, out: Path | None, force: bool, k
 @click.option("--jobs", type=int, default=None, help="Worker processes (default: min(2, CPUs)).")
 @click.option("--time-limit", type=float, default=60.0, show_default=True, help="Solver time limit per scenario, seconds.")
 @click.option("--json", "as_json", is_flag=True, help="Print whatif.json to stdout instead of tables (no progress bar).")
+@click.option("--backend", default="local", show_default=True, metavar="local|ray", help="local: worker processes; ray: Ray tasks (the procure[ray] extra), same results.")
+@click.option("--address", default=None, metavar="ADDR", help="With --backend ray: an existing Ray cluster (default: start a local Ray instance).")
+@click.option("--samples", type=int, default=None, metavar="N", help="Monte Carlo: N samples of catalog prices within their published ranges and of demand growth; prints the distribution of capex and served demand, writes montecarlo.csv.")
+@click.option("--growth", type=float, default=0.0, show_default=True, help="With --samples: demand grows by a factor drawn uniformly in [1, 1 + GROWTH].")
+@click.option("--seed", type=int, default=0, show_default=True, help="With --samples: the seed of the draws.")
 @_REPORT_OPTION
 @pass_session
-def whatif(session: Session, problem_path: Path, budgets: tuple[str, ...], budget_ranges: tuple[str, ...], objectives: tuple[str, ...], frontier_points: int | None, varies: tuple[str, ...], named: tuple[str, ...], all_named: bool, demand: str, prices: Path | None, out: Path | None, force: bool, jobs: int | None, time_limit: float, as_json: bool, with_report: bool) -> None:
+def whatif(session: Session, problem_path: Path, budgets: tuple[str, ...], budget_ranges: tuple[str, ...], objectives: tuple[str, ...], frontier_points: int | None, varies: tuple[str, ...], named: tuple[str, ...], all_named: bool, demand: str, prices: Path | None, out: Path | None, force: bool, jobs: int | None, time_limit: float, as_json: bool, backend: str, address: str | None, samples: int | None, growth: float, seed: int, with_report: bool) -> None:
     """What each budget buys, and how plans change with the objective, knobs or named scenarios.
 
     Ctrl-C or SIGTERM stops every worker, writes nothing and exits 130.
@@ -777,6 +782,12 @@ def whatif(session: Session, problem_path: Path, budgets: tuple[str, ...], budge
         raise InputError(f"--time-limit must be positive (got {time_limit:g})")
     if frontier_points is not None and frontier_points < 2:
         raise InputError(f"--frontier needs at least 2 points (got {frontier_points})")
+    backend = _match_choice("backend", backend, ("local", "ray"))
+    if address is not None and backend != "ray":
+        raise InputError("--address needs --backend ray")
+    if samples is not None:
+        _montecarlo(session, problem_path, prices, out, force, samples=samples, growth=growth, seed=seed, jobs=jobs, time_limit=time_limit, backend=backend, address=address)
+        return
     _check_report_option(with_report, out)
     demand_mode = _match_choice("demand mode", demand, DEMAND_MODES)
     budget_values = collect_budgets(budgets, budget_ranges)
@@ -795,6 +806,8 @@ def whatif(session: Session, problem_path: Path, budgets: tuple[str, ...], budge
             jobs=jobs or default_jobs(),
             time_limit_s=time_limit,
             progress=not as_json and sys.stderr.isatty(),
+            backend=backend,
+            address=address,
         )
         rejected = [(s, r) for s, r in zip(run.scenarios, run.results) if r.status == "REJECTED"]
         if rejected:
@@ -812,6 +825,28 @@ def whatif(session: Session, problem_path: Path, budgets: tuple[str, ...], budge
             _echo_user(f"wrote {len(written)} files to {output.shown}: {', '.join(top)}, and bom.csv + plan.json in one folder per scenario", err=as_json)
     if not any(r.plan is not None for r in run.results):
         raise InfeasibleError("no scenario has a plan", explanation=[f"{s.name}: {r.status}" + (f" — {r.note}" if r.note else "") for s, r in list(zip(run.scenarios, run.results))[:10]])
+
+
+def _montecarlo(session: Session, problem_path: Path, prices: Path | None, out: Path | None, force: bool, *, samples: int, growth: float, seed: int, jobs: int | None, time_limit: float, backend: str, address: str | None) -> None:
+    """`whatif --samples N`: the Monte Carlo run (solver.whatif.montecarlo)."""
+    from solver.errors import InputError
+    from solver.report.atomic import write_text_atomic
+    from solver.whatif.montecarlo import montecarlo_csv, montecarlo_summary, run_montecarlo
+    from solver.whatif.sweep import default_jobs
+
+    if not 1 <= samples <= 1_000_000:
+        raise InputError(f"--samples must be between 1 and 1,000,000 (got {samples})")
+    if not 0 <= growth <= 100:
+        raise InputError(f"--growth must be between 0 and 100 (got {growth:g})")
+    problem, catalog = _load_problem_and_catalog(session, problem_path, prices)
+    with _output_dir(out, force, [problem_path, prices, *session.catalog_files]) as output:
+        run = run_montecarlo(problem, catalog, samples, growth=growth, seed=seed, jobs=jobs or default_jobs(), time_limit_s=time_limit, backend=backend, address=address)
+        for line in montecarlo_summary(run):
+            click.echo(line)
+        if output is not None:
+            write_text_atomic(output.path / "montecarlo.csv", montecarlo_csv(run))
+            output.publish()
+            _echo_user(f"wrote {output.shown}/montecarlo.csv")
 
 
 if __name__ == "__main__":  # pragma: no cover

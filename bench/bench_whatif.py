@@ -6,8 +6,9 @@ its output folder to a temporary directory, with the bundled catalogs only:
     procure solve  problems/lab20.yaml --out TMP/solve
     procure whatif problems/lab20.yaml --budgets 100k:2m:20 --out TMP/whatif [--jobs N]
 
-It prints both wall times and their ratio (target: the sweep within 5× one solve), then the
-sweep's own breakdown from its timings.json: model-data builds (once per worker process), and
+It prints both wall times and their ratio (target: the sweep within 2× one solve), then the
+sweep's own breakdown from its timings.json: what was computed before the workers started
+(model data, each budget series' optimum serving all demand), model-data builds in workers, and
 seconds of unhinted solves (the first of each hint chain), hinted solves, and reused plans (a
 fully served, proved-optimal cheapest plan stays optimal under every larger budget: it is
 re-extracted and re-verified, not re-solved).
@@ -29,7 +30,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-TARGET_RATIO = 5.0
+TARGET_RATIO = 2.0
 
 
 def _run(arguments: list[str]) -> float:
@@ -73,7 +74,9 @@ def main() -> None:
         reused = [s["seconds"] - s["data_seconds"] for s in scenarios if s.get("reused_from")]
         hinted = [s["seconds"] - s["data_seconds"] for s in scenarios if s["hinted"] and not s.get("reused_from")]
         cold = [s["seconds"] - s["data_seconds"] for s in scenarios if not s["hinted"] and not s.get("reused_from")]
-        print(f"  model data built {len(builds)}× ({', '.join(f'{b:.2f}' for b in builds)} s: once per worker and distinct problem)")
+        print(f"  before the workers start: model data and all-demand optima in {timings.get('prepare_seconds', 0):.2f} s")
+        if builds:
+            print(f"  model data built in workers {len(builds)}× ({', '.join(f'{b:.2f}' for b in builds)} s)")
         for label, values in (("unhinted solves", cold), ("hinted solves", hinted), ("reused plans", reused)):
             if values:
                 print(f"  {label + ':':17s}{len(values):3d}, median {statistics.median(values):.2f} s, total {sum(values):.2f} s")

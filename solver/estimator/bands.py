@@ -9,7 +9,7 @@ lends its rows to 'all' instead of a band of its own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from solver.estimator.classes import format_family
 from solver.specs.hardware import GpuSpec
@@ -66,12 +66,38 @@ BAND_LOW, BAND_HIGH = 0.1, 0.9
 """The band printed next to a speed: the middle 80% of held-out measured/predicted ratios."""
 
 
+_CHOSEN: dict[tuple[int, tuple[str, ...], float], tuple[dict[str, ResidualBand], Band]] = {}
+"""band() by (bands table, groups, confidence): a band depends on nothing else, and option
+generation asks for it once per speed estimate, tens of thousands of times per problem. The
+table is keyed by identity and kept alive in the value, so its id cannot be reused while the
+entry exists."""
+CHOSEN_ENTRIES = 512
+
+
 def band(bands: dict[str, ResidualBand], setting: Setting, confidence: float) -> Band:
     """The band of the most pessimistic group `setting` falls in (at the planning quantile)."""
-    candidates = [name for name in groups_of(setting) if name in bands and bands[name].rows >= MIN_BAND_ROWS] or ["all"]
+    groups = groups_of(setting)
+    key = (id(bands), groups, confidence)
+    cached = _CHOSEN.get(key)
+    if cached is not None and cached[0] is bands:
+        return cached[1]
+    candidates = [name for name in groups if name in bands and bands[name].rows >= MIN_BAND_ROWS] or ["all"]
     chosen = min(candidates, key=lambda name: (bands[name].ratio(1 - confidence), name))
     residuals = bands[chosen]
-    return Band(chosen, residuals.ratio(BAND_LOW), residuals.ratio(BAND_HIGH), residuals.ratio(1 - confidence), confidence)
+    found = Band(chosen, residuals.ratio(BAND_LOW), residuals.ratio(BAND_HIGH), residuals.ratio(1 - confidence), confidence)
+    if len(_CHOSEN) >= CHOSEN_ENTRIES:
+        _CHOSEN.clear()
+    _CHOSEN[key] = (bands, found)
+    return found
+
+
+def planning_ratio_never_rises(speed_model: SpeedModelFile, setting: Setting, confidence: float) -> bool:
+    """Whether a deployment's planning decode ratio is no higher at any batch than at a smaller
+    one (`setting.batch` aside). The batch changes its groups only at BATCHED_FROM (groups_of),
+    so the ratios just below and at it settle the question: with the bundled fit the ratio never
+    rises, but 'batched' replaces 'core' there rather than joining it, so a refit could make it."""
+    below = decode_band(speed_model, replace(setting, batch=BATCHED_FROM - 1), confidence).planning_ratio
+    return decode_band(speed_model, replace(setting, batch=BATCHED_FROM), confidence).planning_ratio <= below
 
 
 def decode_band(speed_model: SpeedModelFile, setting: Setting, confidence: float) -> Band:

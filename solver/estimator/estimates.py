@@ -10,6 +10,7 @@ from solver.estimator.bands import Setting, decode_band, prefill_band
 from solver.estimator.classes import speed_keys
 from solver.estimator.deployment import Deployment
 from solver.estimator.speed import Device, decode_speed, prefill_seconds
+from solver.estimator.work import StepWork
 from solver.specs.engines import EngineMatrix
 from solver.specs.model import ModelSpec
 from solver.specs.performance import SpeedModelFile
@@ -72,8 +73,9 @@ def _setting(model: ModelSpec, deployment: Deployment, device: Device) -> Settin
     return Setting(model, deployment.precision, device.gpu, deployment.batch, device.link)
 
 
-def estimate_decode(model: ModelSpec, deployment: Deployment, device: Device, engine: str, speed_model: SpeedModelFile, confidence: float, *, inter_node_stages: bool = False) -> DecodeEstimate:
-    speed = decode_speed(model, deployment, device, engine, speed_model.coefficients, inter_node_stages=inter_node_stages)
+def estimate_decode(model: ModelSpec, deployment: Deployment, device: Device, engine: str, speed_model: SpeedModelFile, confidence: float, *, inter_node_stages: bool = False, work: StepWork | None = None) -> DecodeEstimate:
+    """`work`: the deployment's decode work when the caller already has it (see decode_speed)."""
+    speed = decode_speed(model, deployment, device, engine, speed_model.coefficients, inter_node_stages=inter_node_stages, work=work)
     central = speed.tokens_per_s_per_sequence
     band = decode_band(speed_model, _setting(model, deployment, device), confidence)
     return DecodeEstimate(

@@ -9,7 +9,7 @@ from solver.estimator.deployment import Deployment, validate_deployment
 from solver.estimator.formats import weight_format
 from solver.estimator.overhead import runtime_overhead_bytes
 from solver.estimator.params import count_parameters
-from solver.estimator.weights import StageLayers, model_weight_bytes, pipeline_stages, rank_weights, stage_weight_bytes
+from solver.estimator.weights import RankWeights, StageLayers, model_weight_bytes, pipeline_stages, rank_weights, stage_shapes, stage_weight_bytes
 from solver.specs.assumptions import Assumptions
 from solver.specs.model import ModelSpec
 
@@ -67,10 +67,18 @@ class MemoryEstimate:
         return self.all_gpus.total
 
 
-def _stage_memory(model: ModelSpec, deployment: Deployment, stage: StageLayers, stage_index: int, assumptions: Assumptions) -> MemoryParts:
+def _rank_weights(model: ModelSpec, deployment: Deployment) -> RankWeights:
+    """One rank's weights in the format it holds: 16-bit master weights for full training, else
+    the base format (split over expert-parallel ranks too)."""
+    if deployment.mode == "full":
+        return rank_weights(model, weight_format("bf16"), deployment.tp)
+    return rank_weights(model, weight_format(deployment.base_precision), deployment.tp, deployment.ep)
+
+
+def _stage_memory(model: ModelSpec, deployment: Deployment, rank: RankWeights, stage: StageLayers, stage_index: int, assumptions: Assumptions) -> MemoryParts:
     tp, dp = deployment.tp, deployment.dp
     if deployment.mode == "full":
-        bf16_weights = stage_weight_bytes(model, rank_weights(model, weight_format("bf16"), tp), stage)
+        bf16_weights = stage_weight_bytes(model, rank, stage)
         params_on_rank = bf16_weights / training.WEIGHT_BYTES_16BIT
         states = training.zero_sharded_states(params_on_rank, dp, deployment.zero_stage)
         weights = states.weights
@@ -79,7 +87,7 @@ def _stage_memory(model: ModelSpec, deployment: Deployment, stage: StageLayers, 
             weights += count_parameters(model).per_layer_max / tp * training.WEIGHT_BYTES_16BIT
         gradients, optimizer = states.gradients, states.optimizer
     else:
-        weights = stage_weight_bytes(model, rank_weights(model, weight_format(deployment.base_precision), tp, deployment.ep), stage)
+        weights = stage_weight_bytes(model, rank, stage)
         gradients = optimizer = 0.0
         if deployment.mode in ("lora", "qlora"):
             adapters = training.lora_parameters(model, deployment.lora_rank) * stage.layers / model.num_layers / tp
@@ -136,22 +144,47 @@ def training_memory_floor(model: ModelSpec, deployment: Deployment, assumptions:
     return acts + frozen + assumptions.cuda_context
 
 
-def estimate_memory(model: ModelSpec, deployment: Deployment, assumptions: Assumptions = DEFAULT_ASSUMPTIONS) -> MemoryEstimate:
+def _stage_parts(model: ModelSpec, deployment: Deployment, assumptions: Assumptions) -> list[MemoryParts]:
+    """Each pipeline stage's memory on its most loaded GPU, in stage order."""
     validate_deployment(model, deployment)
-    counts = count_parameters(model)
     stages = pipeline_stages(model, deployment.pp)
+    rank = _rank_weights(model, deployment)
     if deployment.is_training:
         # 1F1B: a stage's in-flight micro-batches depend on its position.
-        stage_parts = [_stage_memory(model, deployment, stage, index, assumptions) for index, stage in enumerate(stages)]
-    else:
-        # Inference stages with the same layers are identical: compute each shape once.
-        by_shape: dict[StageLayers, MemoryParts] = {}
-        stage_parts = []
-        for index, stage in enumerate(stages):
-            if stage not in by_shape:
-                by_shape[stage] = _stage_memory(model, deployment, stage, index, assumptions)
-            stage_parts.append(by_shape[stage])
-    per_gpu = max(stage_parts, key=lambda parts: parts.total)
+        return [_stage_memory(model, deployment, rank, stage, index, assumptions) for index, stage in enumerate(stages)]
+    # Inference stages with the same layers are identical (and one object, see pipeline_stages):
+    # compute each shape once, and give equal stages one MemoryParts object.
+    by_shape: dict[int, MemoryParts] = {}
+    stage_parts = []
+    for index, stage in enumerate(stages):
+        parts = by_shape.get(id(stage))
+        if parts is None:
+            parts = by_shape[id(stage)] = _stage_memory(model, deployment, rank, stage, index, assumptions)
+        stage_parts.append(parts)
+    return stage_parts
+
+
+def _most_loaded(stage_parts: list[MemoryParts]) -> MemoryParts:
+    return max(stage_parts, key=lambda parts: parts.total)
+
+
+def per_gpu_memory(model: ModelSpec, deployment: Deployment, assumptions: Assumptions = DEFAULT_ASSUMPTIONS) -> MemoryParts:
+    """``estimate_memory(...).per_gpu`` without the sums over every GPU: option generation needs
+    only the most loaded GPU, for thousands of splits, and for inference that takes one pass over
+    the distinct stage shapes rather than over every stage of a deep pipeline."""
+    if deployment.is_training:
+        return _most_loaded(_stage_parts(model, deployment, assumptions))
+    validate_deployment(model, deployment)
+    rank = _rank_weights(model, deployment)
+    # Stage positions matter only to training; equal shapes have equal totals, so the first
+    # maximum over the shapes in order of first appearance is the first maximum over all stages.
+    return _most_loaded([_stage_memory(model, deployment, rank, stage, 0, assumptions) for stage in stage_shapes(model, deployment.pp)])
+
+
+def estimate_memory(model: ModelSpec, deployment: Deployment, assumptions: Assumptions = DEFAULT_ASSUMPTIONS) -> MemoryEstimate:
+    stage_parts = _stage_parts(model, deployment, assumptions)
+    counts = count_parameters(model)
+    per_gpu = _most_loaded(stage_parts)
     all_gpus = MemoryParts()
     for parts in stage_parts:
         all_gpus = all_gpus.plus(parts.scaled(deployment.gpus_per_stage * deployment.dp))

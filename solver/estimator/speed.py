@@ -228,10 +228,17 @@ def step_time(work: StepWork, device: Device, engine: str, coefficients: SpeedCo
     _require_link(work, device)
     rates = rates_for(device, engine, coefficients, precision, work.compute_format, phase)
     memory_s = compute_s = fixed_s = comm_s = 0.0
+    # Stages of one shape are one object (work._per_shape): evaluate each once, but add up
+    # stage by stage in order, so the total is the same float as a sum over fresh evaluations.
+    terms: dict[int, tuple[float, float, float, float]] = {}
     for stage in work.stages:
-        memory, compute, fixed, comm = stage_terms(stage, rates)
-        memory_s += memory if memory >= compute else 0.0
-        compute_s += compute if compute > memory else 0.0
+        found = terms.get(id(stage))
+        if found is None:
+            memory, compute, fixed, comm = stage_terms(stage, rates)
+            found = terms[id(stage)] = (memory if memory >= compute else 0.0, compute if compute > memory else 0.0, fixed, comm)
+        memory, compute, fixed, comm = found
+        memory_s += memory
+        compute_s += compute
         fixed_s += fixed
         comm_s += comm
     platform = speed_keys(engine, device.gpu, precision, device.link).platform
@@ -239,10 +246,12 @@ def step_time(work: StepWork, device: Device, engine: str, coefficients: SpeedCo
     return StepTime(memory_s, compute_s, fixed_s, comm_s + hop_seconds(work, device, inter_node_stages))
 
 
-def decode_speed(model: ModelSpec, deployment: Deployment, device: Device, engine: str, coefficients: SpeedCoefficients, *, inter_node_stages: bool = False) -> DecodeSpeed:
+def decode_speed(model: ModelSpec, deployment: Deployment, device: Device, engine: str, coefficients: SpeedCoefficients, *, inter_node_stages: bool = False, work: StepWork | None = None) -> DecodeSpeed:
     """Central estimate of one decode step at batch `deployment.batch` with every sequence at
-    `deployment.context_tokens` (the solver passes full contexts: the slowest point)."""
-    work = decode_work(model, deployment)
+    `deployment.context_tokens` (the solver passes full contexts: the slowest point). `work` is
+    ``decode_work(model, deployment)`` when the caller has it already (it is device-independent)."""
+    if work is None:
+        work = decode_work(model, deployment)
     time = step_time(work, device, engine, coefficients, deployment.precision, phase="decode", inter_node_stages=inter_node_stages)
     return DecodeSpeed(time, deployment.batch)
 

@@ -118,13 +118,23 @@ def pipeline_stages(model: ModelSpec, pp: int) -> tuple[StageLayers, ...]:
     base, extra = divmod(model.num_layers, pp)
     dense_total = model.dense_layers
     stages = []
+    shapes: dict[StageLayers, StageLayers] = {}
     start = 0
     for stage in range(pp):
         count = base + (1 if stage < extra else 0)
         dense = max(0, min(start + count, dense_total) - start)
-        stages.append(StageLayers(dense=dense, moe=count - dense, first=stage == 0, last=stage == pp - 1))
+        layers = StageLayers(dense=dense, moe=count - dense, first=stage == 0, last=stage == pp - 1)
+        # Equal stages are one object, so callers can compute per shape by identity.
+        stages.append(shapes.setdefault(layers, layers))
         start += count
     return tuple(stages)
+
+
+@lru_cache(maxsize=4096)
+def stage_shapes(model: ModelSpec, pp: int) -> tuple[StageLayers, ...]:
+    """The distinct stages of ``pipeline_stages(model, pp)`` in order of first appearance: a
+    hundred-stage pipeline has at most five (first, last, and two or three middle shapes)."""
+    return tuple(dict.fromkeys(pipeline_stages(model, pp)))
 
 
 def stage_weight_bytes(model: ModelSpec, weights: RankWeights, stage: StageLayers) -> float:

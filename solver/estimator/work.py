@@ -19,13 +19,14 @@ differently for each kind (solver.estimator.speed turns work into seconds):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from solver.estimator.deployment import Deployment
 from solver.estimator.formats import weight_format
 from solver.estimator.kv_cache import kv_cache_bytes_per_rank
 from solver.estimator.params import count_parameters, layer_parameters
-from solver.estimator.weights import pipeline_stages, rank_weights, stage_weight_bytes
+from solver.estimator.weights import StageLayers, pipeline_stages, rank_weights, stage_weight_bytes
 from solver.specs.model import ModelSpec
 
 ACTIVATION_BYTES = 2
@@ -98,6 +99,21 @@ def expert_flops_per_token_layer(model: ModelSpec) -> float:
     return 2 * model.moe.experts_per_token * layer_parameters(model, moe_layer=True).expert_one
 
 
+def _per_shape(layout: tuple[StageLayers, ...], work_of: Callable[[StageLayers], StageWork]) -> tuple[StageWork, ...]:
+    """Every stage's work, computed once per stage shape: a deep pipeline has up to a hundred
+    stages but only a few shapes (first, last, and middle ones of one or two layer counts), each
+    one object in `layout` (see pipeline_stages); equal stages share one StageWork object too,
+    which step_time evaluates once."""
+    by_shape: dict[int, StageWork] = {}
+    stages = []
+    for stage in layout:
+        work = by_shape.get(id(stage))
+        if work is None:
+            work = by_shape[id(stage)] = work_of(stage)
+        stages.append(work)
+    return tuple(stages)
+
+
 def decode_work(model: ModelSpec, deployment: Deployment) -> StepWork:
     """One decode step at batch `deployment.batch` with every sequence holding
     `deployment.context_tokens` tokens.
@@ -117,8 +133,8 @@ def decode_work(model: ModelSpec, deployment: Deployment) -> StepWork:
     expert_flops = expert_flops_per_token_layer(model)
     other_flops_per_layer = 2 * counts.layers_active / model.num_layers
     expert_group = ep if ep > 1 else tp
-    stages = []
-    for stage in pipeline_stages(model, deployment.pp):
+
+    def work_of(stage: StageLayers) -> StageWork:
         held_experts = stage.moe * weights.moe_layer_experts
         dense_read = stage_weight_bytes(model, weights, stage) - held_experts
         if stage.first:
@@ -136,25 +152,24 @@ def decode_work(model: ModelSpec, deployment: Deployment) -> StepWork:
         else:
             allreduces = 2 * stage.layers if tp > 1 else 0
             alltoalls = 0
-        stages.append(
-            StageWork(
-                layers=stage.layers,
-                moe_layers=stage.moe,
-                weight_bytes=dense_read,
-                expert_bytes=held_experts * touched_share,
-                kv_bytes=kv_cache_bytes_per_rank(model, deployment.kv_precision, tp, stage.layers, deployment.context_tokens * sequences),
-                linear_flops=linear,
-                attention_flops=attention,
-                allreduces=allreduces,
-                allreduce_bytes=sequences * model.hidden_size * ACTIVATION_BYTES,
-                alltoalls=alltoalls,
-                alltoall_bytes=batch / max(ep, 1) * (model.moe.experts_per_token if model.moe else 0) * model.hidden_size * ACTIVATION_BYTES,
-                group=ep if ep > 1 else tp,
-                tokens=sequences,
-            )
+        return StageWork(
+            layers=stage.layers,
+            moe_layers=stage.moe,
+            weight_bytes=dense_read,
+            expert_bytes=held_experts * touched_share,
+            kv_bytes=kv_cache_bytes_per_rank(model, deployment.kv_precision, tp, stage.layers, deployment.context_tokens * sequences),
+            linear_flops=linear,
+            attention_flops=attention,
+            allreduces=allreduces,
+            allreduce_bytes=sequences * model.hidden_size * ACTIVATION_BYTES,
+            alltoalls=alltoalls,
+            alltoall_bytes=batch / max(ep, 1) * (model.moe.experts_per_token if model.moe else 0) * model.hidden_size * ACTIVATION_BYTES,
+            group=ep if ep > 1 else tp,
+            tokens=sequences,
         )
+
     return StepWork(
-        stages=tuple(stages),
+        stages=_per_shape(pipeline_stages(model, deployment.pp), work_of),
         sequences=batch,
         pipeline_hops=deployment.pp - 1,
         hop_bytes=batch * model.hidden_size * ACTIVATION_BYTES,
@@ -175,31 +190,30 @@ def prefill_work(model: ModelSpec, deployment: Deployment, prompt_tokens: int) -
     expert_group = ep if ep > 1 else tp
     per_layer_other = 2 * counts.layers_active / model.num_layers * prompt_tokens
     expert_flops = expert_flops_per_token_layer(model) * prompt_tokens
-    stages = []
-    for stage in pipeline_stages(model, deployment.pp):
+
+    def work_of(stage: StageLayers) -> StageWork:
         held_experts = stage.moe * weights.moe_layer_experts
         linear = (per_layer_other * stage.layers - expert_flops * stage.moe) / tp + expert_flops * stage.moe / expert_group
         if stage.last:
             linear += 2 * model.vocab_size * model.hidden_size / tp  # the first token's logits
-        stages.append(
-            StageWork(
-                layers=stage.layers,
-                moe_layers=stage.moe,
-                weight_bytes=stage_weight_bytes(model, weights, stage) - held_experts,
-                expert_bytes=held_experts,
-                kv_bytes=0.0,
-                linear_flops=linear,
-                attention_flops=2 * prompt_tokens**2 * attention_width(model) / tp * stage.layers,
-                allreduces=2 * stage.layers if tp > 1 else 0,
-                allreduce_bytes=prompt_tokens * model.hidden_size * ACTIVATION_BYTES,
-                alltoalls=2 * stage.moe if ep > 1 else 0,
-                alltoall_bytes=prompt_tokens * (model.moe.experts_per_token if model.moe else 0) * model.hidden_size * ACTIVATION_BYTES / max(ep, 1),
-                group=ep if ep > 1 else tp,
-                tokens=prompt_tokens,
-            )
+        return StageWork(
+            layers=stage.layers,
+            moe_layers=stage.moe,
+            weight_bytes=stage_weight_bytes(model, weights, stage) - held_experts,
+            expert_bytes=held_experts,
+            kv_bytes=0.0,
+            linear_flops=linear,
+            attention_flops=2 * prompt_tokens**2 * attention_width(model) / tp * stage.layers,
+            allreduces=2 * stage.layers if tp > 1 else 0,
+            allreduce_bytes=prompt_tokens * model.hidden_size * ACTIVATION_BYTES,
+            alltoalls=2 * stage.moe if ep > 1 else 0,
+            alltoall_bytes=prompt_tokens * (model.moe.experts_per_token if model.moe else 0) * model.hidden_size * ACTIVATION_BYTES / max(ep, 1),
+            group=ep if ep > 1 else tp,
+            tokens=prompt_tokens,
         )
+
     return StepWork(
-        stages=tuple(stages),
+        stages=_per_shape(pipeline_stages(model, deployment.pp), work_of),
         sequences=1,
         pipeline_hops=deployment.pp - 1,
         hop_bytes=prompt_tokens * model.hidden_size * ACTIVATION_BYTES,

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from solver.catalog import Catalog, QuoteTerms
 from solver.catalog.price_points import at_price_point
@@ -22,9 +23,12 @@ from solver.options.bridges import bridge_item, bridged_pairs
 from solver.options.configs import NOT_IN_LISTS, NodeConfig, candidate_configs, family_expansions
 from solver.estimator.estimates import Performance
 from solver.options.generate import DeploymentOption, WorkloadOptions, workload_options
+from solver.options.replica import SharedEstimates
 from solver.specs.hardware import FabricItem
 from solver.specs.problem import Problem
 from solver.units import MB
+
+K = TypeVar("K")
 
 MAX_RACK_BINS = 64
 """Most racks a plan is laid out in: every rack is a bin of per-configuration variables, and a
@@ -107,12 +111,35 @@ class ModelData:
     quotes: Mapping[str, QuoteTerms] = field(default_factory=dict)
     """Vendor quote terms by catalog id (the BOM shows them next to quoted prices)."""
 
-    @property
+    # Indices built once per ModelData (replace() makes a new object, so they never go stale):
+    # model building and plan extraction look options up by workload and by configuration, and
+    # a scan per workload or per configuration made them grow as options × workloads.
+
+    @functools.cached_property
     def options(self) -> list[DeploymentOption]:
         return [option for entry in self.workloads for option in entry.options]
 
+    @functools.cached_property
+    def options_by_config(self) -> dict[str, list[int]]:
+        """Configuration key → indices (in ``options``) of the options that run on it."""
+        return _indices_by(self.options, lambda option: option.config_key)
+
+    @functools.cached_property
+    def options_by_workload(self) -> dict[str, list[int]]:
+        """Workload name → indices (in ``options``) of its options."""
+        return _indices_by(self.options, lambda option: option.workload)
+
+    @functools.cached_property
+    def options_by_mig(self) -> dict[tuple[str, str], list[int]]:
+        """(configuration key, MIG profile) → indices of the options using that profile there."""
+        return _indices_by(self.options, lambda option: (option.config_key, option.mig_profile or ""), keep=lambda option: bool(option.mig_profile))
+
+    @functools.cached_property
+    def _entries_by_name(self) -> dict[str, WorkloadOptions]:
+        return {entry.workload.name: entry for entry in self.workloads}
+
     def workload_entry(self, name: str) -> WorkloadOptions:
-        return next(entry for entry in self.workloads if entry.workload.name == name)
+        return self._entries_by_name[name]
 
     def is_dedicated(self, option: DeploymentOption) -> bool:
         """Whether the option's replicas get servers of their own (an in-node option of a
@@ -154,6 +181,15 @@ class ModelData:
         """NVMe for every checkpoint when all demand is served, in GB (rounded up)."""
         everything = {(entry.workload.name, option.precision) for entry in self.workloads for option in entry.options}
         return math.ceil(needed_megabytes(self.checkpoints, everything, {entry.workload.name: entry.required for entry in self.workloads}) / 1000)
+
+
+def _indices_by(options: list[DeploymentOption], key: Callable[[DeploymentOption], K], keep: Callable[[DeploymentOption], bool] = lambda option: True) -> dict[K, list[int]]:
+    """Positions of the `options` that `keep` passes, grouped by `key(option)`, in order."""
+    grouped: dict[K, list[int]] = {}
+    for index, option in enumerate(options):
+        if keep(option):
+            grouped.setdefault(key(option), []).append(index)
+    return grouped
 
 
 def price(item: FabricItem) -> int:
@@ -248,13 +284,12 @@ def storage_needed_bytes(problem: Problem, catalog: Catalog) -> float:
     return sum(c.bytes * (jobs[c.workloads[0]] if c.per_job else 1) for c in stored_checkpoints(problem, catalog))
 
 
-def _nodes_to_serve_alone(config: NodeConfig, entry: WorkloadOptions) -> float:
-    """Nodes of `config` that serve all of a workload with its least dense option there, plus
-    one partial node for rounding (0 when the workload cannot run on it)."""
+def _nodes_to_serve_alone(config: NodeConfig, entry: WorkloadOptions, on_config: list[DeploymentOption]) -> float:
+    """Nodes of `config` that serve all of a workload with its least dense option there
+    (`on_config`: the workload's options on it), plus one partial node for rounding (0 when the
+    workload cannot run on it)."""
     footprints = []
-    for option in entry.options:
-        if option.config_key != config.key:
-            continue
+    for option in on_config:
         replicas = math.ceil(entry.required / option.serves)
         if option.nodes:
             footprints.append(replicas * option.nodes)
@@ -265,11 +300,23 @@ def _nodes_to_serve_alone(config: NodeConfig, entry: WorkloadOptions) -> float:
     return max(footprints, default=0.0)
 
 
+def _options_by_config(workloads: list[WorkloadOptions]) -> list[dict[str, list[DeploymentOption]]]:
+    """Per workload (in order): configuration key → its options there."""
+    grouped = []
+    for entry in workloads:
+        by_config: dict[str, list[DeploymentOption]] = {}
+        for option in entry.options:
+            by_config.setdefault(option.config_key, []).append(option)
+        grouped.append(by_config)
+    return grouped
+
+
 def _node_upper_bounds(configs: list[NodeConfig], workloads: list[WorkloadOptions], max_nodes: int | None) -> dict[str, int]:
     """Most nodes of each configuration worth buying: all demand served on it alone, plus owned."""
     bounds = {}
+    grouped = _options_by_config(workloads)
     for config in configs:
-        nodes = sum(_nodes_to_serve_alone(config, entry) for entry in workloads)
+        nodes = sum(_nodes_to_serve_alone(config, entry, by_config.get(config.key, [])) for entry, by_config in zip(workloads, grouped))
         bound = math.ceil(nodes) + config.owned if config.purchasable else config.owned
         if max_nodes is not None:
             bound = min(bound, max_nodes)
@@ -288,8 +335,8 @@ def _rack_bins(problem: Problem, configs: list[NodeConfig], fabric: list[FabricT
     mounted = [c for c in configs if c.rack_mounted]
     units = sum(c.owned * c.node.rack_units for c in mounted)
     load = sum(c.owned * c.power_w for c in mounted)
-    for entry in workloads:
-        alone = [(math.ceil(_nodes_to_serve_alone(c, entry)), c) for c in mounted]
+    for entry, by_config in zip(workloads, _options_by_config(workloads)):
+        alone = [(math.ceil(_nodes_to_serve_alone(c, entry, by_config.get(c.key, []))), c) for c in mounted]
         alone = [(nodes, c) for nodes, c in alone if nodes]
         if alone:
             units += max(nodes * c.node.rack_units for nodes, c in alone)
@@ -389,10 +436,11 @@ def build_data(problem: Problem, catalog: Catalog, *, prune: bool = True, config
             hint="relax limits.allowed_gpus / allowed_vendors / allowed_node_types, or limits.site / allow_end_of_life",
         )
     performance = performance_of(problem, catalog)
+    shared = SharedEstimates(problem.assumptions, performance)
     workloads = []
     for workload in problem.workloads:
         model = catalog.model(workload.model)
-        workloads.append(workload_options(workload, model, configs, problem.limits, problem.assumptions, performance, prune=prune))
+        workloads.append(workload_options(workload, model, configs, problem.limits, problem.assumptions, performance, prune=prune, shared=shared))
     check_plan_size(workloads)
     # A configuration no workload can use and nobody owns would only ever be bought at zero.
     used = {option.config_key for entry in workloads for option in entry.options}

@@ -11,6 +11,14 @@ may still improve it: the plan reports each deciding objective's value *at the f
 against that stage's bound, never a stale intermediate value. An interrupt (Ctrl-C, SIGTERM)
 stops the search and the remaining stages; ``solve`` then raises ``Interrupted`` unless the
 settings ask to keep the best plan so far (``Solution.interrupted`` marks it).
+
+Time. Every search is limited in CP-SAT's deterministic time (work units that do not depend on
+the machine's load), at DETERMINISTIC_PER_SECOND units per second of the time limit, and the
+stages share the limit by the deterministic time each one used: with one worker, a run stopped
+by its time limit gives the same plan every time. A wall-clock backstop (WALL_BACKSTOP times the
+limit, plus a second) ends a search that takes much longer than its deterministic budget on a
+slow or busy machine; a run it stopped is no longer deterministic and says so
+(``Solution.deterministic``; the plan and the log mention it).
 """
 
 from __future__ import annotations
@@ -24,12 +32,35 @@ from ortools.sat.python import cp_model
 from solver.interrupt import Interrupted
 from solver.model.build import BuiltModel, build_model
 from solver.model.data import ModelData
-from solver.model.search import run_search
+from solver.model.search import SearchOutcome, run_search
+from solver.model.start import starting_plan
 
 log = logging.getLogger(__name__)
 
 TIE_BREAK_SHARE = 0.2
 MIN_STAGE_SECONDS = 1.0
+RELAXATION_SHARE = 0.3
+"""Most of the time limit the rack relaxation may take: it sizes the rack bins and bounds the
+optimum, the exact model needs the rest."""
+RELAXATION_GAP = 0.001
+"""The relaxation stops within this relative gap: its bound stays valid, and a closer plan of a
+relaxation only sizes bins and hints the exact model."""
+RACK_MARGIN = 2
+"""Rack bins beyond the racks the relaxation's plan fills."""
+DETERMINISTIC_PER_SECOND = 0.2
+"""CP-SAT deterministic time per second of the time limit: what one worker did per wall-clock
+second on the reference 2-core machine on the bench problems (0.1 when the machine ran two
+other test suites, see README "Performance")."""
+LARGE_MODEL_OPTIONS = 10_000
+"""From this many options CP-SAT's presolve probing takes most of a minute (500 workloads,
+37,095 options: 17 s of 29 s of presolve) and its search found no plan of its own within 60 s
+(200 workloads, 14,336 options, and 500): such models skip probing and start from the greedy
+plan (solver.model.start). Below it the greedy hint only slowed the search (100 workloads,
+7,506 options: its first plan 10% above the optimum, kept for the whole limit), so CP-SAT
+starts on its own."""
+WALL_BACKSTOP = 1.5
+"""A search stops at this multiple of the time limit (+1 s) in wall-clock time whatever its
+deterministic budget, so a busy machine cannot stretch a run without end."""
 
 STATUS_NAMES = {
     cp_model.OPTIMAL: "OPTIMAL",
@@ -80,6 +111,39 @@ class StageResult:
         return relative_gap(self.value, self.bound)
 
 
+class Clock:
+    """The time limit of one solve, spent in deterministic time (see the module docstring)."""
+
+    def __init__(self, limit_s: float):
+        self.limit_s = limit_s
+        self.spent_s = 0.0
+        self.wall_deadline = time.perf_counter() + WALL_BACKSTOP * limit_s + 1.0
+        self.deterministic = True
+
+    def remaining(self) -> float:
+        return self.limit_s - self.spent_s
+
+    def solver(self, settings: SolveSettings, budget_s: float, *, large: bool = False) -> cp_model.CpSolver:
+        """A solver limited to `budget_s` of the time limit (deterministically), and in wall time
+        to the backstop of that budget or of the whole solve, whichever comes first."""
+        solver = _solver(settings, budget_s)
+        solver.parameters.max_deterministic_time = max(budget_s, 0.1) * DETERMINISTIC_PER_SECOND
+        backstop = WALL_BACKSTOP * max(budget_s, 0.1) + 1.0
+        solver.parameters.max_time_in_seconds = max(min(self.wall_deadline - time.perf_counter(), backstop), 0.1)
+        if large:
+            solver.parameters.cp_model_probing_level = 0
+        return solver
+
+    def charge(self, solver: cp_model.CpSolver, outcome: SearchOutcome) -> None:
+        """Count a finished search's deterministic time; note a stop by the wall-clock backstop."""
+        self.spent_s += solver.deterministic_time / DETERMINISTIC_PER_SECOND
+        log.info("search: %.3f deterministic units in %.2f s", solver.deterministic_time, solver.wall_time)
+        finished = outcome.status in (cp_model.OPTIMAL, cp_model.INFEASIBLE, cp_model.MODEL_INVALID)
+        if not finished and not outcome.interrupted and solver.deterministic_time < 0.99 * solver.parameters.max_deterministic_time:
+            self.deterministic = False
+            log.warning("a search stopped at the wall-clock backstop before its deterministic budget: this run may not repeat exactly")
+
+
 @dataclass
 class Solution:
     status: str
@@ -97,6 +161,9 @@ class Solution:
     """Each stage's objective evaluated at the final solution (the one ``values`` holds)."""
     interrupted: bool = False
     """An interrupt stopped the search: the solution is the best found so far, not proven."""
+    deterministic: bool = True
+    """False when a search stopped at the wall-clock backstop rather than its deterministic
+    budget: the same input may then give another plan (see Clock)."""
 
     @property
     def feasible(self) -> bool:
@@ -170,26 +237,42 @@ def solve(data: ModelData, settings: SolveSettings) -> Solution:
     Raises ``Interrupted`` when an interrupt stopped the search, unless
     ``settings.keep_interrupted`` (then the solution says ``interrupted``)."""
     racks = data.problem.limits.racks
+    clock = Clock(settings.time_limit_s)
     if racks is None or racks > data.facility.rack_bins_unlimited:
-        solution = _solve_with_rack_bound(data, settings)
+        solution = _solve_with_rack_bound(data, settings, clock)
     else:
-        solution = _solve_lexicographic(data, settings, time.perf_counter() + settings.time_limit_s)
+        started = time.perf_counter()
+        solution = _with_totals(_solve_lexicographic(data, _with_start(data, settings), clock), started, 0.0)
+    solution.deterministic = clock.deterministic
     if solution.interrupted and not settings.keep_interrupted:
         raise Interrupted("search interrupted")
     return solution
 
 
-def _solve_with_rack_bound(data: ModelData, settings: SolveSettings) -> Solution:
+def _is_large(data: ModelData) -> bool:
+    return len(data.options) >= LARGE_MODEL_OPTIONS
+
+
+def _with_start(data: ModelData, settings: SolveSettings) -> SolveSettings:
+    """The settings with a hint: the caller's (a neighbouring what-if scenario), else for a large
+    model the greedy starting plan, so that CP-SAT has a plan to improve (LARGE_MODEL_OPTIONS)."""
+    return replace(settings, hint=starting_plan(data)) if settings.hint is None and _is_large(data) else settings
+
+
+def _solve_with_rack_bound(data: ModelData, settings: SolveSettings, clock: Clock) -> Solution:
     """Unlimited racks without hundreds of symmetric rack bins.
 
     The relaxation that only counts total rack space, load and PDUs bounds the exact optimum
-    (minimising: from below). Solve it, give the exact model a few bins more than the racks it
-    used, and double the bins while the exact optimum stays above the bound. Matching the bound
-    proves optimality for any number of racks, and so does an optimum over the full bin count
-    (data.Facility.rack_bins_unlimited racks suffice for every sensible plan).
+    (minimising: from below). Solve it, and give the exact model RACK_MARGIN bins more than the
+    racks its plan fills: sized once. Matching the bound proves optimality for any number of
+    racks, and so does an optimum over the full bin count (data.Facility.rack_bins_unlimited
+    racks suffice for every sensible plan). When neither proves the plan and time is left, the
+    exact model is solved once more at the full bin count, hinted with the plan (no doubling
+    loop), and the better plan kept: a small problem proves its optimum there, a large one has
+    spent its time limit on the first attempt.
     """
     started = time.perf_counter()
-    deadline = started + settings.time_limit_s
+    settings = _with_start(data, settings)
     relaxed = build_model(data, hard_demand=settings.hard_demand, budget_usd=settings.budget_usd, aggregate_racks=True)
     build_seconds = time.perf_counter() - started
     for guard in relaxed.variables.guards.values():
@@ -199,8 +282,10 @@ def _solve_with_rack_bound(data: ModelData, settings: SolveSettings) -> Solution
     (relaxed.model.maximize if maximise else relaxed.model.minimize)(expression)
     if settings.hint:
         _apply_hint(relaxed, settings.hint)
-    solver = _solver(settings, settings.time_limit_s / 2)
+    solver = clock.solver(settings, RELAXATION_SHARE * settings.time_limit_s, large=_is_large(data))
+    solver.parameters.relative_gap_limit = RELAXATION_GAP
     outcome = run_search(solver, relaxed.model)
+    clock.charge(solver, outcome)
     if outcome.interrupted:
         # The relaxation's solution is no plan (racks are only counted): nothing to keep.
         return _with_totals(Solution("UNKNOWN", settings.objective, [], 0.0, 0.0, interrupted=True), started, build_seconds)
@@ -208,22 +293,69 @@ def _solve_with_rack_bound(data: ModelData, settings: SolveSettings) -> Solution
         # The relaxation is infeasible, so is the exact model: explain with the full model.
         return _with_totals(Solution("INFEASIBLE", settings.objective, [], 0.0, 0.0, infeasible_guards=_conflicting_guards(data, settings)), started, build_seconds)
     if outcome.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return _with_totals(_solve_lexicographic(data, settings, deadline), started, build_seconds)
+        return _with_totals(_solve_lexicographic(data, settings, clock), started, build_seconds)
     bound = solver.best_objective_bound
-    hint = _all_values(relaxed, solver)
-    bins = min(data.facility.rack_bins_unlimited, int(solver.value(relaxed.variables.rack_used[0])) + 2)
-    log.info("rack relaxation: %s bound %s with %d racks; trying %d rack bins", first, bound, bins - 2, bins)
-    while True:
-        sized = replace(data, facility=replace(data.facility, rack_bins=bins))
-        # At the full bin count the exact model covers every sensible plan and proves itself.
-        enough = bins >= data.facility.rack_bins_unlimited
-        solution = _solve_lexicographic(sized, replace(settings, hint=hint), deadline, global_bound=None if enough else (first, bound))
-        if solution.interrupted or not solution.feasible or solution.status == "OPTIMAL" or enough or time.perf_counter() >= deadline:
-            return _with_totals(solution, started, build_seconds)
-        build_seconds += solution.build_seconds
-        bins = min(data.facility.rack_bins_unlimited, 2 * bins)
-        hint = solution.values
-        log.info("exact optimum above the rack relaxation's bound: retrying with %d rack bins", bins)
+    hint = {**(settings.hint or {}), **_all_values(relaxed, solver)}
+    bins = min(data.facility.rack_bins_unlimited, int(solver.value(relaxed.variables.rack_used[0])) + RACK_MARGIN)
+    log.info("rack relaxation: %s bound %s with %d racks; %d rack bins", first, bound, bins - RACK_MARGIN, bins)
+    sized = replace(data, facility=replace(data.facility, rack_bins=bins))
+    enough = bins >= data.facility.rack_bins_unlimited
+    completed = _completed(sized, settings, hint, clock)
+    if completed is None:
+        # Interrupted while laying out the relaxation's plan: no plan to keep yet.
+        return _with_totals(Solution("UNKNOWN", settings.objective, [], 0.0, 0.0, interrupted=True), started, build_seconds)
+    hint = completed
+    solution = _solve_lexicographic(sized, replace(settings, hint=hint), clock, global_bound=None if enough else (first, bound))
+    if solution.interrupted or not solution.feasible or solution.status == "OPTIMAL" or enough or clock.remaining() < MIN_STAGE_SECONDS:
+        return _with_totals(solution, started, build_seconds)
+    log.info("optimum not proven against the relaxation's bound: once more with all %d rack bins", data.facility.rack_bins_unlimited)
+    build_seconds += solution.build_seconds
+    retry = _solve_lexicographic(data, replace(settings, hint=solution.values), clock)
+    if retry.feasible and not retry.interrupted and _at_least_as_good(retry.primary_value, solution.primary_value, maximise):
+        return _with_totals(retry, started, build_seconds)
+    solution.build_seconds += retry.build_seconds
+    # An interrupt during the retry ends the run: the earlier plan is kept, but as interrupted.
+    solution.interrupted = retry.interrupted
+    return _with_totals(solution, started, build_seconds)
+
+
+PURCHASE_PREFIXES = ("bought[", "replicas[", "mig_gpus[", "served[", "dedicated_servers[", "replicas_per_server[")
+"""Variables of the relaxation's plan that carry over to the exact model unchanged: what is
+bought and how it is used. Racks, PDUs and switches are laid out afresh."""
+COMPLETION_SHARE = 0.05
+
+
+def _completed(data: ModelData, settings: SolveSettings, relaxed: dict[str, int], clock: Clock) -> dict[str, int] | None:
+    """A complete plan of the exact model from the relaxation's plan: its purchases and replicas
+    fixed, racks laid out by CP-SAT (a small search over the layout alone). A hint
+    that sets every variable lets the exact model start from that plan; when the purchases
+    do not fit the bins (or no layout is found in time) the relaxation's values are the hint.
+    None when an interrupt stopped the search."""
+    built = build_model(data, hard_demand=settings.hard_demand, budget_usd=settings.budget_usd)
+    for guard in built.variables.guards.values():
+        built.model.add(guard == 1)
+    proto = built.model.proto
+    for index, var in enumerate(proto.variables):
+        if var.name.startswith(PURCHASE_PREFIXES) and var.name in relaxed:
+            built.model.add(built.model.get_int_var_from_proto_index(index) == relaxed[var.name])
+    _apply_hint(built, relaxed)
+    solver = clock.solver(settings, COMPLETION_SHARE * settings.time_limit_s, large=_is_large(data))
+    # The first stage's objective over the layout alone (rack enclosures, PDUs, switches, cables).
+    expression, maximise = _expression(built, _objective_order(settings.objective, settings.hard_demand)[0])
+    (built.model.maximize if maximise else built.model.minimize)(expression)
+    outcome = run_search(solver, built.model)
+    clock.charge(solver, outcome)
+    if outcome.interrupted:
+        return None
+    if outcome.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        log.info("relaxation's plan not laid out in racks (%s): hinting its values", STATUS_NAMES[outcome.status])
+        return relaxed
+    log.info("relaxation's plan laid out in racks: capex %s", solver.value(built.capex))
+    return _all_values(built, solver)
+
+
+def _at_least_as_good(value: float, other: float, maximise: bool) -> bool:
+    return value >= other if maximise else value <= other
 
 
 def _with_totals(solution: Solution, started: float, earlier_build_seconds: float) -> Solution:
@@ -233,7 +365,7 @@ def _with_totals(solution: Solution, started: float, earlier_build_seconds: floa
     return solution
 
 
-def _solve_lexicographic(data: ModelData, settings: SolveSettings, deadline: float, global_bound: tuple[str, float] | None = None) -> Solution:
+def _solve_lexicographic(data: ModelData, settings: SolveSettings, clock: Clock, global_bound: tuple[str, float] | None = None) -> Solution:
     """The stages of the module docstring. `global_bound` is a bound on the first stage valid
     beyond this model's rack bins: the stage is OPTIMAL only when its value meets it."""
     started = time.perf_counter()
@@ -244,7 +376,7 @@ def _solve_lexicographic(data: ModelData, settings: SolveSettings, deadline: flo
     stages: list[StageResult] = []
     values: dict[str, int] = {}
     solve_started = time.perf_counter()
-    time_limit = max(deadline - solve_started, MIN_STAGE_SECONDS)
+    time_limit = max(clock.remaining(), MIN_STAGE_SECONDS)
     if settings.hint:
         _apply_hint(built, settings.hint)
     # Guards hold during the solve (assumptions would hide them from presolve and make the
@@ -261,14 +393,15 @@ def _solve_lexicographic(data: ModelData, settings: SolveSettings, deadline: flo
             built.model.maximize(expression)
         else:
             built.model.minimize(expression)
-        remaining = deadline - time.perf_counter()
+        remaining = clock.remaining()
         primary = name in (settings.objective, "served")
         # Tie-breaking stages refine an already optimal plan: each gets a bounded share of the
         # time limit, and stopping early only leaves a less polished tie-break.
         budget = remaining if primary else max(min(remaining, TIE_BREAK_SHARE * time_limit), MIN_STAGE_SECONDS)
-        solver = _solver(settings, max(budget, MIN_STAGE_SECONDS if index else 0.1))
+        solver = clock.solver(settings, max(budget, MIN_STAGE_SECONDS if index else 0.1), large=_is_large(data))
         stage_started = time.perf_counter()
         outcome = run_search(solver, built.model)
+        clock.charge(solver, outcome)
         interrupted = outcome.interrupted
         status_name = STATUS_NAMES[outcome.status]
         if outcome.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -12,6 +12,8 @@ use the very same integers.
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 
@@ -45,8 +47,9 @@ class NodeConfig:
     def partial(self) -> bool:
         return 0 < self.population < self.node.gpu_count
 
-    @property
+    @functools.cached_property
     def key(self) -> str:
+        # Cached: the model and plan look configurations up by key tens of thousands of times.
         fitted = f"[{self.population}]" if self.partial else ""
         return f"{self.node.id}{fitted}/{self.gpu.id}"
 

@@ -16,10 +16,11 @@ import math
 from dataclasses import dataclass, field, replace
 
 from solver.estimator.deployment import Deployment, valid_tp_degrees
-from solver.estimator.estimates import DecodeEstimate, Performance, calibration_gap, estimate_decode, estimate_ttft
-from solver.estimator.memory import MemoryEstimate, estimate_memory, training_memory_floor
+from solver.estimator.estimates import Performance, calibration_gap
+from solver.estimator.memory import training_memory_floor
 from solver.estimator.speed import Device, mig_slice, training_hours, whole_gpu
 from solver.options.configs import NodeConfig
+from solver.options.replica import SharedEstimates, Split, device_key
 from solver.estimator.engine_choice import choose_engine, unsupported_reason
 from solver.specs.assumptions import Assumptions
 from solver.specs.hardware import GpuSpec, MigProfile
@@ -150,7 +151,7 @@ def _runnable(config: NodeConfig, device: Device, group: int, gpus_in_node: int)
 class _Builder:
     """Options of one workload in one of its (precision, KV precision) variants."""
 
-    def __init__(self, entry: WorkloadOptions, variant: Workload, preference: int, limits: Limits, assumptions: Assumptions, performance: Performance):
+    def __init__(self, entry: WorkloadOptions, variant: Workload, preference: int, limits: Limits, assumptions: Assumptions, performance: Performance, shared: SharedEstimates):
         self.entry = entry
         self.workload = variant
         self.preference = preference
@@ -160,49 +161,25 @@ class _Builder:
         self.assumptions = assumptions
         self.performance = performance
         self.preferred = tuple(entry.workload.engines) if entry.workload.engines else performance.preferred_engines
-        # Memory does not depend on the device, speed does: separate caches with cheap keys.
-        self._memory: dict[Deployment, MemoryEstimate] = {}
-        self._decode: dict[tuple[Deployment, str, str | None, str, str, bool], DecodeEstimate] = {}
+        self.base = self.base_deployment()
+        # Estimates depend on the GPU, not on the chassis around it: shared by every configuration
+        # (and by other workloads deploying this model the same way).
+        self.replicas = shared.of(entry.model, self.base)
+        self._engines: dict[tuple[str, int, int], str | None] = {}
+        self._calibration_gaps: dict[tuple[str, str, str | None, str], str | None] = {}
         self._training_floors: dict[tuple[int, int], float] = {}
 
-    def memory(self, deployment: Deployment) -> MemoryEstimate:
-        found = self._memory.get(deployment)
-        if found is None:
-            found = self._memory[deployment] = estimate_memory(self.model, deployment, self.assumptions)
-        return found
-
-    def decode(self, deployment: Deployment, device: Device, engine: str, inter_node: bool) -> DecodeEstimate:
-        key = (deployment, device.gpu.id, device.mig_profile, device.link, engine, inter_node)
-        found = self._decode.get(key)
-        if found is None:
-            found = self._decode[key] = estimate_decode(
-                self.model, deployment, device, engine, self.performance.speed_model, self.assumptions.speed_confidence, inter_node_stages=inter_node
-            )
-        return found
-
     def engine_for(self, gpu: GpuSpec, tp: int, ep: int) -> str | None:
-        return choose_engine(self.performance.engines, self.preferred, gpu, self.workload.precision, self.workload.kv_precision, tp=tp, ep=ep)
+        key = (gpu.id, tp, ep)
+        if key not in self._engines:
+            self._engines[key] = choose_engine(self.performance.engines, self.preferred, gpu, self.workload.precision, self.workload.kv_precision, tp=tp, ep=ep)
+        return self._engines[key]
 
-    def fits_batch(self, base: Deployment, device: Device, engine: str, usable: float, inter_node: bool, batch: int) -> bool:
-        deployment = replace(base, batch=batch)
-        if self.memory(deployment).per_gpu_bytes > usable:
-            return False
-        floor = self.workload.min_decode_tokens_per_s
-        return floor is None or self.decode(deployment, device, engine, inter_node).planning >= floor
-
-    def max_sessions(self, base: Deployment, device: Device, engine: str, usable: float, inter_node: bool) -> int:
-        """Largest batch meeting memory and the per-session speed floor (both monotone in batch)."""
-        cap = 1 if self.workload.sharing == "dedicated" else self.assumptions.max_batch_per_replica
-        if not self.fits_batch(base, device, engine, usable, inter_node, 1):
-            return 0
-        low, high = 1, cap
-        while low < high:
-            middle = (low + high + 1) // 2
-            if self.fits_batch(base, device, engine, usable, inter_node, middle):
-                low = middle
-            else:
-                high = middle - 1
-        return low
+    def calibration_gap(self, engine: str, device: Device) -> str | None:
+        key = (engine, *device_key(device))
+        if key not in self._calibration_gaps:
+            self._calibration_gaps[key] = calibration_gap(self.performance.speed_model, engine, device, self.workload.precision)
+        return self._calibration_gaps[key]
 
     def usable(self, memory_bytes: int) -> float:
         return memory_bytes * (1 - self.limits.vram_headroom)
@@ -239,58 +216,58 @@ class _Builder:
 
     # -- inference -------------------------------------------------------------------------
     def inference_option(self, config: NodeConfig, tp: int, pp: int, nodes: int, device: Device, ep: int = 1) -> DeploymentOption | None:
-        model, workload, assumptions = self.model, self.workload, self.assumptions
-        split = split_label(tp, pp, 1, ep) + (f" on {nodes} nodes" if nodes else "") + (f" {self.variant_label}" if self.variant_label else "")
+        workload, assumptions, replicas = self.workload, self.assumptions, self.replicas
+        label = split_label(tp, pp, 1, ep) + (f" on {nodes} nodes" if nodes else "") + (f" {self.variant_label}" if self.variant_label else "")
         engine = self.engine_for(config.gpu, tp, ep)
         if engine is None:
-            self.entry.rejections.append(f"{config.key} {split}: no engine runs this split of {workload.precision} on {config.gpu.id}")
+            self.entry.rejections.append(f"{config.key} {label}: no engine runs this split of {workload.precision} on {config.gpu.id}")
             return None
         if not assumptions.plan_uncalibrated_speeds:
-            gap = calibration_gap(self.performance.speed_model, engine, device, workload.precision)
+            gap = self.calibration_gap(engine, device)
             if gap is not None:
                 self.entry.unsupported.setdefault(config.gpu.id, f"{gap}: its speeds would be guesses (assumptions.plan_uncalibrated_speeds: true allows it)")
-                self.entry.rejections.append(f"{config.key} {split}: {gap}")
+                self.entry.rejections.append(f"{config.key} {label}: {gap}")
                 return None
-        base = self.base_deployment()
-        deployment = replace(base, tp=tp, pp=pp, ep=ep)
+        split = Split(tp, pp, ep)
         usable = self.usable(device.memory_bytes)
         inter_node = nodes > 0
-        memory_one = self.memory(deployment)
-        self.note_need(config.gpu, memory_one.per_gpu_bytes, split)
-        if memory_one.per_gpu_bytes > usable:
+        memory_one = replicas.memory(split, 1)
+        self.note_need(config.gpu, memory_one.total, label)
+        if memory_one.total > usable:
             return None
-        if not self.host_ram_ok(config, memory_one.per_gpu.weights):
-            self.entry.rejections.append(f"{config.key} {split}: weight shard exceeds the host RAM per GPU")
+        if not self.host_ram_ok(config, memory_one.weights):
+            self.entry.rejections.append(f"{config.key} {label}: weight shard exceeds the host RAM per GPU")
             return None
-        first = self.decode(deployment, device, engine, inter_node)
-        self.note_speed(config.gpu, first.planning, split)
+        # Speed only once memory fits: most splits of a large model fail on memory.
+        first = replicas.decode(split, 1, device, engine, inter_node)
+        self.note_speed(config.gpu, first.planning, label)
         floor = workload.min_decode_tokens_per_s
         if floor is not None and first.planning < floor:
             self.entry.rejections.append(
-                f"{config.key} {split}: {first.planning:.1f} tok/s per session at batch 1 at {assumptions.speed_confidence:.0%} confidence "
+                f"{config.key} {label}: {first.planning:.1f} tok/s per session at batch 1 at {assumptions.speed_confidence:.0%} confidence "
                 f"(estimate {first.central:.1f}), floor {floor:g}"
             )
             return None
         ttft = None
         if workload.kind == "interactive":
-            ttft = estimate_ttft(model, deployment, device, workload.prompt_tokens, engine, self.performance.speed_model, assumptions.speed_confidence, inter_node_stages=inter_node)
+            ttft = replicas.ttft(split, device, engine, inter_node, workload.prompt_tokens)
             if workload.max_ttft_s is not None and ttft.planning > workload.max_ttft_s:
-                self.entry.rejections.append(f"{config.key} {split}: time to first token {ttft.planning:.2f} s at {assumptions.speed_confidence:.0%} confidence exceeds {workload.max_ttft_s:g} s")
+                self.entry.rejections.append(f"{config.key} {label}: time to first token {ttft.planning:.2f} s at {assumptions.speed_confidence:.0%} confidence exceeds {workload.max_ttft_s:g} s")
                 return None
-        sessions = self.max_sessions(deployment, device, engine, usable, inter_node)
-        final = replace(deployment, batch=sessions)
-        memory = self.memory(final)
-        speed = self.decode(final, device, engine, inter_node)
+        cap = 1 if workload.sharing == "dedicated" else assumptions.max_batch_per_replica
+        sessions = replicas.max_sessions(split, device, engine, inter_node, usable, cap, floor)
+        memory = replicas.memory(split, sessions)
+        speed = replicas.decode(split, sessions, device, engine, inter_node)
         serves = sessions if workload.kind == "interactive" else math.floor(sessions * speed.planning)
         if serves < 1:
             return None
-        gpus = nodes * config.gpu_count if nodes else deployment.gpus
+        gpus = nodes * config.gpu_count if nodes else replicas.deployment(split, 1).gpus
         return DeploymentOption(
             workload=workload.name, config_key=config.key, gpu=config.gpu.id, tp=tp, pp=pp, dp=1, zero_stage=0, ep=ep,
             nodes=nodes, gpus=gpus, mig_profile=device.mig_profile, slices_per_gpu=0, sessions=sessions, serves=serves,
-            memory_per_gpu_bytes=math.ceil(memory.per_gpu_bytes), usable_bytes_per_gpu=math.floor(usable), decode_tokens_per_s=speed.planning,
+            memory_per_gpu_bytes=math.ceil(memory.total), usable_bytes_per_gpu=math.floor(usable), decode_tokens_per_s=speed.planning,
             ttft_s=None if ttft is None else ttft.planning, training_hours=None,
-            precision=deployment.precision, kv_precision=deployment.kv_precision, preference=self.preference, variant=self.variant_label, engine=engine,
+            precision=self.base.precision, kv_precision=self.base.kv_precision, preference=self.preference, variant=self.variant_label, engine=engine,
             decode_central_tokens_per_s=speed.central, decode_band=(speed.low, speed.high),
             ttft_central_s=None if ttft is None else ttft.central, ttft_band=None if ttft is None else (ttft.low, ttft.high),
         )
@@ -376,7 +353,7 @@ class _Builder:
         """Least memory per GPU of any TP×PP training split, whatever its DP and ZeRO stage."""
         key = (tp, pp)
         if key not in self._training_floors:
-            self._training_floors[key] = training_memory_floor(self.model, replace(self.base_deployment(), tp=tp, pp=pp), self.assumptions)
+            self._training_floors[key] = training_memory_floor(self.model, replace(self.base, tp=tp, pp=pp), self.assumptions)
         return self._training_floors[key]
 
     def training_could_fit(self, config: NodeConfig, usable: float) -> bool:
@@ -392,7 +369,7 @@ class _Builder:
     def training_option(self, config: NodeConfig, width: int, nodes: int) -> DeploymentOption | None:
         model, workload, assumptions = self.model, self.workload, self.assumptions
         assert workload.tokens is not None and workload.deadline_hours is not None
-        base = self.base_deployment()
+        base = self.base
         device = whole_gpu(config.gpu, scaleup=True)
         hours = training_hours(model, workload.tokens, width, device, base.mode, base.gradient_checkpointing, assumptions)
         if hours > workload.deadline_hours:
@@ -408,11 +385,10 @@ class _Builder:
                     continue
                 dp = rest // pp
                 for stage in ZERO_STAGES if dp > 1 else (0,):
-                    deployment = replace(base, tp=tp, pp=pp, dp=dp, zero_stage=stage)
-                    estimate = self.memory(deployment)
-                    memory = estimate.per_gpu_bytes
+                    estimate = self.replicas.memory(Split(tp, pp, 1, dp, stage), base.batch)
+                    memory = estimate.total
                     self.note_need(config.gpu, memory, f"TP{tp}×PP{pp}×DP{dp} ZeRO-{stage}")
-                    if memory <= usable and self.host_ram_ok(config, estimate.per_gpu.weights):
+                    if memory <= usable and self.host_ram_ok(config, estimate.weights):
                         return DeploymentOption(
                             workload=workload.name, config_key=config.key, gpu=config.gpu.id, tp=tp, pp=pp, dp=dp,
                             zero_stage=stage, ep=1, nodes=nodes, gpus=width, mig_profile=None, slices_per_gpu=0, sessions=1,
@@ -485,15 +461,20 @@ def prune_dominated(options: list[DeploymentOption], required: int) -> list[Depl
     return sorted(kept, key=lambda o: (o.nodes, o.gpus, o.mig_profile or "", o.tp, o.pp, o.ep))
 
 
-def workload_options(workload: Workload, model: ModelSpec, configs: list[NodeConfig], limits: Limits, assumptions: Assumptions, performance: Performance, *, prune: bool = True) -> WorkloadOptions:
+def workload_options(
+    workload: Workload, model: ModelSpec, configs: list[NodeConfig], limits: Limits, assumptions: Assumptions, performance: Performance,
+    *, prune: bool = True, shared: SharedEstimates | None = None,
+) -> WorkloadOptions:
     """Every feasible option of `workload` on `configs`, in each of its (precision, KV precision)
     variants; with `prune`, only the non-dominated ones per configuration and variant (tests
-    compare both to show pruning never changes the optimum)."""
+    compare both to show pruning never changes the optimum). `shared` holds estimates other
+    workloads of the problem made (same assumptions and performance)."""
     entry = WorkloadOptions(workload, model, required_demand(workload), demand_unit(workload))
+    shared = shared if shared is not None else SharedEstimates(assumptions, performance)
     for preference, (precision, kv_precision) in enumerate(workload.variants):
         variant = workload.model_copy(update={"precision": precision, "kv_precision": kv_precision})
-        builder = _Builder(entry, variant, preference, limits, assumptions, performance)
-        base = builder.base_deployment()
+        builder = _Builder(entry, variant, preference, limits, assumptions, performance, shared)
+        base = builder.base
         for config in configs:
             gpu = config.gpu
             if base.base_precision not in gpu.supported_formats:

@@ -46,8 +46,9 @@ def _servers(data: ModelData, values: dict[str, int]) -> list[ServerSlots]:
 def _dedicated(data: ModelData, values: dict[str, int], key: str) -> list[Dedicated]:
     """Options of redundant workloads on `key` with their own servers, as the model sized them."""
     groups = []
-    for index, option in enumerate(data.options):
-        if option.config_key != key or not data.is_dedicated(option):
+    for index in data.options_by_config.get(key, []):
+        option = data.options[index]
+        if not data.is_dedicated(option):
             continue
         replicas = values[replica_name(option)]
         if not replicas:
@@ -88,8 +89,9 @@ def build_plan(data: ModelData, solution: Solution, *, tco_usd: float) -> Plan:
         servers_by_config.setdefault(server.config.key, []).append(server)
     for config in data.configs:
         config_servers = servers_by_config.get(config.key, [])
-        items = [(o, values[replica_name(o)]) for o in data.options if o.config_key == config.key and values[replica_name(o)]]
-        migs = {profile: values[mig_name(key, profile)] for (key, profile) in {(o.config_key, o.mig_profile) for o in data.options if o.mig_profile and o.config_key == config.key} if values[mig_name(key, profile)]}
+        on_config = [data.options[i] for i in data.options_by_config.get(config.key, [])]
+        items = [(o, values[replica_name(o)]) for o in on_config if values[replica_name(o)]]
+        migs = {profile: values[mig_name(key, profile)] for (key, profile) in {(o.config_key, o.mig_profile) for o in on_config if o.mig_profile} if values[mig_name(key, profile)]}
         if items or migs:
             placed.extend(place_config(config_servers, items, migs, _dedicated(data, values, config.key)))
     workloads_by_name = {entry.workload.name: entry for entry in data.workloads}
@@ -262,6 +264,7 @@ def build_plan(data: ModelData, solution: Solution, *, tco_usd: float) -> Plan:
         racks=len(racks),
         solve_seconds=round(solution.solve_seconds, 3),
         build_seconds=round(solution.build_seconds, 3),
+        deterministic=solution.deterministic,
         stages=[{"name": s.name, "status": s.status, "value": s.value, "bound": s.bound, "seconds": round(s.seconds, 3)} for s in solution.stages],
         binding_limits=binding_limits(data, solution, len(racks)),
         speed_confidence=data.problem.assumptions.speed_confidence,

@@ -28,6 +28,9 @@ class Summary(PlanModel):
     build_seconds: float
     precompute_seconds: float = 0.0
     """Estimating every deployment option before the model is built."""
+    deterministic: bool = True
+    """False when a search stopped at the wall-clock backstop (a busy machine) rather than at its
+    deterministic time limit: the same input may then give another plan."""
     stages: list[dict]
     binding_limits: list[str]
     speed_confidence: float = 0.8

@@ -114,7 +114,8 @@ def plan_view(plan: Plan) -> Group:
         + f"\n{summary.objective} {summary.objective_value:,.0f} {summary.objective_unit}, best bound {summary.best_bound:,.0f} {summary.objective_unit}, gap {summary.gap:.2%}; solved in {summary.solve_seconds:.2f} s (+{summary.precompute_seconds:.2f} s estimating options, {summary.build_seconds:.2f} s building the model); "
         f"TCO ${summary.tco_usd:,.0f}"
         + f"\nspeeds planned at {summary.speed_confidence:.0%} confidence from the calibration band (speed model {summary.speed_model})"
-        + "".join(f"\n{line}" for line in summary.name_expansions),
+        + "".join(f"\n{line}" for line in summary.name_expansions)
+        + ("" if summary.deterministic else "\nthe search stopped at its wall-clock backstop (busy machine): a re-run may give another plan"),
         style="bold",
     )
     workloads = Table(title="Workloads", title_justify="left", header_style="bold")

@@ -267,6 +267,7 @@ def timings_json(run: WhatIfRun) -> str:
         {
             "jobs": run.jobs,
             "wall_seconds": round(run.wall_seconds, 3),
+            "prepare_seconds": round(run.prepare_seconds, 3),
             "scenarios": [
                 {"scenario": s.name, "seconds": round(r.seconds, 3), "data_seconds": round(r.data_seconds, 3), "hinted": r.hinted, "reused_from": r.reused_from or None, "stages": r.stages}
                 for s, r in zip(run.scenarios, run.results)

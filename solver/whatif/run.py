@@ -13,7 +13,7 @@ from solver.catalog import Catalog
 from solver.specs.problem import Problem
 from solver.whatif.frontier import FrontierPoint, end_scenarios, interior_scenarios, pareto_points
 from solver.whatif.scenarios import Scenario, assign_slugs
-from solver.whatif.sweep import ScenarioResult, Sweep, make_chains
+from solver.whatif.sweep import ScenarioResult, ScenarioSolver, Sweep, make_chains
 
 
 @dataclass
@@ -27,6 +27,8 @@ class WhatIfRun:
     frontier_note: str = ""
     jobs: int = 1
     wall_seconds: float = 0.0
+    prepare_seconds: float = 0.0
+    """Model data and all-demand optima computed before the workers started."""
 
 
 class _Progress:
@@ -90,8 +92,11 @@ def run_whatif(
     jobs: int = 1,
     time_limit_s: float = 60.0,
     progress: bool = False,
+    backend: str = "local",
+    address: str | None = None,
 ) -> WhatIfRun:
-    """Solve ``scenarios`` (and the frontier of ``problem`` with ``frontier_points`` points)."""
+    """Solve ``scenarios`` (and the frontier of ``problem`` with ``frontier_points`` points), in
+    worker processes (`backend` local) or as Ray tasks (ray; `address`: an existing cluster)."""
     started = time.perf_counter()
     sweep_scenarios = list(scenarios)
     ends = end_scenarios(problem) if frontier_points else []
@@ -101,7 +106,16 @@ def run_whatif(
     pool = max(1, min(jobs, chains))
     frontier: list[FrontierPoint] | None = None
     frontier_note = ""
-    with Sweep(catalog, jobs=pool, time_limit_s=time_limit_s) as sweep, _progress(progress, len(first_batch) + interior_guess) as bar:
+    # Before any worker forks: the model data, and each budget series' optimum serving all
+    # demand, which every budget at or above its cost reuses whichever chain it falls in.
+    prepared = ScenarioSolver(catalog, time_limit_s=time_limit_s).prepare(first_batch)
+    if backend == "ray":
+        from solver.whatif.ray_backend import RaySweep
+
+        sweeper: Any = RaySweep(catalog, jobs=pool, time_limit_s=time_limit_s, prepared=prepared, address=address)
+    else:
+        sweeper = Sweep(catalog, jobs=pool, time_limit_s=time_limit_s, prepared=prepared)
+    with sweeper as sweep, _progress(progress, len(first_batch) + interior_guess) as bar:
         sweep.on_done = bar.advance
         keep = {len(sweep_scenarios)} if ends else set()
         first = sweep.run(first_batch, keep_values=keep)
@@ -140,6 +154,7 @@ def run_whatif(
         frontier_note=frontier_note,
         jobs=pool,
         wall_seconds=time.perf_counter() - started,
+        prepare_seconds=prepared.seconds,
     )
 
 

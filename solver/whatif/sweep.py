@@ -77,7 +77,11 @@ class ChainTask:
 
 
 def default_jobs() -> int:
-    return max(1, min(2, os.cpu_count() or 1))
+    """One worker process per core this process may run on (a container's CPU set, not the host's)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def make_chains(scenarios: Sequence[Scenario]) -> list[list[int]]:
@@ -102,19 +106,65 @@ def make_chains(scenarios: Sequence[Scenario]) -> list[list[int]]:
 # The solving side (runs in workers, or in-process with one job)
 
 
+@dataclass
+class Prepared:
+    """What the coordinator computes once before any worker starts (forked workers inherit it):
+    model data per data key, and per budget series the optimum serving all demand."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    optima: dict[Any, tuple[Scenario, Any]] = field(default_factory=dict)
+    """(series, data key) → (the series' scenario without a budget, its Solution)."""
+    seconds: float = 0.0
+
+
+def all_demand_scenario(scenario: Scenario) -> Scenario:
+    """``scenario`` without its budget: its optimum is every larger budget's (see _fits_optimum)."""
+    return replace(scenario, name=ALL_DEMAND, budget_usd=None, problem=_without_budget(scenario))
+
+
+ALL_DEMAND = "all demand (no budget)"
+
+
 class ScenarioSolver:
     """Solves scenarios against one catalog, caching model data per data key."""
 
-    def __init__(self, catalog: Catalog, *, time_limit_s: float, seed: int = 0):
+    def __init__(self, catalog: Catalog, *, time_limit_s: float, seed: int = 0, prepared: Prepared | None = None):
         self.catalog = catalog
         self.time_limit_s = time_limit_s
         self.seed = seed
         self._data: OrderedDict[str, Any] = OrderedDict()
+        self.prepared = prepared or Prepared()
+
+    def prepare(self, scenarios: Sequence[Scenario]) -> Prepared:
+        """Model data for every data key of ``scenarios``, and the all-demand optimum of every
+        cost-minimising budget series, computed here once (before workers fork)."""
+        started = time.perf_counter()
+        prepared = Prepared()
+        failed: set[str] = set()
+        for scenario in scenarios:
+            if scenario.data_key not in prepared.data and scenario.data_key not in failed:
+                try:
+                    prepared.data[scenario.data_key] = self._model_data(scenario)[0]
+                except ProcureError:
+                    failed.add(scenario.data_key)  # each scenario reports it when it is solved
+        for scenario in scenarios:
+            key = (scenario.series, scenario.data_key)
+            if scenario.budget_usd is None or scenario.objective != "cost" or scenario.power_cap_w is not None or scenario.data_key in failed or key in prepared.optima:
+                continue
+            reference = all_demand_scenario(scenario)
+            _, solution = self.solve(-1, reference, None)
+            if solution is not None:
+                prepared.optima[key] = (reference, solution)
+        prepared.seconds = time.perf_counter() - started
+        self.prepared = prepared
+        return prepared
 
     def _model_data(self, scenario: Scenario) -> tuple[Any, float]:
         from solver.model.data import build_data
 
         key = scenario.data_key
+        if key in self.prepared.data:
+            return self.prepared.data[key], 0.0
         if key in self._data:
             self._data.move_to_end(key)
             return self._data[key], 0.0
@@ -142,9 +192,14 @@ class ScenarioSolver:
             data = replace(base, problem=scenario.problem)
             if scenario.hard_demand:
                 raise_if_unservable(data)
+            optimum = self.prepared.optima.get((scenario.series, scenario.data_key))
             if previous is not None and _same_optimum(previous[0], previous[1], scenario, data):
                 solution = previous[1]
                 result.reused_from = previous[0].name
+                result.hinted = False
+            elif optimum is not None and _fits_optimum(optimum[0], optimum[1], scenario, data):
+                solution = optimum[1]
+                result.reused_from = optimum[0].name
                 result.hinted = False
             else:
                 settings = SolveSettings(
@@ -236,6 +291,24 @@ def _same_optimum(before: Scenario, solution: Any, after: Scenario, data: Any) -
     return _without_budget(before) == _without_budget(after)
 
 
+def _fits_optimum(unbudgeted: Scenario, solution: Any, after: Scenario, data: Any) -> bool:
+    """Whether ``solution``, proved optimal for ``unbudgeted`` (``after`` without its budget),
+    is optimal for ``after``: it serves all demand within ``after``'s budget, and a plan
+    optimal without the budget that fits it is optimal with it (the budget only removes plans)."""
+    if solution.status != "OPTIMAL" or any(stage.status != "OPTIMAL" for stage in solution.stages):
+        return False
+    if unbudgeted.objective != "cost" or after.objective != "cost" or unbudgeted.budget_usd is not None:
+        return False
+    if (unbudgeted.hard_demand, unbudgeted.kind, unbudgeted.data_key, unbudgeted.power_cap_w, unbudgeted.series) != (after.hard_demand, after.kind, after.data_key, after.power_cap_w, after.series):
+        return False
+    budget = after.problem.limits.budget_usd
+    if budget is not None and solution.capex_usd > budget:
+        return False
+    if any(solution.values.get(f"served[{entry.workload.name}]", -1) < entry.required for entry in data.workloads):
+        return False
+    return unbudgeted.problem == _without_budget(after)
+
+
 def _first_line(lines: Sequence[str]) -> str:
     for line in lines:
         text = line.strip()
@@ -258,14 +331,14 @@ _WORKER: ScenarioSolver | None = None
 _PROGRESS: Any = None
 
 
-def _init_worker(catalog_state: tuple[Any, ...], time_limit_s: float, seed: int, progress_queue: Any) -> None:
+def _init_worker(catalog_state: tuple[Any, ...], time_limit_s: float, seed: int, progress_queue: Any, prepared: Prepared | None = None) -> None:
     global _WORKER, _PROGRESS
     # The coordinating process handles interrupts: Ctrl-C reaches the whole process group, and
     # a worker must neither stop its search on its own (the coordinator would wait for a
     # half-finished result) nor outlive the coordinator's SIGTERM.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _WORKER = ScenarioSolver(_catalog_from_state(catalog_state), time_limit_s=time_limit_s, seed=seed)
+    _WORKER = ScenarioSolver(_catalog_from_state(catalog_state), time_limit_s=time_limit_s, seed=seed, prepared=prepared)
     _PROGRESS = progress_queue
 
 
@@ -289,8 +362,9 @@ class Sweep:
     thread exists, so forking is safe), leaving stops them.
     """
 
-    def __init__(self, catalog: Catalog, *, jobs: int = 1, time_limit_s: float = 60.0, seed: int = 0, on_done: Callable[[Scenario], None] | None = None):
+    def __init__(self, catalog: Catalog, *, jobs: int = 1, time_limit_s: float = 60.0, seed: int = 0, on_done: Callable[[Scenario], None] | None = None, prepared: Prepared | None = None):
         self.catalog = catalog
+        self.prepared = prepared
         self.jobs = max(1, jobs)
         self.time_limit_s = time_limit_s
         self.seed = seed
@@ -307,7 +381,8 @@ class Sweep:
                 max_workers=self.jobs,
                 mp_context=context,
                 initializer=_init_worker,
-                initargs=(_catalog_state(self.catalog), self.time_limit_s, self.seed, self._queue),
+                # Forked workers inherit the prepared data instead of building it each.
+                initargs=(_catalog_state(self.catalog), self.time_limit_s, self.seed, self._queue, self.prepared),
             )
             self._executor.submit(_worker_ready).result()
         return self
@@ -339,7 +414,7 @@ class Sweep:
 
     def _solver(self) -> ScenarioSolver:
         if self._local is None:
-            self._local = ScenarioSolver(self.catalog, time_limit_s=self.time_limit_s, seed=self.seed)
+            self._local = ScenarioSolver(self.catalog, time_limit_s=self.time_limit_s, seed=self.seed, prepared=self.prepared)
         return self._local
 
     def run(self, scenarios: Sequence[Scenario], *, initial_hint: dict[str, int] | None = None, keep_values: Collection[int] = ()) -> list[ScenarioResult]:
@@ -387,4 +462,4 @@ class Sweep:
                 self.on_done(scenarios[index])
 
 
-__all__ = ["ChainTask", "ScenarioResult", "ScenarioSolver", "Sweep", "default_jobs", "make_chains"]
+__all__ = ["ALL_DEMAND", "ChainTask", "Prepared", "ScenarioResult", "ScenarioSolver", "Sweep", "all_demand_scenario", "default_jobs", "make_chains"]

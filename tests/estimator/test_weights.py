@@ -31,6 +31,7 @@ from solver.estimator.weights import (
     model_weight_bytes,
     pipeline_stages,
     rank_weights,
+    stage_shapes,
     stage_weight_bytes,
 )
 
@@ -260,3 +261,11 @@ def test_tied_embeddings_last_stage_keeps_its_own_copy() -> None:
     assert single == 2 * 8_030_261_248 - embedding
     stages = pipeline_stages(tied, 2)
     assert sum(stage_weight_bytes(tied, weights, stage) for stage in stages) == single + embedding
+
+
+@pytest.mark.parametrize("name, pp", [("llama-3.1-8b", 1), ("llama-3.1-70b", 7), ("deepseek-v2", 60), ("llama-3.1-405b", 126)])
+def test_stage_shapes_are_the_distinct_stages_in_order(name: str, pp: int) -> None:
+    stages = pipeline_stages(model(name), pp)
+    shapes = stage_shapes(model(name), pp)
+    assert list(shapes) == [stage for index, stage in enumerate(stages) if stage not in stages[:index]]
+    assert len(shapes) <= 5

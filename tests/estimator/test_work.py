@@ -100,3 +100,16 @@ def test_decode_work_grows_with_batch(model_id: str, batches: list[int], context
     b = decode_work(model, Deployment(context_tokens=context, batch=large)).stages[0]
     assert b.kv_bytes >= a.kv_bytes and b.linear_flops >= a.linear_flops and b.expert_bytes >= a.expert_bytes
     assert b.weight_bytes == a.weight_bytes
+
+
+def test_a_deep_pipeline_computes_each_stage_shape_once() -> None:
+    # Llama-3.1-70B's 80 layers on 32 stages: 16 stages of 3 layers and 16 of 2, plus the first
+    # and last. Equal stages are one object, with the work a stage of that shape has on its own.
+    model = CATALOG.model("llama-3.1-70b")
+    work = decode_work(model, Deployment(tp=4, pp=32, batch=8))
+    assert len(work.stages) == 32
+    assert len({id(stage) for stage in work.stages}) == 4
+    assert work.stages[1] is work.stages[15] and work.stages[16] is work.stages[30]
+    assert work.stages[1].layers == 3 and work.stages[16].layers == 2
+    single = decode_work(model, Deployment(tp=4, pp=1, batch=8)).stages[0]
+    assert sum(stage.kv_bytes for stage in work.stages) == pytest.approx(single.kv_bytes)

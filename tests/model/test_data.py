@@ -27,3 +27,19 @@ def test_shared_replicas_serving_a_million_sessions_are_within_the_bound():
 def test_config_lookup_by_key():
     data = build_data(make_problem(interactive("chat", "llama-3.1-8b", 4)), mini_catalog())
     assert all(data.config(config.key) is config for config in data.configs)
+
+
+def test_option_indices_group_every_option_once():
+    # Model building reads options per workload and per configuration through these indices
+    # (a scan per workload or configuration made it grow as options × workloads).
+    problem = make_problem(interactive("chat", "llama-3.1-8b", 40), interactive("big", "llama-3.1-70b", 6))
+    data = build_data(problem, mini_catalog())
+    options = data.options
+    assert data.options is options  # built once
+    for index_of, key in ((data.options_by_config, lambda o: o.config_key), (data.options_by_workload, lambda o: o.workload)):
+        assert sorted(i for indices in index_of.values() for i in indices) == list(range(len(options)))
+        assert all(key(options[i]) == group for group, indices in index_of.items() for i in indices)
+        assert all(indices == sorted(indices) for indices in index_of.values())
+    assert all(options[i].mig_profile == profile and options[i].config_key == key for (key, profile), indices in data.options_by_mig.items() for i in indices)
+    assert sum(map(len, data.options_by_mig.values())) == sum(1 for o in options if o.mig_profile)
+    assert all(data.workload_entry(entry.workload.name) is entry for entry in data.workloads)

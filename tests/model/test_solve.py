@@ -35,15 +35,21 @@ def interrupt_at_call(monkeypatch, call: int) -> list[int]:
 
 
 def test_interrupted_solve_raises_unless_the_best_plan_is_kept(monkeypatch):
-    interrupt_at_call(monkeypatch, 2)  # 1: the rack relaxation, 2: the cost stage
+    interrupt_at_call(monkeypatch, 3)  # 1: the rack relaxation, 2: its plan laid out in racks, 3: the cost stage
     with pytest.raises(Interrupted):
         solve_mini(chat_fleet(8))
-    calls = interrupt_at_call(monkeypatch, 2)
+    calls = interrupt_at_call(monkeypatch, 3)
     data, solution = solve_mini(chat_fleet(8), keep_interrupted=True)
     assert solution.interrupted and solution.feasible
     assert [stage.name for stage in solution.stages] == ["cost"]  # no tie-break stages after it
-    assert calls[0] == 2
+    assert calls[0] == 3
     assert plan_of(data, solution).summary.status == "INTERRUPTED"
+
+
+def test_interrupt_while_laying_out_the_relaxations_plan_stops_the_solve(monkeypatch):
+    calls = interrupt_at_call(monkeypatch, 2)
+    _, solution = solve_mini(chat_fleet(8), keep_interrupted=True)
+    assert solution.interrupted and not solution.feasible and calls[0] == 2
 
 
 def test_interrupted_relaxation_has_nothing_to_keep(monkeypatch):
@@ -61,7 +67,7 @@ def test_summary_reports_the_objective_at_the_final_solution(monkeypatch):
     def first_solution_only_for_the_cost_stage(settings, time_limit):
         solver = real_solver(settings, time_limit)
         made[0] += 1
-        if made[0] == 2:
+        if made[0] == 3:  # after the relaxation and its layout
             solver.parameters.stop_after_first_solution = True
         return solver
 
@@ -90,3 +96,67 @@ def test_solve_seconds_include_the_rack_relaxation(monkeypatch):
     wall = time.perf_counter() - started
     assert solution.solve_seconds >= 0.3
     assert solution.solve_seconds + solution.build_seconds <= wall
+
+
+def test_rack_bins_are_sized_once(monkeypatch):
+    # The relaxation, the layout of its plan, the exact model: no retries with doubled bins.
+    built = []
+    real_build = solve_module.build_model
+    monkeypatch.setattr(solve_module, "build_model", lambda data, **kw: built.append(data.facility.rack_bins) or real_build(data, **kw))
+    data, solution = solve_mini(mixed_problem())
+    assert solution.status == "OPTIMAL"
+    assert len(built) == 3 and built[1] == built[2] <= data.facility.rack_bins_unlimited
+
+
+def test_the_relaxations_plan_completed_hints_every_variable():
+    data, _ = solve_mini(mixed_problem())
+    clock = solve_module.Clock(100.0)
+    settings = solve_module.SolveSettings(time_limit_s=100.0)
+    relaxed = solve_module.build_model(data, aggregate_racks=True)
+    for guard in relaxed.variables.guards.values():
+        relaxed.model.add(guard == 1)
+    relaxed.model.minimize(relaxed.capex)
+    solver = solve_module._solver(settings, 10.0)
+    assert solver.solve(relaxed.model) == solve_module.cp_model.OPTIMAL
+    values = solve_module._all_values(relaxed, solver)
+    completed = solve_module._completed(data, settings, values, clock)
+    exact = solve_module.build_model(data)
+    assert {var.name for var in exact.model.proto.variables if var.name} <= set(completed)
+    # Purchases and replicas are the relaxation's; only the layout is new.
+    assert all(completed[name] == value for name, value in values.items() if name.startswith(solve_module.PURCHASE_PREFIXES))
+    assert clock.spent_s > 0
+
+
+class _FinishedSearch:
+    def __init__(self, deterministic_time: float, limit: float):
+        self.deterministic_time = deterministic_time
+        self.wall_time = 1.0
+        self.parameters = type("Parameters", (), {"max_deterministic_time": limit})()
+
+
+def test_a_search_stopped_by_the_wall_clock_is_marked_not_deterministic():
+    clock = solve_module.Clock(10.0)
+    clock.charge(_FinishedSearch(2.0, 2.0), SearchOutcome(solve_module.cp_model.FEASIBLE, False))
+    assert clock.deterministic and clock.spent_s == pytest.approx(2.0 / solve_module.DETERMINISTIC_PER_SECOND)
+    clock.charge(_FinishedSearch(0.5, 2.0), SearchOutcome(solve_module.cp_model.OPTIMAL, False))
+    assert clock.deterministic  # finished before its budget: proved, not stopped
+    clock.charge(_FinishedSearch(0.5, 2.0), SearchOutcome(solve_module.cp_model.FEASIBLE, False))
+    assert not clock.deterministic
+
+
+def test_time_limits_are_deterministic_budgets():
+    clock = solve_module.Clock(10.0)
+    solver = clock.solver(solve_module.SolveSettings(), 4.0)
+    assert solver.parameters.max_deterministic_time == pytest.approx(4.0 * solve_module.DETERMINISTIC_PER_SECOND)
+    assert solver.parameters.max_time_in_seconds <= solve_module.WALL_BACKSTOP * 4.0 + 1.0
+
+
+def test_large_models_start_from_the_greedy_plan_and_reach_the_same_optimum(monkeypatch):
+    _, small = solve_mini(mixed_problem())
+    monkeypatch.setattr(solve_module, "LARGE_MODEL_OPTIONS", 0)
+    hinted = []
+    real_start = solve_module.starting_plan
+    monkeypatch.setattr(solve_module, "starting_plan", lambda data: hinted.append(1) or real_start(data))
+    _, large = solve_mini(mixed_problem())
+    assert hinted and large.status == small.status == "OPTIMAL"
+    assert large.capex_usd == small.capex_usd and large.power_w == small.power_w

@@ -192,3 +192,39 @@ def test_caps_and_pareto_marking():
     points = pareto_points([point(0, 10, 100), point(1, 12, 100, 13), point(2, 12, 80, 14), point(3, 15, 60), point(4, 12, 80, 15)])
     marks = {p.scenario: (p.pareto, p.same_as) for p in points}
     assert marks == {0: (True, None), 1: (False, None), 2: (True, None), 4: (False, 2), 3: (True, None)}
+
+
+def test_budgets_above_the_all_demand_optimum_reuse_it_in_every_chain(tiny, catalog):
+    # Each chain starts cold; the budget series' optimum without a budget, solved once before the
+    # chains, serves every budget at or above its cost whichever chain the budget falls in.
+    from solver.whatif.sweep import ALL_DEMAND
+
+    scenarios = plan_scenarios(tiny, catalog, budgets=BUDGETS)
+    run = run_whatif(tiny, catalog, scenarios, jobs=1)
+    chain_starts = {chain[0] for chain in make_chains(scenarios)}
+    optimum = next(r for r in run.results if r.reused_from == ALL_DEMAND)
+    started_cold = [i for i in chain_starts if run.results[i].reused_from == ALL_DEMAND]
+    assert started_cold, "a chain's first budget above the optimum's cost reuses it"
+    capex = optimum.plan.summary.capex_usd
+    for scenario, result in zip(run.scenarios, run.results):
+        assert bool(result.reused_from) == (scenario.budget_usd >= capex)
+    assert run.prepare_seconds > 0
+
+
+def test_prepared_model_data_is_not_built_again(tiny, catalog):
+    scenarios = plan_scenarios(tiny, catalog, budgets=BUDGETS[:3])
+    solver = ScenarioSolver(catalog, time_limit_s=30)
+    prepared = solver.prepare(scenarios)
+    assert set(prepared.data) == {s.data_key for s in scenarios}
+    worker = ScenarioSolver(catalog, time_limit_s=30, prepared=prepared)
+    result, _ = worker.solve(0, scenarios[0], None)
+    assert result.data_seconds == 0.0
+
+
+def test_default_jobs_follow_the_usable_cores(monkeypatch):
+    import os
+
+    from solver.whatif import sweep
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    assert sweep.default_jobs() == 3

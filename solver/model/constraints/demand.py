@@ -16,7 +16,7 @@ def add(model: cp_model.CpModel, data: ModelData, variables: Variables, *, hard:
     options = data.options
     for entry in data.workloads:
         name = entry.workload.name
-        capacity = sum(variables.replicas[i] * o.serves for i, o in enumerate(options) if o.workload == name)
+        capacity = sum(variables.replicas[i] * options[i].serves for i in data.options_by_workload.get(name, []))
         model.add(variables.served[name] <= capacity).with_name(f"served_by_replicas[{name}]")
         if hard:
             model.add(variables.served[name] >= entry.required).only_enforce_if(variables.guard(model, f"demand:{name}"))

@@ -24,7 +24,7 @@ def add(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:
         upper = data.node_upper[config.key]
         fabric_nodes = model.new_int_var(0, upper, f"fabric_nodes[{config.key}]")
         variables.fabric_nodes[config.key] = fabric_nodes
-        spanning = [variables.replicas[i] * o.nodes for i, o in enumerate(options) if o.config_key == config.key and o.nodes]
+        spanning = [variables.replicas[i] * options[i].nodes for i in data.options_by_config.get(config.key, []) if options[i].nodes]
         model.add(fabric_nodes >= sum(spanning)).with_name(f"fabric_nodes_host_spanning[{config.key}]")
         model.add(fabric_nodes <= variables.nodes(data, config.key))
         if config.node.fabric_nics == 0:

@@ -21,18 +21,21 @@ from solver.model.variables import Variables
 
 def add(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:
     options = data.options
+    mig_by_config: dict[str, list[cp_model.IntVar]] = {}
+    for (key, _), count in variables.mig_gpus.items():
+        mig_by_config.setdefault(key, []).append(count)
     for config in data.configs:
         occupied = [
-            config.gpu_count * variables.dedicated_servers[i] if i in variables.dedicated_servers else variables.replicas[i] * o.gpus
-            for i, o in enumerate(options)
-            if o.config_key == config.key and o.gpus
+            config.gpu_count * variables.dedicated_servers[i] if i in variables.dedicated_servers else variables.replicas[i] * options[i].gpus
+            for i in data.options_by_config.get(config.key, [])
+            if options[i].gpus
         ]
-        occupied += [count for (key, _), count in variables.mig_gpus.items() if key == config.key]
+        occupied += mig_by_config.get(config.key, [])
         model.add(sum(occupied) <= config.gpu_count * variables.nodes(data, config.key)).with_name(f"gpu_capacity[{config.key}]")
     for (key, profile), gpus in variables.mig_gpus.items():
-        users = [(variables.replicas[i], o.slices_per_gpu) for i, o in enumerate(options) if o.config_key == key and o.mig_profile == profile]
-        slices = users[0][1]
-        model.add(sum(r for r, _ in users) <= slices * gpus).with_name(f"mig_slices[{key}|{profile}]")
+        users = data.options_by_mig[(key, profile)]
+        slices = options[users[0]].slices_per_gpu
+        model.add(sum(variables.replicas[i] for i in users) <= slices * gpus).with_name(f"mig_slices[{key}|{profile}]")
     limit = data.problem.limits.max_nodes
     if limit is not None:
         total = sum(variables.nodes(data, c.key) for c in data.configs)

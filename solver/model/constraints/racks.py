@@ -159,6 +159,12 @@ def add(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:
     density_limited = facility.rack_power_w is not None or facility.liquid_rack_power_w is not None
     per_rack = servers_per_rack_limit(data)
     most_pairs = -(-rack_load_upper_w(data) // pdu_capacity)
+    # Per configuration, once: (config, rack units, load per server, load per fabric server).
+    mounted = [
+        (config, node_rack_units(data, config.key), config.power_w + server_cable_power(data, config), config.node.fabric_nics * fabric_port_power(data, config))
+        for config in data.configs
+        if config.rack_mounted and node_rack_units(data, config.key) <= units
+    ]
     for rack in range(bins):
         used = model.new_bool_var(f"rack_used[{rack}]")
         variables.rack_used.append(used)
@@ -168,22 +174,17 @@ def add(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:
         load = []
         rack_scale = []
         servers = []
-        for config in data.configs:
-            if not config.rack_mounted:
-                continue
-            size = node_rack_units(data, config.key)
-            if size > units:
-                continue
+        for config, size, server_load, port_load in mounted:
             count = model.new_int_var(0, min(data.node_upper[config.key], units // size), f"nodes_in_rack[{rack}|{config.key}]")
             variables.nodes_in_rack[(rack, config.key)] = count
             space.append(count * size)
-            load.append(count * (config.power_w + server_cable_power(data, config)))
+            load.append(count * server_load)
             (rack_scale if is_rack_scale(config) else servers).append(count)
             if config.key in variables.fabric_nodes and config.node.fabric_nics:
                 joined = model.new_int_var(0, min(data.node_upper[config.key], units // size), f"fabric_nodes_in_rack[{rack}|{config.key}]")
                 variables.fabric_nodes_in_rack[(rack, config.key)] = joined
                 model.add(joined <= count)
-                load.append(joined * config.node.fabric_nics * fabric_port_power(data, config))
+                load.append(joined * port_load)
         # A used rack holds servers (and their switches) or one rack-scale system, never both:
         # a rack-scale system takes every unit.
         server_rack = model.new_bool_var(f"server_rack[{rack}]")
@@ -203,14 +204,19 @@ def add(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:
         variables.pdu_pairs[rack] = pairs
         model.add(pairs * pdu_capacity >= rack_load).with_name(f"pdu_pair_capacity[{rack}]")
         model.add(pairs <= most_pairs * used)
+    placed_by_config: dict[str, list[cp_model.IntVar]] = {}
+    for (_, key), count in variables.nodes_in_rack.items():
+        placed_by_config.setdefault(key, []).append(count)
     for config in (c for c in data.configs if c.rack_mounted):
-        placed = [variables.nodes_in_rack[(r, config.key)] for r in range(bins) if (r, config.key) in variables.nodes_in_rack]
+        placed = placed_by_config.get(config.key, [])
         model.add(sum(placed) == variables.nodes(data, config.key)).with_name(f"every_node_in_a_rack[{config.key}]")
     model.add(sum(variables.switches_in_rack.values()) == switches_total).with_name("every_switch_in_a_rack")
+    racked: dict[str, list[cp_model.IntVar]] = {}
+    for (_, key), joined in variables.fabric_nodes_in_rack.items():
+        racked.setdefault(key, []).append(joined)
     for config in data.configs:
-        racked = [v for (_, key), v in variables.fabric_nodes_in_rack.items() if key == config.key]
-        if racked:
-            model.add(sum(racked) == variables.fabric_nodes[config.key]).with_name(f"every_fabric_node_in_a_rack[{config.key}]")
+        if config.key in racked:
+            model.add(sum(racked[config.key]) == variables.fabric_nodes[config.key]).with_name(f"every_fabric_node_in_a_rack[{config.key}]")
     limit = data.problem.limits.racks
     if limit is not None:
         model.add(sum(variables.rack_used) <= limit).only_enforce_if(variables.guard(model, "racks"))

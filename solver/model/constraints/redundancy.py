@@ -39,7 +39,7 @@ def add(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:
         if not spares:
             continue
         name = workload.name
-        mine = [(i, o) for i, o in enumerate(options) if o.workload == name]
+        mine = [(i, options[i]) for i in data.options_by_workload.get(name, [])]
         most = max((o.serves * max(1, data.config(o.config_key).gpu_count // max(o.gpus, 1)) for _, o in mine), default=0)
         loss = model.new_int_var(0, most, f"loss_per_server[{name}]")
         capacity = sum(variables.replicas[i] * o.serves for i, o in mine)
