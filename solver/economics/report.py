@@ -42,12 +42,11 @@ def support_contract(plan: Plan, problem: Problem) -> SupportContract | None:
     return SupportContract(usd, problem.procurement.support_years) if usd and problem.procurement.support_years else None
 
 
-def _node_costs(plan: Plan, problem: Problem, node_prices: Mapping[str, float], rented_usd_per_month: Mapping[str, float]) -> tuple[dict[str, float], float]:
-    """Each server's yearly cost, shared costs included, and the shared costs nobody carries.
-    A support contract on the order is a shared cost, spread like the fabric and racks."""
+def _node_costs(plan: Plan, problem: Problem, node_prices: Mapping[str, float], rented_usd_per_month: Mapping[str, float], owned_total: float, contract: SupportContract | None) -> tuple[dict[str, float], float]:
+    """Each server's yearly cost, shared costs included, and the shared costs nobody carries,
+    given the owned hardware's yearly total. A support contract on the order is a shared cost,
+    spread like the fabric and racks."""
     tco, economics = problem.objective.tco, problem.economics
-    contract = support_contract(plan, problem)
-    owned_total = owned_costs(plan.summary.capex_usd, plan.summary.power_w, plan.summary.racks, tco, economics, contract).total
     direct: dict[str, float] = {}
     rented: dict[str, float] = {}
     for node in plan.nodes:
@@ -122,7 +121,7 @@ def plan_economics(plan: Plan, problem: Problem, node_prices: Mapping[str, float
     contract = support_contract(plan, problem)
     owned = owned_costs(plan.summary.capex_usd, plan.summary.power_w, plan.summary.racks, tco, economics, contract)
     rent_per_year = sum(rented_usd_per_month.get(node.id, 0.0) for node in plan.nodes if node.rented) * MONTHS_PER_YEAR
-    node_costs, shared_unallocated = _node_costs(plan, problem, node_prices, rented_usd_per_month)
+    node_costs, shared_unallocated = _node_costs(plan, problem, node_prices, rented_usd_per_month, owned.total, contract)
     occupied = occupancy(plan)
     per_workload_usd, idle_servers = allocate(node_costs, occupied)
     held = gpus_per_workload(plan, occupied)

@@ -150,6 +150,7 @@ class ModelData:
     def spare_percent(self) -> int:
         return self.problem.procurement.spare_cards_percent
 
+    @functools.cached_property
     def spared_gpus(self) -> dict[str, list[NodeConfig]]:
         """GPU type → the bought configurations whose cards are field-replaceable (PCIe and
         consumer cards in servers and workstations; never rented instances)."""

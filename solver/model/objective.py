@@ -76,7 +76,7 @@ def capex_usd(data: ModelData, variables: Variables) -> cp_model.LinearExprT:
     if variables.support_usd is not None:
         terms.append(variables.support_usd)
     for gpu, spares in variables.spare_cards.items():
-        terms.append(spares * data.spared_gpus()[gpu][0].gpu_price_usd)
+        terms.append(spares * data.spared_gpus[gpu][0].gpu_price_usd)
     return sum(terms)
 
 

@@ -133,7 +133,7 @@ def bom_lines(data: ModelData, purchases: Purchases) -> list[BomLine]:
             tops.append(_system_line(config, count))
     for gpu_id, quantity in sorted(purchases.spare_cards.items()):
         if quantity:
-            gpu = data.spared_gpus()[gpu_id][0].gpu
+            gpu = data.spared_gpus[gpu_id][0].gpu
             low, high = _range(gpu.price_low_usd, gpu.price_high_usd)
             tops.append(_Line(
                 "spare-gpu", gpu.id, f"{gpu.name} (spare card, stocked unpowered)", gpu.vendor, quantity, round(gpu.price_usd), 0, gpu.price_source, low, high, gpu.price_as_of,

@@ -227,7 +227,7 @@ def build_plan(data: ModelData, solution: Solution, *, tco_usd: float) -> Plan:
         bridges=dict(bridges),
         installed_servers=sum(count for key, count in bought.items() if data.config(key).rack_mounted) if facility.installation else 0,
         support_usd=values.get("support_usd", 0),
-        spare_cards={gpu: values.get(f"spare_cards[{gpu}]", 0) for gpu in data.spared_gpus()},
+        spare_cards={gpu: values.get(f"spare_cards[{gpu}]", 0) for gpu in data.spared_gpus},
         supported_hardware_usd=_supported_hardware(data, values, bought, fabric_counts, racks),
     )
     bom = bom_lines(data, purchases)

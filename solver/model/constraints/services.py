@@ -32,7 +32,7 @@ def add(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:
 
 def _add_spares(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:
     percent = data.spare_percent
-    for gpu, configs in sorted(data.spared_gpus().items()):
+    for gpu, configs in sorted(data.spared_gpus.items()):
         cards = sum(variables.bought[c.key] * c.gpu_count for c in configs)
         upper = sum(data.node_upper[c.key] * c.gpu_count for c in configs)
         spares = model.new_int_var(0, -(-percent * upper // 100), f"spare_cards[{gpu}]")
