@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import dataclass
 
 from solver.catalog import Catalog
 from solver.plan.schema import NodePlan, Plan
@@ -73,13 +74,27 @@ def _cheapest(catalog: Catalog, category: str) -> FabricItem | None:
     return min(items, key=lambda item: (item.price_usd, item.id)) if items else None
 
 
-def rack_load_w(rack_nodes: list[NodePlan], plan: Plan, catalog: Catalog) -> tuple[int, int, bool]:
-    """(load W, units, holds servers) of one rack, from the catalog and the BOM's item SKUs."""
+@dataclass(frozen=True)
+class RackItems:
+    """What a rack's load is made of besides servers, looked up once per plan: the fabric NIC
+    and cable the BOM names, and the catalog's cheapest rack switches and server cables."""
+
+    nic: FabricItem | None
+    cable: FabricItem | None
+    frontend_switch: FabricItem | None
+    management_switch: FabricItem | None
+    server_cables: list[FabricItem]
+
+
+def rack_items(plan: Plan, catalog: Catalog) -> RackItems:
     by_category = {line.category: catalog.fabric_item(line.sku) for line in plan.bom if line.parent is None and line.category in POWERED_CATEGORIES}
-    nic, cable = by_category.get("nic"), by_category.get("cable")
-    frontend_switch = _cheapest(catalog, "frontend-switch")
-    management_switch = _cheapest(catalog, "management-switch")
     cables = [item for item in (_cheapest(catalog, "frontend-cable"), _cheapest(catalog, "management-cable")) if item is not None]
+    return RackItems(by_category.get("nic"), by_category.get("cable"), _cheapest(catalog, "frontend-switch"), _cheapest(catalog, "management-switch"), cables)
+
+
+def rack_load_w(rack_nodes: list[NodePlan], items: RackItems, catalog: Catalog) -> tuple[int, int, bool]:
+    """(load W, units, holds servers) of one rack, from the catalog and the plan's rack items."""
+    nic, cable, cables = items.nic, items.cable, items.server_cables
     load = units = 0
     servers = False
     for node in rack_nodes:
@@ -96,7 +111,7 @@ def rack_load_w(rack_nodes: list[NodePlan], plan: Plan, catalog: Catalog) -> tup
         units += spec.rack_units
         load += sum(math.ceil(item.power_w) * (item.per_server or 1) for item in cables)
     if servers:
-        for switch in (frontend_switch, management_switch):
+        for switch in (items.frontend_switch, items.management_switch):
             if switch is not None:
                 load += math.ceil(switch.power_w)
                 units += switch.rack_units
@@ -112,9 +127,10 @@ def check_racks(plan: Plan, problem: Problem, catalog: Catalog) -> list[str]:
     pdu_capacity = int(catalog.fabric_item(pdu_line.sku).power_capacity_w or 0) if pdu_line else 0
     switch_line = next((line for line in plan.bom if line.category == "switch" and line.parent is None), None)
     fabric_switch = catalog.fabric_item(switch_line.sku) if switch_line else None
+    items = rack_items(plan, catalog)
     for rack in plan.racks:
         members = [nodes[n] for n in rack.nodes if n in nodes]
-        load, units, servers = rack_load_w(members, plan, catalog)
+        load, units, servers = rack_load_w(members, items, catalog)
         liquid = any(catalog.node(n.node_type).kind == "rack-scale" for n in members)
         if liquid:
             units = limits.rack_units
@@ -133,9 +149,9 @@ def check_racks(plan: Plan, problem: Problem, catalog: Catalog) -> list[str]:
         if load and (rack.pdus // 2) * pdu_capacity < load:
             issues.append(f"rack {rack.index}: {rack.pdus // 2} A/B PDU pairs of {pdu_capacity} W cannot carry {load} W on one feed")
         expected = 1 if servers else 0
-        if _cheapest(catalog, "frontend-switch") and rack.frontend_switches != expected:
+        if items.frontend_switch and rack.frontend_switches != expected:
             issues.append(f"rack {rack.index}: {rack.frontend_switches} front-end switches, expected {expected}")
-        if _cheapest(catalog, "management-switch") and rack.management_switches != expected:
+        if items.management_switch and rack.management_switches != expected:
             issues.append(f"rack {rack.index}: {rack.management_switches} management switches, expected {expected}")
     return issues
 
