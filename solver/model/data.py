@@ -20,6 +20,7 @@ from solver.estimator.params import count_parameters
 from solver.estimator.training import ADAM_STATE_BYTES, WEIGHT_BYTES_16BIT, lora_parameters
 from solver.estimator.weights import model_weight_bytes
 from solver.options.bridges import bridge_item, bridged_pairs
+from solver.options.dominance import Drive, dominated_configs, storage_mb
 from solver.options.configs import NOT_IN_LISTS, NodeConfig, candidate_configs, family_expansions
 from solver.estimator.estimates import Performance
 from solver.options.generate import DeploymentOption, WorkloadOptions, workload_options
@@ -110,6 +111,9 @@ class ModelData:
     """Configurations the buying policy kept out, with why (for the plan and explanations)."""
     quotes: Mapping[str, QuoteTerms] = field(default_factory=dict)
     """Vendor quote terms by catalog id (the BOM shows them next to quoted prices)."""
+    dominated: dict[str, str] = field(default_factory=dict)
+    """Configurations left out because another beats them on every count (key → the one kept;
+    solver.options.dominance)."""
 
     # Indices built once per ModelData (replace() makes a new object, so they never go stale):
     # model building and plan extraction look options up by workload and by configuration, and
@@ -180,8 +184,13 @@ class ModelData:
     @property
     def storage_needed_gb(self) -> int:
         """NVMe for every checkpoint when all demand is served, in GB (rounded up)."""
-        everything = {(entry.workload.name, option.precision) for entry in self.workloads for option in entry.options}
-        return math.ceil(needed_megabytes(self.checkpoints, everything, {entry.workload.name: entry.required for entry in self.workloads}) / 1000)
+        return math.ceil(most_storage_needed_mb(self.workloads, self.checkpoints) / 1000)
+
+
+def most_storage_needed_mb(workloads: list[WorkloadOptions], checkpoints: list[StoredCheckpoint]) -> int:
+    """NVMe for every checkpoint of every format an option runs, all demand served (an upper bound)."""
+    everything = {(entry.workload.name, option.precision) for entry in workloads for option in entry.options}
+    return needed_megabytes(checkpoints, everything, {entry.workload.name: entry.required for entry in workloads})
 
 
 def _indices_by(options: list[DeploymentOption], key: Callable[[DeploymentOption], K], keep: Callable[[DeploymentOption], bool] = lambda option: True) -> dict[K, list[int]]:
@@ -414,6 +423,15 @@ SPARED_FORM_FACTORS = ("pcie", "consumer")
 """Cards a buyer can stock and swap in the field; SXM/OAM modules and superchips are replaced by the vendor."""
 
 
+def _options_of_configs(workloads: list[WorkloadOptions]) -> dict[str, list[DeploymentOption]]:
+    """Configuration key → its options, over all workloads."""
+    merged: dict[str, list[DeploymentOption]] = {}
+    for by_config in _options_by_config(workloads):
+        for key, options in by_config.items():
+            merged.setdefault(key, []).extend(options)
+    return merged
+
+
 def performance_of(problem: Problem, catalog: Catalog) -> Performance:
     """The catalog's speed model and engine matrix with the problem's engine preference."""
     if catalog.speed_model is None or catalog.engines is None:
@@ -422,7 +440,8 @@ def performance_of(problem: Problem, catalog: Catalog) -> Performance:
 
 
 def build_data(problem: Problem, catalog: Catalog, *, prune: bool = True, configs: list[NodeConfig] | None = None) -> ModelData:
-    """The model's data; `prune=False` keeps dominated options (tests of pruning's safety);
+    """The model's data; `prune=False` keeps dominated options and configurations (tests of
+    pruning's safety);
     `configs` replaces the catalog's node configurations (rented cloud instances, solver.rent),
     which no buying policy applies to."""
     catalog = at_price_point(catalog, problem.procurement.price_point)
@@ -447,6 +466,15 @@ def build_data(problem: Problem, catalog: Catalog, *, prune: bool = True, config
     used = {option.config_key for entry in workloads for option in entry.options}
     allowed = configs
     configs = [c for c in configs if c.key in used or c.owned]
+    bridges = {c.key: item for c in configs if (item := bridge_item(catalog, c)) is not None}
+    storage = _single(catalog, "storage")
+    checkpoints = stored_checkpoints(problem, catalog)
+    drive = Drive(storage_mb(storage.capacity or 0), price(storage), power(storage), most_storage_needed_mb(workloads, checkpoints))
+    dominated = dominated_configs(configs, _options_of_configs(workloads), bridges, drive) if prune else {}
+    if dominated:
+        configs = [c for c in configs if c.key not in dominated]
+        for entry in workloads:
+            entry.options = [option for option in entry.options if option.config_key not in dominated]
     upper = _node_upper_bounds(configs, workloads, problem.limits.max_nodes)
     upper_without_node_limit = _node_upper_bounds(configs, workloads, None)
     fabric = fabric_technologies(catalog)
@@ -457,7 +485,7 @@ def build_data(problem: Problem, catalog: Catalog, *, prune: bool = True, config
     facility = Facility(
         rack=_single(catalog, "rack"),
         pdu=_single(catalog, "pdu"),
-        storage=_single(catalog, "storage"),
+        storage=storage,
         rack_units=problem.limits.rack_units,
         rack_power_w=_kilowatts_to_watts(problem.limits.rack_power_kw),
         liquid_rack_power_w=_kilowatts_to_watts(problem.limits.liquid_rack_power_kw),
@@ -480,12 +508,13 @@ def build_data(problem: Problem, catalog: Catalog, *, prune: bool = True, config
         workloads=workloads,
         fabric=fabric,
         facility=facility,
-        checkpoints=stored_checkpoints(problem, catalog),
+        checkpoints=checkpoints,
         node_upper=upper,
         node_upper_without_node_limit=upper_without_node_limit,
         allowed_configs=allowed,
         name_expansions=family_expansions(catalog, problem.limits),
-        bridges={c.key: item for c in configs if (item := bridge_item(catalog, c)) is not None},
+        bridges={key: item for key, item in bridges.items() if key not in dominated},
+        dominated=dominated,
         excluded_by_policy=excluded_by_policy,
         quotes=catalog.quotes,
         speed_model_label=f"fitted {performance.speed_model.fitted_on} on {performance.speed_model.measurement_rows} measurements (sha256 {performance.speed_model.measurements_sha256[:12]})",

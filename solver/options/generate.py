@@ -19,6 +19,7 @@ from solver.estimator.deployment import Deployment, valid_tp_degrees
 from solver.estimator.estimates import Performance, calibration_gap
 from solver.estimator.memory import training_memory_floor
 from solver.estimator.speed import Device, mig_slice, training_hours, whole_gpu
+from solver.options.bridges import pairs_to_bridge
 from solver.options.configs import NodeConfig
 from solver.options.replica import SharedEstimates, Split, device_key
 from solver.estimator.engine_choice import choose_engine, unsupported_reason
@@ -420,13 +421,16 @@ class _Builder:
         return options
 
 
-def _dominates(a: DeploymentOption, b: DeploymentOption, required: int) -> bool:
+def _dominates(a: DeploymentOption, b: DeploymentOption, required: int, config: NodeConfig) -> bool:
     """`a` is at least as good as `b` on everything a constraint or objective reads: footprint
-    (whole nodes, GPUs; same configuration, so the same power, price and fabric per GPU), demand
-    served (beyond the requirement earns nothing), speed the plan counts on, and first-token time."""
+    (whole nodes, GPUs; same configuration, so the same power, price and fabric per GPU), NVLink
+    bridges bought for it (on bridged PCIe cards a TP2 replica needs a bridge a TP1×PP2 one on
+    the same GPUs does not), demand served (beyond the requirement earns nothing), speed the plan
+    counts on, and first-token time."""
     return (
         a.nodes <= b.nodes
         and a.gpus <= b.gpus
+        and pairs_to_bridge(a, config) <= pairs_to_bridge(b, config)
         and min(a.serves, required) >= min(b.serves, required)
         and (a.decode_tokens_per_s or 0.0) >= (b.decode_tokens_per_s or 0.0)
         and (a.ttft_s or 0.0) <= (b.ttft_s or 0.0)
@@ -439,13 +443,13 @@ def _order(option: DeploymentOption) -> tuple:
     return (option.nodes, option.gpus, -option.serves, -(option.decode_tokens_per_s or 0.0), option.ttft_s or 0.0, option.tp, option.pp, option.ep)
 
 
-def prune_dominated(options: list[DeploymentOption], required: int) -> list[DeploymentOption]:
-    """Options of one configuration no other option beats on every attribute (_dominates).
+def prune_dominated(options: list[DeploymentOption], required: int, config: NodeConfig) -> list[DeploymentOption]:
+    """Options of one configuration (`config`) no other option beats on every attribute (_dominates).
 
     An option another dominates can be replaced replica for replica by the dominating one: its
     width is a power of two dividing the node (or whole nodes), so packing stays exact, and it
-    needs no more servers, fabric, power or money while serving as much as fast. Of two equal
-    options the first in _order stays. MIG options are compared within their profile.
+    needs no more servers, fabric, bridges, power or money while serving as much as fast. Of two
+    equal options the first in _order stays. MIG options are compared within their profile.
     """
     kept: list[DeploymentOption] = []
     groups: dict[str | None, list[DeploymentOption]] = {}
@@ -454,8 +458,8 @@ def prune_dominated(options: list[DeploymentOption], required: int) -> list[Depl
     for profile in sorted(groups, key=lambda p: p or ""):
         ordered = sorted(groups[profile], key=_order)
         for index, option in enumerate(ordered):
-            if not any(_dominates(other, option, required) for other in ordered[:index]) and not any(
-                _dominates(other, option, required) and not _dominates(option, other, required) for other in ordered[index + 1 :]
+            if not any(_dominates(other, option, required, config) for other in ordered[:index]) and not any(
+                _dominates(other, option, required, config) and not _dominates(option, other, required, config) for other in ordered[index + 1 :]
             ):
                 kept.append(option)
     return sorted(kept, key=lambda o: (o.nodes, o.gpus, o.mig_profile or "", o.tp, o.pp, o.ep))
@@ -489,5 +493,5 @@ def workload_options(
                 entry.rejections.append(f"{config.key}: {reason}")
                 continue
             found = builder.training_options(config) if workload.is_training else builder.inference_options(config)
-            entry.options.extend(prune_dominated(found, entry.required) if prune else found)
+            entry.options.extend(prune_dominated(found, entry.required, config) if prune else found)
     return entry

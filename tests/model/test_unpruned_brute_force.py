@@ -43,13 +43,15 @@ GROUPS = [
     # (allowed GPUs, allowed node types, models): 1-2 configurations, chosen to exercise
     # multi-node pipelines, expert parallelism, MIG and mixed widths.
     (["h100-sxm"], ["hgx-h100-8", "hgx-h100-4"], ["llama-3.1-405b", "llama-3.1-70b", "mixtral-8x7b"]),
-    (["h200-sxm"], ["hgx-h100-8"], ["deepseek-v2", "qwen3-235b-a22b", "llama-3.1-405b"]),
+    (["h200-sxm"], ["hgx-h100-8", "dgx-h100"], ["deepseek-v2", "qwen3-235b-a22b", "llama-3.1-405b"]),
     (["mi300x"], ["mi300x-8"], ["deepseek-v2", "mixtral-8x7b", "llama-3.1-70b"]),
     (["a100-80gb-sxm"], ["dgx-a100"], ["llama-3.1-8b", "llama-3.1-70b", "qwen3-30b-a3b"]),
     (["l40s", "rtx-6000-ada"], ["pcie-4gpu", "pcie-8gpu"], ["llama-3.1-70b", "qwen2.5-32b", "mixtral-8x7b"]),
     (["rtx-4090"], ["ws-2gpu", "ws-4gpu"], ["llama-3.1-8b", "qwen2.5-32b"]),
+    # Bridged PCIe cards: tensor-parallel groups buy NVLink bridges, pipelines do not.
+    (["h200-nvl"], ["pcie-4gpu", "mgx-h200nvl-8"], ["llama-3.1-70b", "qwen2.5-32b", "mixtral-8x7b"]),
 ]
-PRECISIONS = {"h100-sxm": ["bf16", "fp8"], "h200-sxm": ["fp8", "bf16"], "mi300x": ["bf16", "fp8"], "a100-80gb-sxm": ["bf16", "awq"], "l40s": ["fp8", "awq"], "rtx-4090": ["awq", "bf16"]}
+PRECISIONS = {"h100-sxm": ["bf16", "fp8"], "h200-sxm": ["fp8", "bf16"], "mi300x": ["bf16", "fp8"], "a100-80gb-sxm": ["bf16", "awq"], "l40s": ["fp8", "awq"], "rtx-4090": ["awq", "bf16"], "h200-nvl": ["bf16", "fp8"]}
 
 
 def random_problem(seed: int):

@@ -6,15 +6,18 @@ from dataclasses import replace
 
 from solver.catalog import load_catalog
 from solver.model.data import build_data
+from solver.options.configs import NodeConfig
 from solver.options.generate import DeploymentOption, in_node_widths, prune_dominated
 from solver.specs.problem import Problem
 
 CATALOG = load_catalog(include_user=False)
+HGX = NodeConfig(CATALOG.nodes["hgx-h100-8"], CATALOG.gpus["h100-sxm"], owned=0, purchasable=True)
+BRIDGED = NodeConfig(CATALOG.nodes["pcie-4gpu"], CATALOG.gpus["h200-nvl"], owned=0, purchasable=True)
 
 
-def option(gpus: int, serves: int, nodes: int = 0, speed: float = 10.0, tp: int = 1) -> DeploymentOption:
+def option(gpus: int, serves: int, nodes: int = 0, speed: float = 10.0, tp: int = 1, pp: int = 1) -> DeploymentOption:
     return DeploymentOption(
-        workload="w", config_key="k", gpu="g", tp=tp, pp=1, dp=1, zero_stage=0, ep=1, nodes=nodes, gpus=gpus,
+        workload="w", config_key="k", gpu="g", tp=tp, pp=pp, dp=1, zero_stage=0, ep=1, nodes=nodes, gpus=gpus,
         mig_profile=None, slices_per_gpu=0, sessions=serves, serves=serves, memory_per_gpu_bytes=1,
         usable_bytes_per_gpu=2, decode_tokens_per_s=speed, ttft_s=None, training_hours=None,
     )
@@ -28,19 +31,28 @@ def test_widths_are_powers_of_two_dividing_the_node() -> None:
 
 def test_wider_options_serving_no_more_are_dropped() -> None:
     narrow, wide, wider = option(2, 5), option(4, 5), option(8, 12)
-    kept = prune_dominated([wider, wide, narrow], required=20)
+    kept = prune_dominated([wider, wide, narrow], required=20, config=HGX)
     assert kept == [narrow, wider]
 
 
 def test_service_beyond_the_requirement_does_not_justify_width() -> None:
     # Both serve the whole requirement of 3: the 8-GPU replica's 12 sessions earn nothing more.
-    kept = prune_dominated([option(8, 12), option(2, 3)], required=3)
+    kept = prune_dominated([option(8, 12), option(2, 3)], required=3, config=HGX)
     assert kept == [option(2, 3)]
 
 
 def test_same_footprint_keeps_the_faster() -> None:
     slow, fast = option(4, 6, speed=10.0, tp=4), option(4, 6, speed=20.0, tp=2)
-    assert prune_dominated([slow, fast], required=10) == [fast]
+    assert prune_dominated([slow, fast], required=10, config=HGX) == [fast]
+
+
+def test_a_faster_split_needing_bridges_does_not_prune_one_without() -> None:
+    # On bridged PCIe cards a TP2 replica buys an NVLink bridge that TP1×PP2 on the same two
+    # GPUs does not: the slower one can be the cheaper plan (lab20 was $6,000 dearer when the
+    # bridge-free split was pruned). On wired NVLink the faster one still dominates.
+    bridged_tp, pipelined = option(2, 6, speed=20.0, tp=2), option(2, 6, speed=12.0, pp=2)
+    assert prune_dominated([bridged_tp, pipelined], required=10, config=BRIDGED) == [pipelined, bridged_tp]
+    assert prune_dominated([bridged_tp, pipelined], required=10, config=HGX) == [bridged_tp]
 
 
 def _problem(**workload) -> Problem:

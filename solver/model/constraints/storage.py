@@ -15,14 +15,12 @@ from ortools.sat.python import cp_model
 
 from solver.model.data import ModelData
 from solver.model.variables import Variables
-from solver.units import GB
-
-MB_PER_GB = 1000
+from solver.options.dominance import MB_PER_GB, included_storage_mb, storage_mb
 
 
 def add(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:
-    drive_mb = int(data.facility.storage.capacity or 0) // GB * MB_PER_GB
-    included = sum(variables.nodes(data, c.key) * (int(c.node.storage) // GB * MB_PER_GB) for c in data.configs)
+    drive_mb = storage_mb(data.facility.storage.capacity or 0)
+    included = sum(variables.nodes(data, c.key) * included_storage_mb(c) for c in data.configs)
     replicas_of: dict[tuple[str, str], list[cp_model.IntVar]] = {}
     for index, option in enumerate(data.options):
         replicas_of.setdefault((option.workload, option.precision), []).append(variables.replicas[index])
