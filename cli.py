@@ -697,7 +697,8 @@ def solve(session: Session, problem_path: Path, out: Path | None, force: bool, k
     from solver.model.solve import SolveSettings
     from solver.money import usd_option
     from solver.pipeline import solve_problem
-    from solver.report.outputs import plan_json, write_plan_files
+    from solver.preload import Preload
+    from solver.report.outputs import REPORT_MODULES, WRITING_MODULES, plan_json, write_plan_files
     from solver.report.tables import print_renderable
     from solver.report.views import plan_view
 
@@ -716,6 +717,7 @@ def solve(session: Session, problem_path: Path, out: Path | None, force: bool, k
         problem = problem.model_copy(update={"rent": problem.rent.model_copy(update={"commitment": commitment.lower()})})
     settings = SolveSettings(objective=objective.lower() if objective else problem.objective.minimize, time_limit_s=time_limit, workers=workers, log_search=log_search, keep_interrupted=keep_best_on_interrupt)
     with _output_dir(out, force, [problem_path, prices, *session.catalog_files]) as output:
+        Preload((WRITING_MODULES if output is not None else ()) + (REPORT_MODULES if with_report else ()))
         result = solve_problem(problem, catalog, settings)
         written = write_plan_files(result.plan, output.path) if output is not None else []
         if with_report:
@@ -771,7 +773,8 @@ def whatif(session: Session, problem_path: Path, budgets: tuple[str, ...], budge
     from solver.errors import InfeasibleError, InputError
     from solver.report.tables import print_renderable
     from solver.verify.checker import PlanRejected
-    from solver.whatif.results import whatif_json, whatif_view, write_outputs
+    from solver.report.outputs import REPORT_MODULES
+    from solver.whatif.results import WRITING_MODULES as WHATIF_WRITING, whatif_json, whatif_view, write_outputs
     from solver.whatif.run import run_whatif
     from solver.whatif.scenarios import DEMAND_MODES, collect_budgets, plan_scenarios, resolve_named, resolve_objectives
     from solver.whatif.sweep import default_jobs
@@ -808,6 +811,7 @@ def whatif(session: Session, problem_path: Path, budgets: tuple[str, ...], budge
             progress=not as_json and sys.stderr.isatty(),
             backend=backend,
             address=address,
+            preload=(WHATIF_WRITING if output is not None else ()) + (REPORT_MODULES if with_report else ()),
         )
         rejected = [(s, r) for s, r in zip(run.scenarios, run.results) if r.status == "REJECTED"]
         if rejected:

@@ -6,7 +6,7 @@ from ortools.sat.python import cp_model
 
 from solver.model.constraints.racks import rack_network_power
 from solver.model.data import ModelData, power, price
-from solver.model.variables import Variables
+from solver.model.variables import Variables, replica_upper
 from solver.options.configs import NodeConfig
 from solver.specs.hardware import FabricItem
 
@@ -120,5 +120,15 @@ def preference_then_nodes(data: ModelData, variables: Variables) -> cp_model.Lin
     ranks = [variables.replicas[i] * option.preference for i, option in enumerate(data.options) if option.preference]
     if not ranks:
         return nodes
-    step = sum(data.node_upper.values()) + 1
-    return step * sum(ranks) + nodes
+    return _preference_step(data) * sum(ranks) + nodes
+
+
+def _preference_step(data: ModelData) -> int:
+    return sum(data.node_upper.values()) + 1
+
+
+def preference_upper(data: ModelData) -> int:
+    """The most preference_then_nodes can be, from the variables' domains (≥ 0 always)."""
+    nodes = sum(max(data.node_upper[c.key], c.owned) for c in data.configs)
+    ranks = sum(option.preference * replica_upper(data, option) for option in data.options if option.preference)
+    return _preference_step(data) * ranks + nodes

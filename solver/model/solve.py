@@ -24,6 +24,7 @@ slow or busy machine; a run it stopped is no longer deterministic and says so
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass, field, replace
 
@@ -32,6 +33,7 @@ from ortools.sat.python import cp_model
 from solver.interrupt import Interrupted
 from solver.model.build import BuiltModel, build_model
 from solver.model.data import ModelData
+from solver.model.objective import preference_upper
 from solver.model.search import SearchOutcome, run_search
 from solver.model.start import starting_plan
 
@@ -387,12 +389,16 @@ def _solve_lexicographic(data: ModelData, settings: SolveSettings, clock: Clock,
     expressions: dict[str, cp_model.LinearExprT] = {}
     final: cp_model.CpSolver | None = None
     interrupted = False
-    for index, name in enumerate(_objective_order(settings.objective, settings.hard_demand)):
+    order = _objective_order(settings.objective, settings.hard_demand)
+    for index, name in enumerate(order):
+        if name in expressions:
+            break  # solved with the stage before (Fold)
         expression, maximise = _expression(built, name)
+        fold = _fold(data, built, name, final.value(expression)) if final is not None and index == len(order) - 2 else None
         if maximise:
             built.model.maximize(expression)
         else:
-            built.model.minimize(expression)
+            built.model.minimize(fold.objective if fold else expression)
         remaining = clock.remaining()
         primary = name in (settings.objective, "served")
         # Tie-breaking stages refine an already optimal plan: each gets a bounded share of the
@@ -416,8 +422,12 @@ def _solve_lexicographic(data: ModelData, settings: SolveSettings, clock: Clock,
             bound = global_bound[1]
             met = value <= bound + 0.5 if not maximise else value >= bound - 0.5
             status_name = "OPTIMAL" if met else "FEASIBLE"
-        stages.append(StageResult(name, status_name, value, bound, time.perf_counter() - stage_started))
-        log.info("stage %s: %s value=%s bound=%s", name, status_name, value, bound)
+        if fold is not None:
+            stages.extend(fold.stages(solver, status_name, time.perf_counter() - stage_started))
+            expressions["nodes"] = built.preference
+        else:
+            stages.append(StageResult(name, status_name, value, bound, time.perf_counter() - stage_started))
+        log.info("stage %s: %s value=%s bound=%s", name if fold is None else f"{name} then nodes", status_name, value, bound)
         values = _all_values(built, solver)
         expressions[name] = expression
         final = solver
@@ -438,6 +448,50 @@ def _solve_lexicographic(data: ModelData, settings: SolveSettings, clock: Clock,
     solution = Solution(status, settings.objective, stages, build_seconds, time.perf_counter() - solve_started, values, final_values=final_values, interrupted=interrupted)
     solution.capex_usd, solution.power_w, solution.tco_cents = values["capex_usd"], values["power_w"], values["tco_cents"]
     return solution
+
+
+FOLD_LIMIT = 2**50
+"""A folded objective stays within the range procure gives its named expressions."""
+
+
+@dataclass(frozen=True)
+class Fold:
+    """The last two tie-breaks as one stage: minimise tie-break × weight + preference_then_nodes,
+    where weight exceeds the most preference_then_nodes can be, so the sum orders plans exactly as
+    the two stages did (lexicographically) and saves a search. The tie-break is capped at its
+    value in the previous stage's plan (an optimum is no worse), which bounds the sum."""
+
+    name: str
+    expression: cp_model.LinearExprT
+    preference: cp_model.LinearExprT
+    weight: int
+
+    @property
+    def objective(self) -> cp_model.LinearExprT:
+        return self.expression * self.weight + self.preference
+
+    def stages(self, solver: cp_model.CpSolver, status: str, seconds: float) -> list[StageResult]:
+        """The two stages' results from the folded one's: the tie-break's bound follows from the
+        sum's (the preference adds less than one weight); the preference's is proven only with
+        an optimal sum."""
+        value, preference = solver.value(self.expression), solver.value(self.preference)
+        optimal = status == "OPTIMAL"
+        bound = value if optimal else -(-(math.ceil(solver.best_objective_bound) - self.weight + 1) // self.weight)
+        return [
+            StageResult(self.name, status, float(value), float(bound), seconds),
+            StageResult("nodes", status, float(preference), float(preference if optimal else 0), 0.0),
+        ]
+
+
+def _fold(data: ModelData, built: BuiltModel, name: str, current: float) -> Fold | None:
+    """The Fold of tie-break `name` (now at `current`) with the last stage, or None when the
+    folded objective would be too large to be safe (the stages then run apart)."""
+    weight = preference_upper(data) + 1
+    if weight * (round(current) + 1) >= FOLD_LIMIT:
+        return None
+    expression, _ = _expression(built, name)
+    built.model.add(expression <= round(current))
+    return Fold(name, expression, built.preference, weight)
 
 
 def _conflicting_guards(data: ModelData, settings: SolveSettings) -> list[str]:

@@ -19,6 +19,11 @@ BOM_COLUMNS = (
 there): sum the lines with an empty parent for the total."""
 
 
+WRITING_MODULES = ("openpyxl",)
+"""What writing a plan's files imports that nothing before it does (solver.preload)."""
+REPORT_MODULES = ("jinja2", "solver.report.html")
+
+
 def bom_csv(plan: Plan) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

@@ -88,7 +88,7 @@ class RaySweep:
         ray = import_ray()
         tasks = [
             ChainTask(indices=chain, scenarios=[scenarios[i] for i in chain], initial_hint=initial_hint, keep_values=frozenset(keep_values))
-            for chain in make_chains(scenarios)
+            for chain in make_chains(scenarios, ScenarioSolver(self.catalog, time_limit_s=self.time_limit_s, prepared=self.prepared).reuses_optimum)
         ]
         pending = {self._remote.remote(self._state, task): task for task in tasks}
         results: dict[int, ScenarioResult] = {}

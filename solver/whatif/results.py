@@ -55,6 +55,11 @@ _DASH = "–"
 # Rows
 
 
+WRITING_MODULES = ("matplotlib.figure", "matplotlib.backends.backend_agg", "openpyxl")
+"""What writing a what-if folder imports that nothing before it does (solver.preload): the
+charts, and each scenario's bom.xlsx."""
+
+
 def workload_names(run: WhatIfRun) -> list[str]:
     names: dict[str, None] = {}
     for scenario in run.scenarios:

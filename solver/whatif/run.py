@@ -13,6 +13,7 @@ from solver.catalog import Catalog
 from solver.specs.problem import Problem
 from solver.whatif.frontier import FrontierPoint, end_scenarios, interior_scenarios, pareto_points
 from solver.whatif.scenarios import Scenario, assign_slugs
+from solver.preload import Preload
 from solver.whatif.sweep import ScenarioResult, ScenarioSolver, Sweep, make_chains
 
 
@@ -94,9 +95,11 @@ def run_whatif(
     progress: bool = False,
     backend: str = "local",
     address: str | None = None,
+    preload: Sequence[str] = (),
 ) -> WhatIfRun:
     """Solve ``scenarios`` (and the frontier of ``problem`` with ``frontier_points`` points), in
-    worker processes (`backend` local) or as Ray tasks (ray; `address`: an existing cluster)."""
+    worker processes (`backend` local) or as Ray tasks (ray; `address`: an existing cluster).
+    `preload`: modules the caller needs afterwards, imported while the workers solve."""
     started = time.perf_counter()
     sweep_scenarios = list(scenarios)
     ends = end_scenarios(problem) if frontier_points else []
@@ -116,6 +119,7 @@ def run_whatif(
     else:
         sweeper = Sweep(catalog, jobs=pool, time_limit_s=time_limit_s, prepared=prepared)
     with sweeper as sweep, _progress(progress, len(first_batch) + interior_guess) as bar:
+        Preload(preload)  # the workers have forked: nothing forks while it imports
         sweep.on_done = bar.advance
         keep = {len(sweep_scenarios)} if ends else set()
         first = sweep.run(first_batch, keep_values=keep)

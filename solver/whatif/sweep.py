@@ -41,7 +41,7 @@ from solver.errors import InfeasibleError, ProcureError
 from solver.plan.schema import Plan
 from solver.whatif.scenarios import Scenario
 
-CHAINS_PER_SERIES = 4
+CHAINS_PER_SERIES = 3
 MIN_CHAIN = 2
 DATA_CACHE_SIZE = 4
 WORKER_EXIT_SECONDS = 2.0
@@ -84,21 +84,39 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def make_chains(scenarios: Sequence[Scenario]) -> list[list[int]]:
-    """Indices of ``scenarios`` grouped into hint chains (see the module docstring)."""
-    series: dict[Any, list[int]] = {}
+def make_chains(scenarios: Sequence[Scenario], reuses_optimum: Callable[[Scenario], bool] = lambda scenario: False) -> list[list[int]]:
+    """Indices of ``scenarios`` grouped into hint chains (see the module docstring).
+
+    Scenarios ``reuses_optimum`` picks (budgets the prepared all-demand optimum already answers)
+    take one chain per series and need no solve; the chains to solve are cut from the rest, so
+    the work spreads over the workers instead of landing in the chains of the lowest budgets."""
+    series: dict[Any, tuple[list[int], list[int]]] = {}
     for index, scenario in enumerate(scenarios):
-        series.setdefault((scenario.series, scenario.data_key), []).append(index)
+        solved, reused = series.setdefault((scenario.series, scenario.data_key), ([], []))
+        (reused if reuses_optimum(scenario) else solved).append(index)
     chains: list[list[int]] = []
-    for members in series.values():
-        members = sorted(members, key=lambda i: (scenarios[i].budget_usd or 0.0, scenarios[i].power_cap_w or 0, i))
-        count = max(1, min(CHAINS_PER_SERIES, math.ceil(len(members) / MIN_CHAIN)))
-        size, extra = divmod(len(members), count)
-        start = 0
-        for number in range(count):
-            end = start + size + (1 if number < extra else 0)
-            chains.append(members[start:end])
-            start = end
+    for solved, reused in series.values():
+        chains.extend(_cut(sorted(solved, key=lambda i: _chain_order(scenarios[i], i))))
+        if reused:
+            chains.append(sorted(reused, key=lambda i: _chain_order(scenarios[i], i)))
+    return chains
+
+
+def _chain_order(scenario: Scenario, index: int) -> tuple:
+    return (scenario.budget_usd or 0.0, scenario.power_cap_w or 0, index)
+
+
+def _cut(members: list[int]) -> list[list[int]]:
+    """At most CHAINS_PER_SERIES contiguous chains of at least MIN_CHAIN scenarios."""
+    if not members:
+        return []
+    count = max(1, min(CHAINS_PER_SERIES, math.ceil(len(members) / MIN_CHAIN)))
+    size, extra = divmod(len(members), count)
+    chains, start = [], 0
+    for number in range(count):
+        end = start + size + (1 if number < extra else 0)
+        chains.append(members[start:end])
+        start = end
     return chains
 
 
@@ -158,6 +176,12 @@ class ScenarioSolver:
         prepared.seconds = time.perf_counter() - started
         self.prepared = prepared
         return prepared
+
+    def reuses_optimum(self, scenario: Scenario) -> bool:
+        """Whether the prepared all-demand optimum of the scenario's series answers it (no solve)."""
+        optimum = self.prepared.optima.get((scenario.series, scenario.data_key))
+        data = self.prepared.data.get(scenario.data_key)
+        return optimum is not None and data is not None and _fits_optimum(optimum[0], optimum[1], scenario, replace(data, problem=scenario.problem))
 
     def _model_data(self, scenario: Scenario) -> tuple[Any, float]:
         from solver.model.data import build_data
@@ -423,7 +447,7 @@ class Sweep:
             return []
         tasks = [
             ChainTask(indices=chain, scenarios=[scenarios[i] for i in chain], initial_hint=initial_hint, keep_values=frozenset(keep_values))
-            for chain in make_chains(scenarios)
+            for chain in make_chains(scenarios, self._solver().reuses_optimum)
         ]
         results: dict[int, ScenarioResult] = {}
         notify = (lambda index: self.on_done(scenarios[index])) if self.on_done else None

@@ -29,12 +29,22 @@ def test_chains_depend_only_on_the_scenarios(tiny, catalog):
     assert len(chains) == 2 * CHAINS_PER_SERIES
     assert sorted(i for chain in chains for i in chain) == list(range(40))
     for chain in chains:
-        assert len(chain) == 5
+        assert len(chain) in (6, 7)
         assert len({scenarios[i].series for i in chain}) == 1
         budgets = [scenarios[i].budget_usd for i in chain]
         assert budgets == sorted(budgets)
     assert [len(c) for c in make_chains(scenarios[:3])] == [2, 1]
     assert [len(c) for c in make_chains(scenarios[:1])] == [1]
+
+
+def test_budgets_the_optimum_answers_take_a_chain_of_their_own(tiny, catalog):
+    # The chains to solve are cut from the other budgets only, so they spread over the workers.
+    scenarios = plan_scenarios(tiny, catalog, budgets=[1000 * (i + 1) for i in range(20)])
+    chains = make_chains(scenarios, lambda scenario: scenario.budget_usd >= 15_000)
+    reused = [i for i, s in enumerate(scenarios) if s.budget_usd >= 15_000]
+    assert chains[-1] == reused
+    assert [len(c) for c in chains[:-1]] == [5, 5, 4]
+    assert sorted(i for chain in chains for i in chain) == list(range(20))
 
 
 def test_budget_sweep_serves_more_with_more_money(sweep_run, tiny, catalog):
@@ -194,20 +204,18 @@ def test_caps_and_pareto_marking():
     assert marks == {0: (True, None), 1: (False, None), 2: (True, None), 4: (False, 2), 3: (True, None)}
 
 
-def test_budgets_above_the_all_demand_optimum_reuse_it_in_every_chain(tiny, catalog):
-    # Each chain starts cold; the budget series' optimum without a budget, solved once before the
-    # chains, serves every budget at or above its cost whichever chain the budget falls in.
+def test_budgets_above_the_all_demand_optimum_reuse_it(tiny, catalog):
+    # The budget series' optimum without a budget, solved once before the chains, serves every
+    # budget at or above its cost: those budgets are chained apart and none of them is solved.
     from solver.whatif.sweep import ALL_DEMAND
 
     scenarios = plan_scenarios(tiny, catalog, budgets=BUDGETS)
     run = run_whatif(tiny, catalog, scenarios, jobs=1)
-    chain_starts = {chain[0] for chain in make_chains(scenarios)}
     optimum = next(r for r in run.results if r.reused_from == ALL_DEMAND)
-    started_cold = [i for i in chain_starts if run.results[i].reused_from == ALL_DEMAND]
-    assert started_cold, "a chain's first budget above the optimum's cost reuses it"
     capex = optimum.plan.summary.capex_usd
     for scenario, result in zip(run.scenarios, run.results):
         assert bool(result.reused_from) == (scenario.budget_usd >= capex)
+        assert bool(result.stages) == (scenario.budget_usd < capex)
     assert run.prepare_seconds > 0
 
 
