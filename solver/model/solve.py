@@ -86,6 +86,9 @@ class SolveSettings:
     log_search: bool = False
     keep_interrupted: bool = False
     """On an interrupt, return the best solution so far (marked interrupted) instead of raising."""
+    tie_breaks: bool = True
+    """False: stop once capex is decided (the stages up to and including cost), for callers that
+    read only capex and demand served (Monte Carlo samples)."""
 
 
 def relative_gap(value: float, bound: float) -> float:
@@ -390,11 +393,14 @@ def _solve_lexicographic(data: ModelData, settings: SolveSettings, clock: Clock,
     final: cp_model.CpSolver | None = None
     interrupted = False
     order = _objective_order(settings.objective, settings.hard_demand)
+    if not settings.tie_breaks:
+        order = order[: order.index("cost") + 1]
     for index, name in enumerate(order):
         if name in expressions:
             break  # solved with the stage before (Fold)
         expression, maximise = _expression(built, name)
-        fold = _fold(data, built, name, final.value(expression)) if final is not None and index == len(order) - 2 else None
+        folds = final is not None and order[-1] == "nodes" and index == len(order) - 2
+        fold = _fold(data, built, name, final.value(expression)) if folds else None
         if maximise:
             built.model.maximize(expression)
         else:

@@ -10,7 +10,9 @@ worker runs it, nor on the others:
   (rounded up).
 
 Each sample is then precomputed and solved like ``procure solve`` (one CP-SAT worker; with a
-budget in the problem, demand is maximised first, as in a budget sweep). Samples run in local
+budget in the problem, demand is maximised first, as in a budget sweep) up to the stage that
+decides capex: the later tie-breaks (power, servers) choose among plans of that capex and
+served demand, so they cannot change a row. Samples run in local
 worker processes or as Ray tasks (``--backend ray``): the rows are the same either way.
 """
 
@@ -91,7 +93,7 @@ def solve_sample(catalog_state: tuple[Any, ...], problem: Problem, index: int, g
     soft = sampled.limits.budget_usd is not None
     try:
         data = build_data(sampled, catalog)
-        solution = solve(data, SolveSettings(objective=sampled.objective.minimize, time_limit_s=time_limit_s, hard_demand=not soft))
+        solution = solve(data, SolveSettings(objective=sampled.objective.minimize, time_limit_s=time_limit_s, hard_demand=not soft, tie_breaks=False))
     except ProcureError as error:
         return SampleResult(index, factor, f"ERROR: {error.message.splitlines()[0]}", None, None, time.perf_counter() - started)
     if not solution.feasible:

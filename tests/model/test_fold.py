@@ -42,3 +42,11 @@ def test_the_weight_exceeds_every_value_the_preference_can_take() -> None:
     solution = solve(data, settings())
     assert 0 <= solution.values["preference_then_nodes"] <= preference_upper(data)
     assert preference_upper(data) >= sum(data.node_upper.values())
+
+
+@pytest.mark.parametrize("objective, stages", [("cost", ["cost"]), ("power", ["power", "cost"])])
+def test_without_tie_breaks_the_solve_stops_once_capex_is_decided(objective, stages) -> None:
+    data = build_data(_problem(), CATALOG)
+    full, short = solve(data, settings(objective)), solve(data, settings(objective, tie_breaks=False))
+    assert [s.name for s in short.stages] == stages
+    assert short.capex_usd == full.capex_usd and short.status == "OPTIMAL"
