@@ -1,8 +1,9 @@
 """Solve what-if scenarios in worker processes, each hinted with its neighbour's solution.
 
 Scheduling. Scenarios of one *series* (same knobs, objective and demand mode; differing only in
-budget, or in the power cap for frontier points) are sorted ascending and cut into at most
-:data:`CHAINS_PER_SERIES` contiguous *chains* of at least :data:`MIN_CHAIN` scenarios. A chain
+budget, or in the power cap for frontier points) are sorted ascending; the budgets the series'
+prepared all-demand optimum answers take one chain of their own, and the rest are cut into at
+most :data:`CHAINS_PER_SERIES` contiguous *chains* of at least :data:`MIN_CHAIN` scenarios. A chain
 is one task: a worker process solves its scenarios in order, hinting each solve with the previous
 solution's values (a plan that fits a smaller budget fits a larger one, so the hint is feasible).
 Chains go to a ``ProcessPoolExecutor`` of ``--jobs`` processes. Each worker keeps the precomputed
