@@ -58,9 +58,9 @@ LARGE_MODEL_OPTIONS = 10_000
 """From this many options CP-SAT's presolve probing takes most of a minute (500 workloads,
 37,095 options: 17 s of 29 s of presolve) and its search found no plan of its own within 60 s
 (200 workloads, 14,336 options, and 500): such models skip probing, start from the greedy
-plan (solver.model.start) and interleave CP-SAT's subsolvers on their one worker (Clock.solver). Below it the greedy hint only slowed the search (100 workloads,
-7,506 options: its first plan 10% above the optimum, kept for the whole limit), so CP-SAT
-starts on its own."""
+plan (solver.model.start) and interleave CP-SAT's subsolvers on their one worker
+(Clock.solver). Below it the greedy hint only slowed the search (100 workloads, 7,506 options:
+its first plan 10% above the optimum, kept for the whole limit), so CP-SAT starts on its own."""
 WALL_BACKSTOP = 1.5
 """A search stops at this multiple of the time limit (+1 s) in wall-clock time whatever its
 deterministic budget, so a busy machine cannot stretch a run without end."""
@@ -402,8 +402,6 @@ def _solve_lexicographic(data: ModelData, settings: SolveSettings, clock: Clock,
     if not settings.tie_breaks:
         order = order[: order.index("cost") + 1]
     for index, name in enumerate(order):
-        if name in expressions:
-            break  # solved with the stage before (Fold)
         expression, maximise = _expression(built, name)
         folds = final is not None and order[-1] == "nodes" and index == len(order) - 2
         fold = _fold(data, built, name, final.value(expression)) if folds else None
@@ -443,8 +441,8 @@ def _solve_lexicographic(data: ModelData, settings: SolveSettings, clock: Clock,
         values = _all_values(built, solver)
         expressions[name] = expression
         final = solver
-        if interrupted:
-            break  # the user asked to stop: no further stages
+        if interrupted or fold is not None:
+            break  # the user asked to stop, or the last stage is done (folded into this one)
         fixed = round(value)
         if maximise:
             built.model.add(expression >= fixed)
