@@ -181,9 +181,11 @@ class ModelData:
         # Looked up once per replica when a plan is built: a scan would make large plans quadratic.
         return {config.key: config for config in self.configs}
 
-    @property
+    @functools.cached_property
     def storage_needed_gb(self) -> int:
-        """NVMe for every checkpoint when all demand is served, in GB (rounded up)."""
+        """NVMe for every checkpoint when all demand is served, in GB (rounded up). Cached like
+        the option indices: a scan of every option, and brute-force checks price thousands of
+        purchases against it."""
         return math.ceil(most_storage_needed_mb(self.workloads, self.checkpoints) / 1000)
 
 
