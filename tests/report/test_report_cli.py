@@ -5,29 +5,12 @@ from __future__ import annotations
 import json
 import shutil
 
-import pytest
-from click.testing import CliRunner
 
 from solver.report.manifest import MANIFEST_NAME, foreign_content
-from tests.fixtures.problems import MINI_DIR
+from tests.fixtures.cli import procure  # noqa: F401 - the CLI runner fixture
 from tests.report.conftest import TINY
 
 
-@pytest.fixture
-def procure(tmp_path, monkeypatch):
-    """Run `procure ARGS…` on the mini catalog; returns click's Result."""
-    import cli
-
-    monkeypatch.setenv("PROCURE_HOME", str(tmp_path / "home"))
-    monkeypatch.setattr("solver.catalog.loader.bundled_catalog_dir", lambda: MINI_DIR)
-
-    def run(*args: str, expect: int = 0):
-        result = CliRunner().invoke(cli.main, ["--no-user-catalog", *map(str, args)])
-        assert "Traceback" not in result.output, result.output
-        assert result.exit_code == expect, (result.exit_code, result.output, result.exception)
-        return result
-
-    return run
 
 
 def test_report_writes_the_page_into_the_folder(procure, tmp_path, tiny_solve_folder):
