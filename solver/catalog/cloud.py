@@ -11,7 +11,7 @@ import functools
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from solver.catalog.yaml_source import load_document
+from solver.catalog.yaml_source import bundled_file_stamp, load_document
 from solver.errors import InputError, did_you_mean
 from solver.specs.cloud import CloudCatalogFile
 from solver.specs.hardware import GpuSpec
@@ -31,13 +31,6 @@ def _load_training_runs(path: str, stamp: int) -> TrainingRunsFile:
     return load_document(Path(path), TrainingRunsFile)
 
 
-def _stamp(path: Path) -> int:
-    try:
-        return path.stat().st_mtime_ns
-    except OSError:
-        raise InputError(f"{path}: missing", hint="reinstall procure; the bundled catalogs are incomplete") from None
-
-
 def check_gpu_ids(path: Path, entries: Iterable[tuple[str, str]], gpus: Mapping[str, GpuSpec]) -> None:
     """Every (entry id, GPU id) names a GPU of the hardware catalog."""
     for entry_id, gpu_id in entries:
@@ -49,13 +42,13 @@ def check_gpu_ids(path: Path, entries: Iterable[tuple[str, str]], gpus: Mapping[
 
 def load_cloud(directory: Path, gpus: Mapping[str, GpuSpec]) -> CloudCatalogFile:
     path = directory / CLOUD_FILENAME
-    catalog = _load_cloud(str(path), _stamp(path))
+    catalog = _load_cloud(str(path), bundled_file_stamp(path))
     check_gpu_ids(path, ((i.id, i.gpu) for i in catalog.instances), gpus)
     return catalog
 
 
 def load_training_runs(directory: Path, gpus: Mapping[str, GpuSpec]) -> TrainingRunsFile:
     path = directory / TRAINING_RUNS_FILENAME
-    runs = _load_training_runs(str(path), _stamp(path))
+    runs = _load_training_runs(str(path), bundled_file_stamp(path))
     check_gpu_ids(path, ((r.id, r.gpu) for r in runs.runs), gpus)
     return runs

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from solver.catalog.yaml_source import load_document
+from solver.catalog.yaml_source import bundled_file_stamp, load_document
 from solver.errors import InputError
 from solver.estimator.formats import KV_FORMAT_BYTES, WEIGHT_FORMATS
 from solver.specs.engines import EngineMatrix
@@ -31,18 +31,11 @@ def _load_engines(path: str, stamp: int) -> EngineMatrix:
     return matrix
 
 
-def _stamp(path: Path) -> int:
-    try:
-        return path.stat().st_mtime_ns
-    except OSError:
-        raise InputError(f"{path}: missing", hint="reinstall procure; the bundled catalogs are incomplete") from None
-
-
 def load_speed_model(directory: Path) -> SpeedModelFile:
     path = directory / SPEED_MODEL_FILENAME
-    return _load_speed_model(str(path), _stamp(path))
+    return _load_speed_model(str(path), bundled_file_stamp(path))
 
 
 def load_engines(directory: Path) -> EngineMatrix:
     path = directory / ENGINES_FILENAME
-    return _load_engines(str(path), _stamp(path))
+    return _load_engines(str(path), bundled_file_stamp(path))

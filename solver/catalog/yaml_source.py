@@ -215,6 +215,15 @@ def load_document(path: Path, model_cls: type[M]) -> M:
     return validate(model_cls, document.data, document=document)
 
 
+def bundled_file_stamp(path: Path) -> int:
+    """A bundled catalog file's modification time, the cache key of its parsed document; a
+    missing file is an incomplete installation."""
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        raise InputError(f"{path}: missing", hint="reinstall procure; the bundled catalogs are incomplete") from None
+
+
 def validation_input_error(
     error: ValidationError,
     model_cls: type[BaseModel],
