@@ -697,7 +697,7 @@ def solve(session: Session, problem_path: Path, out: Path | None, force: bool, k
     from solver.model.solve import SolveSettings
     from solver.money import usd_option
     from solver.pipeline import solve_problem
-    from solver.preload import Preload
+    from solver.preload import preload
     from solver.report.outputs import REPORT_MODULES, WRITING_MODULES, plan_json, write_plan_files
     from solver.report.tables import print_renderable
     from solver.report.views import plan_view
@@ -717,7 +717,7 @@ def solve(session: Session, problem_path: Path, out: Path | None, force: bool, k
         problem = problem.model_copy(update={"rent": problem.rent.model_copy(update={"commitment": commitment.lower()})})
     settings = SolveSettings(objective=objective.lower() if objective else problem.objective.minimize, time_limit_s=time_limit, workers=workers, log_search=log_search, keep_interrupted=keep_best_on_interrupt)
     with _output_dir(out, force, [problem_path, prices, *session.catalog_files]) as output:
-        Preload((WRITING_MODULES if output is not None else ()) + (REPORT_MODULES if with_report else ()))
+        preload((WRITING_MODULES if output is not None else ()) + (REPORT_MODULES if with_report else ()))
         result = solve_problem(problem, catalog, settings)
         written = write_plan_files(result.plan, output.path) if output is not None else []
         if with_report:

@@ -6,8 +6,8 @@ only writing the outputs needs (openpyxl for bom.xlsx, matplotlib for what-if ch
 0.8 s to import here) can load meanwhile instead of after. Importing is all the thread does, so
 the outputs are the same whether or not it finished first.
 
-A process that forks must join the thread first (``Preload.join``): a child forked while another
-thread holds an import lock can deadlock.
+Start it only where nothing forks afterwards (a what-if coordinator: once its workers have
+forked): a child forked while another thread holds an import lock can deadlock.
 """
 
 from __future__ import annotations
@@ -17,16 +17,12 @@ import threading
 from collections.abc import Iterable
 
 
-class Preload:
-    def __init__(self, modules: Iterable[str]):
-        names = tuple(modules)
-        self._thread = threading.Thread(target=_import_all, args=(names,), name="preload", daemon=True) if names else None
-        if self._thread is not None:
-            self._thread.start()
-
-    def join(self) -> None:
-        if self._thread is not None:
-            self._thread.join()
+def preload(modules: Iterable[str]) -> None:
+    """Import `modules` in a daemon thread (nothing to wait for: the caller imports them again
+    where it uses them, which returns at once or waits for this import to finish)."""
+    names = tuple(modules)
+    if names:
+        threading.Thread(target=_import_all, args=(names,), name="preload", daemon=True).start()
 
 
 def _import_all(names: tuple[str, ...]) -> None:
@@ -37,4 +33,4 @@ def _import_all(names: tuple[str, ...]) -> None:
             return
 
 
-__all__ = ["Preload"]
+__all__ = ["preload"]

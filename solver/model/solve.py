@@ -404,7 +404,7 @@ def _solve_lexicographic(data: ModelData, settings: SolveSettings, clock: Clock,
     for index, name in enumerate(order):
         expression, maximise = _expression(built, name)
         folds = final is not None and order[-1] == "nodes" and index == len(order) - 2
-        fold = _fold(data, built, name, final.value(expression)) if folds else None
+        fold = _fold(data, built, name, expression, final.value(expression)) if folds else None
         if maximise:
             built.model.maximize(expression)
         else:
@@ -493,13 +493,12 @@ class Fold:
         ]
 
 
-def _fold(data: ModelData, built: BuiltModel, name: str, current: float) -> Fold | None:
-    """The Fold of tie-break `name` (now at `current`) with the last stage, or None when the
-    folded objective would be too large to be safe (the stages then run apart)."""
+def _fold(data: ModelData, built: BuiltModel, name: str, expression: cp_model.LinearExprT, current: float) -> Fold | None:
+    """The Fold of tie-break `name` (its `expression`, now at `current`) with the last stage, or
+    None when the folded objective would be too large to be safe (the stages then run apart)."""
     weight = preference_upper(data) + 1
     if weight * (round(current) + 1) >= FOLD_LIMIT:
         return None
-    expression, _ = _expression(built, name)
     built.model.add(expression <= round(current))
     return Fold(name, expression, built.preference, weight)
 

@@ -13,7 +13,7 @@ from solver.catalog import Catalog
 from solver.specs.problem import Problem
 from solver.whatif.frontier import FrontierPoint, end_scenarios, interior_scenarios, pareto_points
 from solver.whatif.scenarios import Scenario, assign_slugs
-from solver.preload import Preload
+from solver.preload import preload as import_in_background
 from solver.whatif.sweep import ScenarioResult, ScenarioSolver, Sweep, make_chains
 
 
@@ -119,7 +119,7 @@ def run_whatif(
     else:
         sweeper = Sweep(catalog, jobs=pool, time_limit_s=time_limit_s, prepared=prepared)
     with sweeper as sweep, _progress(progress, len(first_batch) + interior_guess) as bar:
-        Preload(preload)  # the workers have forked: nothing forks while it imports
+        import_in_background(preload)  # the workers have forked: nothing forks while it imports
         sweep.on_done = bar.advance
         keep = {len(sweep_scenarios)} if ends else set()
         first = sweep.run(first_batch, keep_values=keep)
