@@ -159,16 +159,20 @@ def log_axis(budgets: Sequence[float]) -> bool:
 def _share_grid(ax, panel: BudgetPanel, workloads: list[str]) -> None:
     """Workloads × budgets, coloured and labelled by served share."""
     from matplotlib import colormaps
+    from matplotlib.collections import PatchCollection
 
     cmap = colormaps["RdYlGn"]
     names = [name for name in workloads if name in panel.shares] + ["weighted total"]
     values = [panel.shares[name] for name in names[:-1]] + [panel.total]
+    cells, colors = [], []
     for row, shares in enumerate(values):
         for column, share in enumerate(shares):
-            color = "#dddddd" if share is None else cmap(0.15 + 0.7 * share)
-            ax.add_patch(_rectangle(column, row, color))
+            cells.append(_rectangle(column, row))
+            colors.append("#dddddd" if share is None else cmap(0.15 + 0.7 * share))
             text = "–" if share is None else f"{share:.0%}"
             ax.text(column + 0.5, row + 0.5, text, ha="center", va="center", fontsize=7, fontweight="bold" if row == len(names) - 1 else "normal")
+    # One collection draws the cells in one pass (a patch each took a third of the chart's time).
+    ax.add_collection(PatchCollection(cells, facecolors=colors, edgecolors="none"))
     ax.set_xlim(0, len(panel.budgets))
     ax.set_ylim(len(names), 0)
     ax.set_xticks([i + 0.5 for i in range(len(panel.budgets))], [usd_label(b) for b in panel.budgets], fontsize=7, rotation=30 if len(panel.budgets) > 8 else 0)
@@ -179,10 +183,10 @@ def _share_grid(ax, panel: BudgetPanel, workloads: list[str]) -> None:
     ax.set_title("served share per workload and budget", fontsize=9, loc="left")
 
 
-def _rectangle(column: int, row: int, color):
+def _rectangle(column: int, row: int):
     from matplotlib.patches import Rectangle
 
-    return Rectangle((column + 0.04, row + 0.06), 0.92, 0.88, facecolor=color, edgecolor="none")
+    return Rectangle((column + 0.04, row + 0.06), 0.92, 0.88)
 
 
 def scenario_chart(labels: Sequence[str], capex: Sequence[float | None], power_kw: Sequence[float | None], served: Sequence[float | None], png: Path, svg: Path, *, title: str, tco: Sequence[float | None] | None = None, tco_label: str = "TCO (USD)") -> list[Path]:
