@@ -14,7 +14,8 @@ from solver.catalog import Catalog
 from solver.errors import ProcureError
 from solver.interrupt import Interrupted
 from solver.explain import conflict_error, raise_if_unservable
-from solver.model.data import LIMIT_FIELDS, ModelData, build_data, without_limit
+from solver.model.data import LIMIT_FIELDS, ModelData, build_data, reuse_estimates, without_limit
+from solver.options.replica import SharedEstimates
 from solver.model.solve import Solution, SolveSettings, solve
 from solver.plan.extract import build_plan
 from solver.plan.schema import Plan
@@ -65,17 +66,21 @@ def solve_problem(problem: Problem, catalog: Catalog, settings: SolveSettings) -
     what renting the same capacity would cost, or a rented (rent) or part-rented (hybrid) plan."""
     from solver.rent import run  # renting builds on this module
 
+    # The purchase and the rented plan deploy the same models on the same GPU types: one set of
+    # replica estimates serves both.
+    estimates = reuse_estimates(None, problem, catalog)
     if settings.objective == "rent":
-        return run.solve_rented(problem, catalog, settings)
+        return run.solve_rented(problem, catalog, settings, estimates=estimates)
     if settings.objective == "hybrid":
-        return run.solve_hybrid(problem, catalog, settings)
-    return run.with_rent_comparison(solve_purchase(problem, catalog, settings), catalog, settings)
+        return run.solve_hybrid(problem, catalog, settings, estimates=estimates)
+    return run.with_rent_comparison(solve_purchase(problem, catalog, settings, estimates=estimates), catalog, settings, estimates=estimates)
 
 
-def solve_purchase(problem: Problem, catalog: Catalog, settings: SolveSettings) -> SolveResult:
-    """The optimal purchase, checked by the verifier, with the rule-of-thumb baseline."""
+def solve_purchase(problem: Problem, catalog: Catalog, settings: SolveSettings, *, estimates: SharedEstimates | None = None) -> SolveResult:
+    """The optimal purchase, checked by the verifier, with the rule-of-thumb baseline
+    (`estimates`: replica estimates to reuse, see solver.model.data.reuse_estimates)."""
     started = time.perf_counter()
-    data = build_data(problem, catalog)
+    data = build_data(problem, catalog, estimates=estimates)
     precompute_seconds = time.perf_counter() - started
     log.info(
         "estimated %d deployment options for %d workloads on %d node configurations in %.2f s",

@@ -441,11 +441,25 @@ def performance_of(problem: Problem, catalog: Catalog) -> Performance:
     return Performance(catalog.speed_model, catalog.engines, tuple(problem.engines) if problem.engines else None)
 
 
-def build_data(problem: Problem, catalog: Catalog, *, prune: bool = True, configs: list[NodeConfig] | None = None) -> ModelData:
+def reuse_estimates(estimates: SharedEstimates | None, problem: Problem, catalog: Catalog) -> SharedEstimates:
+    """`estimates` when they were made under `problem`'s assumptions and speed model (so every
+    estimate they hold is the one `problem` would make), else empty ones for it.
+
+    Estimates depend on models, formats, splits, devices and engines, never on prices, demand,
+    limits or chassis: a purchase and its renting comparison, the samples of a Monte Carlo run
+    and the scenarios of a what-if sweep share them (catalog variants differ in prices only)."""
+    performance = performance_of(problem, catalog)
+    if estimates is not None and estimates.assumptions == problem.assumptions and estimates.performance == performance:
+        return estimates
+    return SharedEstimates(problem.assumptions, performance)
+
+
+def build_data(problem: Problem, catalog: Catalog, *, prune: bool = True, configs: list[NodeConfig] | None = None, estimates: SharedEstimates | None = None) -> ModelData:
     """The model's data; `prune=False` keeps dominated options and configurations (tests of
     pruning's safety);
     `configs` replaces the catalog's node configurations (rented cloud instances, solver.rent),
-    which no buying policy applies to."""
+    which no buying policy applies to; `estimates` are replica estimates another build made
+    (reused when valid for `problem`, see reuse_estimates)."""
     catalog = at_price_point(catalog, problem.procurement.price_point)
     excluded_by_policy = []
     if configs is None:
@@ -457,8 +471,8 @@ def build_data(problem: Problem, catalog: Catalog, *, prune: bool = True, config
             "limits: no node configuration is allowed by the limits and buying policy (allowed/excluded GPUs, vendors, node types, site, lifecycle)",
             hint="relax limits.allowed_gpus / allowed_vendors / allowed_node_types, or limits.site / allow_end_of_life",
         )
-    performance = performance_of(problem, catalog)
-    shared = SharedEstimates(problem.assumptions, performance)
+    shared = reuse_estimates(estimates, problem, catalog)
+    performance = shared.performance
     workloads = []
     for workload in problem.workloads:
         model = catalog.model(workload.model)

@@ -14,6 +14,7 @@ from solver.economics.attach import attach_economics, bought_node_prices
 from solver.errors import InputError, InternalError, ProcureError
 from solver.interrupt import Interrupted
 from solver.model.solve import SolveSettings
+from solver.options.replica import SharedEstimates
 from solver.pipeline import SolveResult, solve_purchase
 from solver.plan.schema import Plan
 from solver.rent import compare, hybrid
@@ -32,20 +33,21 @@ def _rented_result(problem: Problem, catalog: Catalog, rented: RentResult) -> So
     return SolveResult(rented.problem, rented.data, rented.solution, plan, None)
 
 
-def solve_rented(problem: Problem, catalog: Catalog, settings: SolveSettings) -> SolveResult:
+def solve_rented(problem: Problem, catalog: Catalog, settings: SolveSettings, *, estimates: SharedEstimates | None = None) -> SolveResult:
     """`objective: rent`."""
-    return _rented_result(problem, catalog, solve_rent(problem, catalog, settings))
+    return _rented_result(problem, catalog, solve_rent(problem, catalog, settings, estimates=estimates))
 
 
-def with_rent_comparison(result: SolveResult, catalog: Catalog, settings: SolveSettings) -> SolveResult:
+def with_rent_comparison(result: SolveResult, catalog: Catalog, settings: SolveSettings, *, estimates: SharedEstimates | None = None) -> SolveResult:
     """Economics for a bought plan and, when the catalog has cloud prices and the problem asks
-    for it, what renting the same capacity costs (plan.json `rent`)."""
+    for it, what renting the same capacity costs (plan.json `rent`); `estimates`: the
+    purchase's replica estimates, which the rented plan's options reuse."""
     plan = attach_economics(result.plan, result.problem, bought_node_prices(result.plan, result.data))
     if catalog.cloud is None or not result.problem.rent.compare or result.interrupted:
         return result
     limited = replace(settings, time_limit_s=min(settings.time_limit_s, COMPARISON_TIME_LIMIT_S), keep_interrupted=False)
     try:
-        rented = _rented_result(result.problem, catalog, solve_rent(result.problem, catalog, limited))
+        rented = _rented_result(result.problem, catalog, solve_rent(result.problem, catalog, limited, estimates=estimates))
     except Interrupted:
         if not settings.keep_interrupted:
             raise
@@ -93,11 +95,11 @@ def _merge(problem: Problem, owned: SolveResult, rented: RentResult | None) -> P
     return plan
 
 
-def solve_hybrid(problem: Problem, catalog: Catalog, settings: SolveSettings) -> SolveResult:
+def solve_hybrid(problem: Problem, catalog: Catalog, settings: SolveSettings, *, estimates: SharedEstimates | None = None) -> SolveResult:
     """`objective: hybrid`."""
-    owned = solve_purchase(hybrid.base_problem(problem), catalog, replace(settings, objective="cost"))
+    owned = solve_purchase(hybrid.base_problem(problem), catalog, replace(settings, objective="cost"), estimates=estimates)
     remainder = hybrid.remainder_problem(problem, hybrid.capacity(owned.plan))
-    rented = solve_rent(remainder, catalog, settings, share_of_day=problem.rent.burst_hours_per_day / 24) if remainder is not None else None
+    rented = solve_rent(remainder, catalog, settings, share_of_day=problem.rent.burst_hours_per_day / 24, estimates=estimates) if remainder is not None else None
     plan = _merge(problem, owned, rented)
     rented_monthly = rented_node_monthly(plan, rented.data) if rented else {}
     attach_economics(plan, problem, bought_node_prices(plan, owned.data), rented_monthly)

@@ -26,12 +26,20 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from solver.catalog import Catalog
 from solver.specs.problem import Problem
 
+if TYPE_CHECKING:  # the estimator is imported where samples are solved, not here
+    from solver.options.replica import SharedEstimates
+
 QUANTILES = (0.05, 0.5, 0.95)
+
+_process_estimates: SharedEstimates | None = None
+"""The replica estimates (solver.options.replica.SharedEstimates) this process made for its
+previous sample: a worker solves many samples, and prices and demand growth leave every estimate
+as it was (solver.model.data.reuse_estimates checks the rest)."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +89,7 @@ def sample_rng(seed: int, index: int) -> random.Random:
 def solve_sample(catalog_state: tuple[Any, ...], problem: Problem, index: int, growth: float, seed: int, time_limit_s: float) -> SampleResult:
     """Draw sample `index` and solve it (runs in a worker process or a Ray task)."""
     from solver.errors import ProcureError
-    from solver.model.data import build_data
+    from solver.model.data import build_data, reuse_estimates
     from solver.model.solve import SolveSettings, solve
     from solver.whatif.sweep import _catalog_from_state
 
@@ -91,8 +99,10 @@ def solve_sample(catalog_state: tuple[Any, ...], problem: Problem, index: int, g
     factor = rng.uniform(1.0, 1.0 + growth)
     sampled = grown_problem(problem, factor)
     soft = sampled.limits.budget_usd is not None
+    global _process_estimates
     try:
-        data = build_data(sampled, catalog)
+        _process_estimates = reuse_estimates(_process_estimates, sampled, catalog)
+        data = build_data(sampled, catalog, estimates=_process_estimates)
         solution = solve(data, SolveSettings(objective=sampled.objective.minimize, time_limit_s=time_limit_s, hard_demand=not soft, tie_breaks=False))
     except ProcureError as error:
         return SampleResult(index, factor, f"ERROR: {error.message.splitlines()[0]}", None, None, time.perf_counter() - started)

@@ -35,12 +35,15 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from solver.catalog import Catalog
 from solver.errors import InfeasibleError, ProcureError
 from solver.plan.schema import Plan
 from solver.whatif.scenarios import Scenario
+
+if TYPE_CHECKING:  # the estimator is imported where scenarios are solved, not here
+    from solver.options.replica import SharedEstimates
 
 CHAINS_PER_SERIES = 3
 MIN_CHAIN = 2
@@ -152,6 +155,9 @@ class ScenarioSolver:
         self.time_limit_s = time_limit_s
         self.seed = seed
         self._data: OrderedDict[str, Any] = OrderedDict()
+        self._estimates: SharedEstimates | None = None
+        """Replica estimates of the last model data built, for the next (scenario knobs such as
+        prices or allowed GPUs leave them as they were: solver.model.data.reuse_estimates)."""
         self.prepared = prepared or Prepared()
 
     def prepare(self, scenarios: Sequence[Scenario]) -> Prepared:
@@ -185,7 +191,7 @@ class ScenarioSolver:
         return optimum is not None and data is not None and _fits_optimum(optimum[0], optimum[1], scenario, replace(data, problem=scenario.problem))
 
     def _model_data(self, scenario: Scenario) -> tuple[Any, float]:
-        from solver.model.data import build_data
+        from solver.model.data import build_data, reuse_estimates
 
         key = scenario.data_key
         if key in self.prepared.data:
@@ -194,7 +200,8 @@ class ScenarioSolver:
             self._data.move_to_end(key)
             return self._data[key], 0.0
         started = time.perf_counter()
-        data = build_data(scenario.problem, self.catalog)
+        self._estimates = reuse_estimates(self._estimates, scenario.problem, self.catalog)
+        data = build_data(scenario.problem, self.catalog, estimates=self._estimates)
         self._data[key] = data
         while len(self._data) > DATA_CACHE_SIZE:
             self._data.popitem(last=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from solver.errors import InputError
-from solver.model.data import MAX_PLAN_REPLICAS, build_data
+from solver.model.data import MAX_PLAN_REPLICAS, build_data, reuse_estimates
 from tests.fixtures.problems import interactive, make_problem, mini_catalog
 
 
@@ -43,3 +43,25 @@ def test_option_indices_group_every_option_once():
     assert all(options[i].mig_profile == profile and options[i].config_key == key for (key, profile), indices in data.options_by_mig.items() for i in indices)
     assert sum(map(len, data.options_by_mig.values())) == sum(1 for o in options if o.mig_profile)
     assert all(data.workload_entry(entry.workload.name) is entry for entry in data.workloads)
+
+
+def _options(data) -> list:
+    return [(o.workload, o.config_key, o.label, o.sessions, o.serves, o.memory_per_gpu_bytes, o.decode_tokens_per_s, o.ttft_s) for o in data.options]
+
+
+def test_estimates_are_reused_across_prices_and_demand_but_not_other_assumptions():
+    catalog = mini_catalog()
+    problem = make_problem(interactive("chat", "llama-3.1-8b", 12, min_decode_tokens_per_s=15), interactive("big", "llama-3.1-70b", 3))
+    estimates = reuse_estimates(None, problem, catalog)
+    first = build_data(problem, catalog, estimates=estimates)
+    # Demand growth and another price point leave every estimate as it was: the cache is kept,
+    # and options built from it equal those built from scratch.
+    grown = make_problem(interactive("chat", "llama-3.1-8b", 30, min_decode_tokens_per_s=15), interactive("big", "llama-3.1-70b", 7), procurement={"price_point": "high"})
+    assert reuse_estimates(estimates, grown, catalog) is estimates
+    assert _options(build_data(grown, catalog, estimates=estimates)) == _options(build_data(grown, catalog))
+    # Other assumptions change the estimates: the cache must not be used for them (a memory
+    # overhead raises every replica's memory and lowers the sessions it holds).
+    heavier = make_problem(interactive("chat", "llama-3.1-8b", 12, min_decode_tokens_per_s=15), interactive("big", "llama-3.1-70b", 3), assumptions={"allocator_overhead_fraction": 0.3})
+    assert reuse_estimates(estimates, heavier, catalog) is not estimates
+    reused = build_data(heavier, catalog, estimates=estimates)
+    assert _options(reused) == _options(build_data(heavier, catalog)) != _options(first)
