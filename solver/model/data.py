@@ -447,7 +447,9 @@ def reuse_estimates(estimates: SharedEstimates | None, problem: Problem, catalog
 
     Estimates depend on models, formats, splits, devices and engines, never on prices, demand,
     limits or chassis: a purchase and its renting comparison, the samples of a Monte Carlo run
-    and the scenarios of a what-if sweep share them (catalog variants differ in prices only)."""
+    and the scenarios of a what-if sweep share them. Only builds over one catalog (or its price
+    variants: price points, Monte Carlo draws) may share them, since estimates are keyed by model
+    and GPU ids; callers keep them no longer than that."""
     performance = performance_of(problem, catalog)
     if estimates is not None and estimates.assumptions == problem.assumptions and estimates.performance == performance:
         return estimates

@@ -23,6 +23,7 @@ import math
 import random
 import statistics
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -36,10 +37,11 @@ if TYPE_CHECKING:  # the estimator is imported where samples are solved, not her
 
 QUANTILES = (0.05, 0.5, 0.95)
 
-_process_estimates: SharedEstimates | None = None
-"""The replica estimates (solver.options.replica.SharedEstimates) this process made for its
-previous sample: a worker solves many samples, and prices and demand growth leave every estimate
-as it was (solver.model.data.reuse_estimates checks the rest)."""
+_process_estimates: tuple[str, SharedEstimates] | None = None
+"""(run, replica estimates) this process made for its previous sample of that run: a worker
+solves many samples, and prices and demand growth leave every estimate as it was
+(solver.model.data.reuse_estimates checks the rest). Never across runs: another run's catalog
+may give a model or GPU id other specifications, which estimates, keyed by id, would not see."""
 
 
 @dataclass(frozen=True)
@@ -86,8 +88,9 @@ def sample_rng(seed: int, index: int) -> random.Random:
     return random.Random(f"procure-montecarlo:{seed}:{index}")
 
 
-def solve_sample(catalog_state: tuple[Any, ...], problem: Problem, index: int, growth: float, seed: int, time_limit_s: float) -> SampleResult:
-    """Draw sample `index` and solve it (runs in a worker process or a Ray task)."""
+def solve_sample(catalog_state: tuple[Any, ...], problem: Problem, index: int, growth: float, seed: int, time_limit_s: float, run: str = "") -> SampleResult:
+    """Draw sample `index` and solve it (runs in a worker process or a Ray task); `run`
+    identifies the Monte Carlo run, whose samples share replica estimates (empty: share none)."""
     from solver.errors import ProcureError
     from solver.model.data import build_data, reuse_estimates
     from solver.model.solve import SolveSettings, solve
@@ -101,8 +104,10 @@ def solve_sample(catalog_state: tuple[Any, ...], problem: Problem, index: int, g
     soft = sampled.limits.budget_usd is not None
     global _process_estimates
     try:
-        _process_estimates = reuse_estimates(_process_estimates, sampled, catalog)
-        data = build_data(sampled, catalog, estimates=_process_estimates)
+        earlier = _process_estimates[1] if run and _process_estimates is not None and _process_estimates[0] == run else None
+        estimates = reuse_estimates(earlier, sampled, catalog)
+        _process_estimates = (run, estimates) if run else None
+        data = build_data(sampled, catalog, estimates=estimates)
         solution = solve(data, SolveSettings(objective=sampled.objective.minimize, time_limit_s=time_limit_s, hard_demand=not soft, tie_breaks=False))
     except ProcureError as error:
         return SampleResult(index, factor, f"ERROR: {error.message.splitlines()[0]}", None, None, time.perf_counter() - started)
@@ -139,6 +144,7 @@ def run_montecarlo(
 
     started = time.perf_counter()
     state = _catalog_state(catalog)
+    run = uuid.uuid4().hex  # scopes shared estimates to this run (see _process_estimates); no result depends on it
     results: list[SampleResult] = []
     if backend == "ray":
         from solver.whatif.ray_backend import import_ray, start_ray
@@ -148,7 +154,7 @@ def run_montecarlo(
         try:
             task = ray.remote(num_cpus=1)(solve_sample)
             shared = ray.put(state)
-            pending = [task.remote(shared, problem, index, growth, seed, time_limit_s) for index in range(samples)]
+            pending = [task.remote(shared, problem, index, growth, seed, time_limit_s, run) for index in range(samples)]
             while pending:
                 done, pending = ray.wait(pending, num_returns=1)
                 results.extend(ray.get(done))
@@ -161,14 +167,14 @@ def run_montecarlo(
         import multiprocessing
 
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(solve_sample, state, problem, index, growth, seed, time_limit_s) for index in range(samples)]
+            futures = [pool.submit(solve_sample, state, problem, index, growth, seed, time_limit_s, run) for index in range(samples)]
             for future in futures:
                 results.append(future.result())
                 if on_done:
                     on_done()
     else:
         for index in range(samples):
-            results.append(solve_sample(state, problem, index, growth, seed, time_limit_s))
+            results.append(solve_sample(state, problem, index, growth, seed, time_limit_s, run))
             if on_done:
                 on_done()
     results.sort(key=lambda sample: sample.index)

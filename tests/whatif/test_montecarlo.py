@@ -42,3 +42,21 @@ def test_samples_do_not_depend_on_the_workers(tiny, catalog):
     assert all(1.0 <= s.growth <= 1.3 for s in one.samples)
     quantiles = one.quantiles("capex_usd")
     assert quantiles[0.05] <= quantiles[0.5] <= quantiles[0.95]
+
+
+def test_samples_share_estimates_within_a_run_never_across_runs(tiny, catalog):
+    """A worker reuses its replica estimates from sample to sample (prices and demand do not
+    change them), but a later run may bring a catalog where a model id means another model:
+    its rows must be those of a process that never saw the first run."""
+    import dataclasses
+
+    from solver.whatif import montecarlo
+
+    first = run_montecarlo(tiny, catalog, 2, growth=0.3, seed=1, jobs=1, time_limit_s=20)
+    assert montecarlo._process_estimates is not None  # kept for the run's next sample
+    model = catalog.models["llama-3.1-70b"]
+    deeper = dataclasses.replace(catalog, models={**catalog.models, "llama-3.1-70b": model.model_copy(update={"num_layers": model.num_layers * 2})})
+    after_first = run_montecarlo(tiny, deeper, 2, growth=0.3, seed=1, jobs=1, time_limit_s=20)
+    montecarlo._process_estimates = None
+    fresh = run_montecarlo(tiny, deeper, 2, growth=0.3, seed=1, jobs=1, time_limit_s=20)
+    assert montecarlo_csv(after_first) == montecarlo_csv(fresh) != montecarlo_csv(first)
