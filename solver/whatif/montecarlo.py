@@ -91,6 +91,7 @@ def sample_rng(seed: int, index: int) -> random.Random:
 def solve_sample(catalog_state: tuple[Any, ...], problem: Problem, index: int, growth: float, seed: int, time_limit_s: float, run: str = "") -> SampleResult:
     """Draw sample `index` and solve it (runs in a worker process or a Ray task); `run`
     identifies the Monte Carlo run, whose samples share replica estimates (empty: share none)."""
+    global _process_estimates
     from solver.errors import ProcureError
     from solver.model.data import build_data, reuse_estimates
     from solver.model.solve import SolveSettings, solve
@@ -102,7 +103,6 @@ def solve_sample(catalog_state: tuple[Any, ...], problem: Problem, index: int, g
     factor = rng.uniform(1.0, 1.0 + growth)
     sampled = grown_problem(problem, factor)
     soft = sampled.limits.budget_usd is not None
-    global _process_estimates
     try:
         earlier = _process_estimates[1] if run and _process_estimates is not None and _process_estimates[0] == run else None
         estimates = reuse_estimates(earlier, sampled, catalog)
