@@ -45,10 +45,6 @@ def test_option_indices_group_every_option_once():
     assert all(data.workload_entry(entry.workload.name) is entry for entry in data.workloads)
 
 
-def _options(data) -> list:
-    return [(o.workload, o.config_key, o.label, o.sessions, o.serves, o.memory_per_gpu_bytes, o.decode_tokens_per_s, o.ttft_s) for o in data.options]
-
-
 def test_estimates_are_reused_across_prices_and_demand_but_not_other_assumptions():
     catalog = mini_catalog()
     problem = make_problem(interactive("chat", "llama-3.1-8b", 12, min_decode_tokens_per_s=15), interactive("big", "llama-3.1-70b", 3))
@@ -58,10 +54,10 @@ def test_estimates_are_reused_across_prices_and_demand_but_not_other_assumptions
     # and options built from it equal those built from scratch.
     grown = make_problem(interactive("chat", "llama-3.1-8b", 30, min_decode_tokens_per_s=15), interactive("big", "llama-3.1-70b", 7), procurement={"price_point": "high"})
     assert reuse_estimates(estimates, grown, catalog) is estimates
-    assert _options(build_data(grown, catalog, estimates=estimates)) == _options(build_data(grown, catalog))
+    assert build_data(grown, catalog, estimates=estimates).options == build_data(grown, catalog).options
     # Other assumptions change the estimates: the cache must not be used for them (a memory
     # overhead raises every replica's memory and lowers the sessions it holds).
     heavier = make_problem(interactive("chat", "llama-3.1-8b", 12, min_decode_tokens_per_s=15), interactive("big", "llama-3.1-70b", 3), assumptions={"allocator_overhead_fraction": 0.3})
     assert reuse_estimates(estimates, heavier, catalog) is not estimates
     reused = build_data(heavier, catalog, estimates=estimates)
-    assert _options(reused) == _options(build_data(heavier, catalog)) != _options(first)
+    assert reused.options == build_data(heavier, catalog).options != first.options
