@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from solver.errors import REPORT_BUG, InternalError
 from solver.interrupt import interrupts_recorded
 
 POLL_SECONDS = 0.05
@@ -31,10 +32,13 @@ class SearchOutcome:
 
 
 def run_search(solver: cp_model.CpSolver, model: cp_model.CpModel) -> SearchOutcome:
-    """``solver.solve(model)``, stopped early by an interrupt (see the module docstring)."""
+    """``solver.solve(model)``, stopped early by an interrupt (see the module docstring).
+
+    Raises ``InternalError`` when CP-SAT rejects the model: procure built it, so that is a bug,
+    never a plan without the stage that was rejected."""
     solver.parameters.catch_sigint_signal = False
     if threading.current_thread() is not threading.main_thread():
-        return SearchOutcome(solver.solve(model), False)
+        return _checked(solver, model, SearchOutcome(solver.solve(model), False))
     finished = threading.Event()
     outcome: list[int | BaseException] = []
 
@@ -54,7 +58,13 @@ def run_search(solver: cp_model.CpSolver, model: cp_model.CpModel) -> SearchOutc
     result = outcome[0]
     if isinstance(result, BaseException):
         raise result
-    return SearchOutcome(result, bool(recorder.received))
+    return _checked(solver, model, SearchOutcome(result, bool(recorder.received)))
+
+
+def _checked(solver: cp_model.CpSolver, model: cp_model.CpModel, outcome: SearchOutcome) -> SearchOutcome:
+    if outcome.status == cp_model.MODEL_INVALID:
+        raise InternalError(f"CP-SAT rejected the model {model.name!r}: {solver.solution_info() or 'no reason given'}", hint=REPORT_BUG)
+    return outcome
 
 
 __all__ = ["POLL_SECONDS", "SearchOutcome", "run_search"]

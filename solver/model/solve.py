@@ -505,12 +505,21 @@ class Fold:
 
 def _fold(data: ModelData, built: BuiltModel, name: str, expression: cp_model.LinearExprT, current: float) -> Fold | None:
     """The Fold of tie-break `name` (its `expression`, now at `current`) with the last stage, or
-    None when the folded objective would be too large to be safe (the stages then run apart)."""
+    None when the folded objective would be too large to be safe (the stages then run apart).
+
+    The tie-break enters the objective as a variable whose domain is [0, current] (the folded
+    tie-breaks, capex and power, are sums of non-negative amounts): CP-SAT bounds an objective by
+    its variables' domains, not by constraints, and the named expression spans ±2^50, so
+    weight × power_w could overflow int64 and CP-SAT rejected the model (100 generated
+    workloads, weight 14,700: the tie-breaks were lost)."""
     weight = preference_upper(data) + 1
-    if weight * (round(current) + 1) >= FOLD_LIMIT:
+    cap = round(current)
+    if cap < 0 or weight * (cap + 1) >= FOLD_LIMIT:
         return None
-    built.model.add(expression <= round(current))
-    return Fold(name, expression, built.preference, weight)
+    capped = built.model.new_int_var(0, cap, f"{name}_folded")
+    built.model.add(capped == expression)
+    built.model.add_hint(capped, cap)  # the previous stage's plan, hinted whole, stays a complete hint
+    return Fold(name, capped, built.preference, weight)
 
 
 def _conflicting_guards(data: ModelData, settings: SolveSettings) -> list[str]:

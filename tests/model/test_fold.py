@@ -50,3 +50,17 @@ def test_without_tie_breaks_the_solve_stops_once_capex_is_decided(objective, sta
     full, short = solve(data, settings(objective)), solve(data, settings(objective, tie_breaks=False))
     assert [s.name for s in short.stages] == stages
     assert short.capex_usd == full.capex_usd and short.status == "OPTIMAL"
+
+
+def test_a_large_weight_keeps_the_folded_objective_within_cp_sats_range(monkeypatch) -> None:
+    """100 generated workloads give a weight of ~14,700: times the ±2^50 domain of the named power
+    variable, the folded objective could overflow int64 and CP-SAT rejected the model. The fold
+    bounds the tie-break by its value in the previous stage's plan instead."""
+    data = build_data(_problem(), CATALOG)
+    expected = solve(data, settings())
+    monkeypatch.setattr(solve_module, "preference_upper", lambda data: 2**20)
+    heavy = solve(data, settings())
+    assert [s.name for s in heavy.stages] == ["cost", "power", "nodes"]
+    assert all(s.status == "OPTIMAL" for s in heavy.stages)
+    assert heavy.stages[-1].seconds == 0.0  # still folded, not run apart
+    assert (heavy.capex_usd, heavy.power_w, heavy.values["preference_then_nodes"]) == (expected.capex_usd, expected.power_w, expected.values["preference_then_nodes"])

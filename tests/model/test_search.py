@@ -8,8 +8,10 @@ import signal
 import threading
 import time
 
+import pytest
 from ortools.sat.python import cp_model
 
+from solver.errors import InternalError
 from solver.model.search import run_search
 
 
@@ -46,3 +48,12 @@ def test_sigint_stops_the_search_promptly_and_says_so():
 def test_an_uninterrupted_search_is_not_marked():
     outcome = run_search(solver(0.3), slow_model())
     assert not outcome.interrupted and outcome.status == cp_model.FEASIBLE
+
+
+def test_a_model_cp_sat_rejects_is_a_bug_not_a_stage_result() -> None:
+    model = cp_model.CpModel()
+    model.name = "overflowing"
+    huge = model.new_int_var(-(2**50), 2**50, "huge")
+    model.minimize(huge * 2**20)
+    with pytest.raises(InternalError, match="CP-SAT rejected the model 'overflowing'.*overflow"):
+        run_search(cp_model.CpSolver(), model)
