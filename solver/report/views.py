@@ -115,6 +115,7 @@ def plan_view(plan: Plan) -> Group:
         f"TCO ${summary.tco_usd:,.0f}"
         + f"\nspeeds planned at {summary.speed_confidence:.0%} confidence from the calibration band (speed model {summary.speed_model})"
         + "".join(f"\n{line}" for line in summary.name_expansions)
+        + "".join(f"\ntie-break {stage['name']} found no plan in its time: among plans of equal {summary.objective} this one may not have the least {stage['name']}" for stage in summary.stages if stage["status"] == "UNKNOWN")
         + ("" if summary.deterministic else "\nthe search stopped at its wall-clock backstop (busy machine): a re-run may give another plan"),
         style="bold",
     )

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import time
 
 import pytest
 
 from solver.interrupt import Interrupted
 from solver.model import solve as solve_module
+from solver.model.build import build_model
+from solver.model.data import build_data
 from solver.model.search import SearchOutcome, run_search
 from solver.model.solve import relative_gap
-from tests.fixtures.problems import chat_fleet, interactive, make_problem, plan_of, solve_mini
+from solver.report.tables import print_renderable
+from solver.report.views import plan_view
+from tests.fixtures.problems import chat_fleet, interactive, make_problem, mini_catalog, plan_of, settings, solve_mini
 
 
 def mixed_problem():
@@ -180,3 +185,69 @@ def test_two_workers_reach_the_same_plan_every_time():
     assert two.status == one.status == "OPTIMAL"
     assert (two.capex_usd, two.power_w) == (one.capex_usd, one.power_w)
     assert two.values == again.values  # interleaved workers are deterministic
+
+
+def test_a_tie_break_that_finds_no_plan_in_time_is_reported_not_dropped(monkeypatch):
+    """500 generated workloads: the power stage's second of time ended inside CP-SAT's presolve,
+    and the stage vanished from the plan. It is kept as UNKNOWN and the plan says so."""
+    _, full = solve_mini(chat_fleet(8))
+    calls = [0]
+
+    def fake(solver, model):
+        calls[0] += 1
+        outcome = run_search(solver, model)
+        # 1: relaxation, 2: its layout, 3: cost, 4: power folded with nodes
+        return SearchOutcome(solve_module.cp_model.UNKNOWN, False) if calls[0] == 4 else outcome
+
+    monkeypatch.setattr(solve_module, "run_search", fake)
+    data, short = solve_mini(chat_fleet(8))
+    assert [(stage.name, stage.status) for stage in short.stages] == [("cost", "OPTIMAL"), ("power", "UNKNOWN")]
+    assert short.status == "OPTIMAL" and short.capex_usd == full.capex_usd  # the deciding objective is proven
+    assert short.stages[1].value == short.power_w and short.stages[1].bound == 0.0
+    assert "tie-break power found no plan in its time" in _printed(plan_view(plan_of(data, short)))
+    assert "tie-break" not in _printed(plan_view(plan_of(*solve_mini(chat_fleet(8)))))
+
+
+def _printed(renderable) -> str:
+    buffer = io.StringIO()
+    print_renderable(renderable, file=buffer)
+    return buffer.getvalue()
+
+
+def _relaxation(data):
+    relaxed = build_model(data, aggregate_racks=True)
+    for guard in relaxed.variables.guards.values():
+        relaxed.model.add(guard == 1)
+    relaxed.model.minimize(relaxed.capex)
+    return relaxed
+
+
+def test_the_relaxation_is_improved_over_the_configurations_its_plan_uses_only():
+    """A primal heuristic for large models: from a plan on H100 PCIe servers alone (the optimum
+    takes an L40S server and a workstation), the re-solve improves the plan but may only buy
+    what that plan bought; it never returns a worse plan."""
+    data = build_data(mixed_problem(), mini_catalog())
+    first = _relaxation(data)
+    for config in data.configs:
+        if config.key != "pcie-8gpu/h100-pcie":
+            first.model.add(first.variables.bought[config.key] == 0)
+    solver = solve_module._solver(settings(), 10.0)
+    assert solver.solve(first.model) == solve_module.cp_model.OPTIMAL
+    plan = solve_module._all_values(first, solver)
+    improved = solve_module._on_its_configurations(data, _relaxation(data), settings(), plan, solve_module.Clock(10.0))
+    assert improved is not None
+    assert {name for name, value in improved.items() if name.startswith("bought[") and value} == {"bought[pcie-8gpu/h100-pcie]"}
+    assert improved["capex_usd"] <= plan["capex_usd"]
+    _, optimum = solve_mini(mixed_problem())
+    assert optimum.capex_usd < improved["capex_usd"]  # the optimum needs configurations it shut out
+
+
+def test_large_models_reach_the_optimum_through_the_improved_relaxation(monkeypatch):
+    _, small = solve_mini(mixed_problem())
+    monkeypatch.setattr(solve_module, "LARGE_MODEL_OPTIONS", 0)
+    calls = []
+    real = solve_module._on_its_configurations
+    monkeypatch.setattr(solve_module, "_on_its_configurations", lambda *args: calls.append(1) or real(*args))
+    _, large = solve_mini(mixed_problem())
+    assert calls == [1]
+    assert large.status == "OPTIMAL" and (large.capex_usd, large.power_w) == (small.capex_usd, small.power_w)
