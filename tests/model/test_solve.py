@@ -153,7 +153,11 @@ def test_time_limits_are_deterministic_budgets():
     clock = solve_module.Clock(10.0)
     solver = clock.solver(solve_module.SolveSettings(), 4.0)
     assert solver.parameters.max_deterministic_time == pytest.approx(4.0 * solve_module.DETERMINISTIC_PER_SECOND)
-    assert solver.parameters.max_time_in_seconds <= solve_module.WALL_BACKSTOP * 4.0 + 1.0
+    assert solver.parameters.max_time_in_seconds == pytest.approx(solve_module.SEARCH_BACKSTOP * 4.0 + 1.0, abs=0.01)
+    # Within the whole solve's backstop: a search late in the solve gets what is left of it.
+    late = solve_module.Clock(10.0)
+    late.wall_deadline = time.perf_counter() + 3.0
+    assert late.solver(solve_module.SolveSettings(), 4.0).parameters.max_time_in_seconds <= 3.0
 
 
 def test_large_models_start_from_the_greedy_plan_and_reach_the_same_optimum(monkeypatch):
