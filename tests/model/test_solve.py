@@ -255,3 +255,13 @@ def test_large_models_reach_the_optimum_through_the_improved_relaxation(monkeypa
     _, large = solve_mini(mixed_problem())
     assert calls == [1]
     assert large.status == "OPTIMAL" and (large.capex_usd, large.power_w) == (small.capex_usd, small.power_w)
+
+
+def test_an_interrupt_while_improving_the_relaxation_stops_the_solve(monkeypatch):
+    monkeypatch.setattr(solve_module, "LARGE_MODEL_OPTIONS", 0)
+    calls = interrupt_at_call(monkeypatch, 2)  # 1: the relaxation, 2: over its plan's configurations
+    _, solution = solve_mini(mixed_problem(), keep_interrupted=True)
+    assert solution.interrupted and not solution.feasible and calls[0] == 2
+    interrupt_at_call(monkeypatch, 2)
+    with pytest.raises(Interrupted):
+        solve_mini(mixed_problem())
