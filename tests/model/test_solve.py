@@ -133,10 +133,10 @@ def test_the_relaxations_plan_completed_hints_every_variable():
 
 
 class _FinishedSearch:
-    def __init__(self, deterministic_time: float, limit: float):
+    def __init__(self, deterministic_time: float, limit: float, *, interleaved: bool = False):
         self.deterministic_time = deterministic_time
         self.wall_time = 1.0
-        self.parameters = type("Parameters", (), {"max_deterministic_time": limit})()
+        self.parameters = type("Parameters", (), {"max_deterministic_time": limit, "interleave_search": interleaved, "num_workers": 1})()
 
 
 def test_a_search_stopped_by_the_wall_clock_is_marked_not_deterministic():
@@ -147,6 +147,18 @@ def test_a_search_stopped_by_the_wall_clock_is_marked_not_deterministic():
     assert clock.deterministic  # finished before its budget: proved, not stopped
     clock.charge(_FinishedSearch(0.5, 2.0), SearchOutcome(solve_module.cp_model.FEASIBLE, False))
     assert not clock.deterministic
+
+
+def test_a_large_models_interleaved_search_stopped_by_its_time_limit_may_not_repeat():
+    clock = solve_module.Clock(10.0)
+    clock.charge(_FinishedSearch(1.0, 1.0, interleaved=True), SearchOutcome(solve_module.cp_model.OPTIMAL, False))
+    assert clock.deterministic  # proved: the same optimum value whatever the path
+    clock.charge(_FinishedSearch(1.0, 1.0, interleaved=True), SearchOutcome(solve_module.cp_model.FEASIBLE, False))
+    assert not clock.deterministic
+    # One worker and no interleaving (every model below the large size) repeats exactly.
+    plain = solve_module.Clock(10.0)
+    plain.charge(_FinishedSearch(1.0, 1.0), SearchOutcome(solve_module.cp_model.FEASIBLE, False))
+    assert plain.deterministic
 
 
 def test_time_limits_are_deterministic_budgets():
