@@ -290,3 +290,23 @@ def test_an_interrupt_while_improving_the_relaxation_stops_the_solve(monkeypatch
     interrupt_at_call(monkeypatch, 2)
     with pytest.raises(Interrupted):
         solve_mini(mixed_problem())
+
+
+def _rack_limited_fleet():
+    """Chat on many small servers that fill more than one rack unless they are consolidated."""
+    return make_problem(interactive("chat", "llama-3.1-8b", 160), interactive("big", "llama-3.1-70b", 6, precision="fp8"), racks=1)
+
+
+def test_a_large_model_under_a_rack_limit_also_starts_from_the_relaxation(monkeypatch):
+    """500 generated workloads under a 30-rack limit found no plan in 60 s when the exact model
+    searched alone; large models now go through the relaxation (which keeps the limit) there too."""
+    data, small = solve_mini(_rack_limited_fleet())
+    assert small.status == "OPTIMAL" and data.facility.rack_bins == 1
+    monkeypatch.setattr(solve_module, "LARGE_MODEL_OPTIONS", 0)
+    relaxations = []
+    real = solve_module._solve_with_rack_bound
+    monkeypatch.setattr(solve_module, "_solve_with_rack_bound", lambda *args: relaxations.append(1) or real(*args))
+    _, large = solve_mini(_rack_limited_fleet())
+    assert relaxations == [1]
+    assert large.status == "OPTIMAL" and (large.capex_usd, large.power_w) == (small.capex_usd, small.power_w)
+    assert sum(value for name, value in large.values.items() if name.startswith("rack_used[")) <= 1
