@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import io
 import time
+from collections.abc import Callable
 
 import pytest
 
 from solver.interrupt import Interrupted
 from solver.model import solve as solve_module
 from solver.model.build import build_model
-from solver.model.data import build_data
+from solver.model.data import ModelData, build_data
 from solver.model.search import SearchOutcome, run_search
-from solver.model.solve import relative_gap
+from solver.model.solve import Solution, relative_gap
 from solver.report.tables import print_renderable
 from solver.report.views import plan_view
+from solver.specs.problem import Problem
 from tests.fixtures.problems import chat_fleet, interactive, make_problem, mini_catalog, plan_of, settings, solve_mini
 
 
@@ -271,15 +273,22 @@ def test_the_relaxation_is_improved_over_the_configurations_its_plan_uses_only()
     assert optimum.capex_usd < improved["capex_usd"]  # the optimum needs configurations it shut out
 
 
-def test_large_models_reach_the_optimum_through_the_improved_relaxation(monkeypatch):
-    _, small = solve_mini(mixed_problem())
+def _solved_as_large(monkeypatch, problem: Callable[[], Problem], step: str) -> tuple[ModelData, Solution]:
+    """`problem` solved as a large model (LARGE_MODEL_OPTIONS 0), which must pass once through
+    solve_module.<step> and reach the optimum the small-model path reaches."""
+    data, small = solve_mini(problem())
     monkeypatch.setattr(solve_module, "LARGE_MODEL_OPTIONS", 0)
     calls = []
-    real = solve_module._on_its_configurations
-    monkeypatch.setattr(solve_module, "_on_its_configurations", lambda *args: calls.append(1) or real(*args))
-    _, large = solve_mini(mixed_problem())
+    real = getattr(solve_module, step)
+    monkeypatch.setattr(solve_module, step, lambda *args: calls.append(1) or real(*args))
+    _, large = solve_mini(problem())
     assert calls == [1]
-    assert large.status == "OPTIMAL" and (large.capex_usd, large.power_w) == (small.capex_usd, small.power_w)
+    assert large.status == small.status == "OPTIMAL" and (large.capex_usd, large.power_w) == (small.capex_usd, small.power_w)
+    return data, large
+
+
+def test_large_models_reach_the_optimum_through_the_improved_relaxation(monkeypatch):
+    _solved_as_large(monkeypatch, mixed_problem, "_on_its_configurations")
 
 
 def test_an_interrupt_while_improving_the_relaxation_stops_the_solve(monkeypatch):
@@ -300,13 +309,6 @@ def _rack_limited_fleet():
 def test_a_large_model_under_a_rack_limit_also_starts_from_the_relaxation(monkeypatch):
     """500 generated workloads under a 30-rack limit found no plan in 60 s when the exact model
     searched alone; large models now go through the relaxation (which keeps the limit) there too."""
-    data, small = solve_mini(_rack_limited_fleet())
-    assert small.status == "OPTIMAL" and data.facility.rack_bins == 1
-    monkeypatch.setattr(solve_module, "LARGE_MODEL_OPTIONS", 0)
-    relaxations = []
-    real = solve_module._solve_with_rack_bound
-    monkeypatch.setattr(solve_module, "_solve_with_rack_bound", lambda *args: relaxations.append(1) or real(*args))
-    _, large = solve_mini(_rack_limited_fleet())
-    assert relaxations == [1]
-    assert large.status == "OPTIMAL" and (large.capex_usd, large.power_w) == (small.capex_usd, small.power_w)
+    data, large = _solved_as_large(monkeypatch, _rack_limited_fleet, "_solve_with_rack_bound")
+    assert data.facility.rack_bins == 1
     assert sum(value for name, value in large.values.items() if name.startswith("rack_used[")) <= 1
