@@ -64,8 +64,9 @@ LARGE_MODEL_OPTIONS = 10_000
 (200 workloads, 14,336 options, and 500): such models skip probing, start from the greedy
 plan (solver.model.start), interleave CP-SAT's subsolvers on their one worker
 (Clock.solver), and re-solve the rack relaxation over the configurations its plan uses
-(_on_its_configurations). Below it the greedy hint only slowed the search (100 workloads, 7,506 options:
-its first plan 10% above the optimum, kept for the whole limit), so CP-SAT starts on its own."""
+(_on_its_configurations). Below it the greedy hint only slowed the search (100 workloads,
+7,506 options: its first plan 10% above the optimum, kept for the whole limit), so CP-SAT
+starts on its own."""
 WALL_BACKSTOP = 1.5
 """A search stops at this multiple of the time limit (+1 s) in wall-clock time whatever its
 deterministic budget, so a busy machine cannot stretch a run without end."""
