@@ -312,3 +312,23 @@ def test_a_large_model_under_a_rack_limit_also_starts_from_the_relaxation(monkey
     data, large = _solved_as_large(monkeypatch, _rack_limited_fleet, "_solve_with_rack_bound")
     assert data.facility.rack_bins == 1
     assert sum(value for name, value in large.values.items() if name.startswith("rack_used[")) <= 1
+
+
+def test_a_large_models_deciding_stage_leaves_its_tie_break_a_share_of_the_limit(monkeypatch):
+    """gen-500's power tie-break had the 1 s minimum and found no plan in any run: its presolve
+    alone used the budget. A large model's cost stage now leaves it LARGE_TIE_BREAK_SHARE."""
+    monkeypatch.setattr(solve_module, "LARGE_MODEL_OPTIONS", 0)
+    budgets = []
+    real_solver = solve_module.Clock.solver
+
+    def recorded(clock, settings, budget_s, *, large=False):
+        budgets.append((budget_s, clock.remaining()))
+        return real_solver(clock, settings, budget_s, large=large)
+
+    monkeypatch.setattr(solve_module.Clock, "solver", recorded)
+    solve_mini(mixed_problem(), time_limit_s=20.0)
+    share = solve_module.LARGE_TIE_BREAK_SHARE * 20.0
+    # 1: relaxation, 2: over its plan's configurations, 3: its layout, 4: cost, 5: power with nodes
+    (cost_budget, cost_remaining), (power_budget, _) = budgets[3], budgets[4]
+    assert cost_budget == pytest.approx(cost_remaining - share)
+    assert power_budget >= share
