@@ -342,7 +342,7 @@ def _solve_with_rack_bound(data: ModelData, settings: SolveSettings, clock: Cloc
     bound = solver.best_objective_bound
     hint = {**(settings.hint or {}), **_all_values(relaxed, solver)}
     if _is_large(data):
-        improved = _on_its_configurations(data, relaxed, settings, hint, clock)
+        improved = _on_its_configurations(data, relaxed, settings, hint, solver.objective_value, maximise, clock)
         if improved is None:
             return _with_totals(Solution("UNKNOWN", settings.objective, [], 0.0, 0.0, interrupted=True), started, build_seconds)
         hint = improved
@@ -369,24 +369,22 @@ def _solve_with_rack_bound(data: ModelData, settings: SolveSettings, clock: Cloc
     return _with_totals(solution, started, build_seconds)
 
 
-def _on_its_configurations(data: ModelData, relaxed: BuiltModel, settings: SolveSettings, values: dict[str, int], clock: Clock) -> dict[str, int] | None:
-    """A large model's relaxation re-solved over the server configurations its plan buys or owns
-    (the others fixed at zero), from that plan: a better plan, never a bound, since the other
-    configurations are shut out. With a fraction of the options CP-SAT's LP search works as on
-    a mid-size model, where over all of them it crawls. 500 generated workloads, 60 s limit: the
-    first plan costs $38.37M, and over the 14 configurations it uses this search finds $36.61M
-    (the relaxation's bound: $36.10M); searching all 33 had reached only $37.69M after 168 s.
-    200 workloads: $15.11M → $14.67M. (100 workloads, not large: $9.848M → $9.841M, too little
-    for the time it takes.) The better of the two plans is returned; None when an interrupt
-    stopped the search."""
-    used = {c.key for c in data.configs if values.get(bought_name(c.key), 0) > 0 or c.owned}
+def _on_its_configurations(data: ModelData, relaxed: BuiltModel, settings: SolveSettings, values: dict[str, int], value: float, maximise: bool, clock: Clock) -> dict[str, int] | None:
+    """A large model's relaxation, whose plan `values` reached objective `value`, re-solved over
+    the server configurations that plan buys or owns (the others fixed at zero), from that
+    plan: a better plan, never a bound, since the other configurations are shut out. With a
+    fraction of the options CP-SAT's LP search works as on a mid-size model, where over all of
+    them it crawls. 500 generated workloads, 60 s limit: the first plan costs $38.37M, and over
+    the 14 configurations it uses this search finds $36.61M (the relaxation's bound: $36.10M);
+    searching all 33 had reached only $37.69M after 168 s. 200 workloads: $15.11M → $14.67M.
+    (100 workloads, not large: $9.848M → $9.841M, too little for the time it takes.) The
+    better of the two plans is returned; None when an interrupt stopped the search."""
+    unused = [c.key for c in data.configs if not values.get(bought_name(c.key), 0) and not c.owned]
     model = relaxed.model
-    for config in data.configs:
-        if config.key not in used:
-            model.add(relaxed.variables.bought[config.key] == 0)
-    for index, option in enumerate(data.options):
-        if option.config_key not in used:
-            model.add(relaxed.variables.replicas[index] == 0)
+    for key in unused:
+        model.add(relaxed.variables.bought[key] == 0)
+    for index in sorted(index for key in unused for index in data.options_by_config.get(key, [])):
+        model.add(relaxed.variables.replicas[index] == 0)
     _apply_hint(relaxed, values)
     solver = clock.solver(settings, RESTRICTED_SHARE * settings.time_limit_s)
     solver.parameters.relative_gap_limit = RELAXATION_GAP
@@ -396,11 +394,8 @@ def _on_its_configurations(data: ModelData, relaxed: BuiltModel, settings: Solve
         return None
     if outcome.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return values
-    first = _objective_order(settings.objective, settings.hard_demand)[0]
-    expression, maximise = _expression(relaxed, first)
-    before = values[expression.name]
-    log.info("relaxation over the %d configurations its plan uses: %s %s (was %s)", len(used), first, solver.objective_value, before)
-    return {**values, **_all_values(relaxed, solver)} if _at_least_as_good(solver.objective_value, before, maximise) else values
+    log.info("relaxation over the %d configurations its plan uses: %s (was %s)", len(data.configs) - len(unused), solver.objective_value, value)
+    return {**values, **_all_values(relaxed, solver)} if _at_least_as_good(solver.objective_value, value, maximise) else values
 
 
 PURCHASE_PREFIXES = ("bought[", "replicas[", "mig_gpus[", "served[", "dedicated_servers[", "replicas_per_server[")
@@ -474,6 +469,9 @@ def _solve_lexicographic(data: ModelData, settings: SolveSettings, clock: Clock,
     order = _objective_order(settings.objective, settings.hard_demand)
     if not settings.tie_breaks:
         order = order[: order.index("cost") + 1]
+    deciding = (settings.objective, "served")
+    large = _is_large(data)
+    tie_break_floor = LARGE_TIE_BREAK_SHARE * settings.time_limit_s if large else MIN_STAGE_SECONDS
     for index, name in enumerate(order):
         expression, maximise = _expression(built, name)
         folds = final is not None and order[-1] == "nodes" and index == len(order) - 2
@@ -483,18 +481,17 @@ def _solve_lexicographic(data: ModelData, settings: SolveSettings, clock: Clock,
         else:
             built.model.minimize(fold.objective if fold else expression)
         remaining = clock.remaining()
-        primary = name in (settings.objective, "served")
+        primary = name in deciding
         # Tie-breaking stages refine an already optimal plan: each gets a bounded share of the
-        # time limit, and stopping early only leaves a less polished tie-break.
-        # A large model's tie-break needs LARGE_TIE_BREAK_SHARE of the limit (its presolve alone
-        # outlasts the minimum), which its deciding stage leaves to it.
-        floor = LARGE_TIE_BREAK_SHARE * settings.time_limit_s if _is_large(data) else MIN_STAGE_SECONDS
-        tie_breaks_follow = any(later not in (settings.objective, "served") for later in order[index + 1 :])
+        # time limit, and stopping early only leaves a less polished tie-break. A large model's
+        # tie-break needs LARGE_TIE_BREAK_SHARE of the limit (its presolve alone outlasts the
+        # minimum), which its deciding stage leaves to it.
         if primary:
-            budget = remaining - (floor if tie_breaks_follow and _is_large(data) else 0.0)
+            tie_breaks_follow = any(later not in deciding for later in order[index + 1 :])
+            budget = remaining - (tie_break_floor if large and tie_breaks_follow else 0.0)
         else:
-            budget = max(min(remaining, TIE_BREAK_SHARE * time_limit), floor)
-        solver = clock.solver(settings, max(budget, MIN_STAGE_SECONDS if index else 0.1), large=_is_large(data))
+            budget = max(min(remaining, TIE_BREAK_SHARE * time_limit), tie_break_floor)
+        solver = clock.solver(settings, max(budget, MIN_STAGE_SECONDS if index else 0.1), large=large)
         stage_started = time.perf_counter()
         outcome = run_search(solver, built.model)
         clock.charge(solver, outcome)
@@ -539,7 +536,7 @@ def _solve_lexicographic(data: ModelData, settings: SolveSettings, clock: Clock,
     final_values = {name: float(final.value(expression)) for name, expression in expressions.items()}
     # A deciding objective is proven when its stage was, or when a later stage's solution
     # reached the stage's bound (a later stage may improve a time-limited one).
-    proven = all(stage.status == "OPTIMAL" or meets_bound(final_values[stage.name], stage.bound) for stage in stages if stage.name in (settings.objective, "served"))
+    proven = all(stage.status == "OPTIMAL" or meets_bound(final_values[stage.name], stage.bound) for stage in stages if stage.name in deciding)
     status = "OPTIMAL" if proven else "FEASIBLE"
     solution = Solution(status, settings.objective, stages, build_seconds, time.perf_counter() - solve_started, values, final_values=final_values, interrupted=interrupted)
     solution.capex_usd, solution.power_w, solution.tco_cents = values["capex_usd"], values["power_w"], values["tco_cents"]

@@ -265,7 +265,7 @@ def test_the_relaxation_is_improved_over_the_configurations_its_plan_uses_only()
     solver = solve_module._solver(settings(), 10.0)
     assert solver.solve(first.model) == solve_module.cp_model.OPTIMAL
     plan = solve_module._all_values(first, solver)
-    improved = solve_module._on_its_configurations(data, _relaxation(data), settings(), plan, solve_module.Clock(10.0))
+    improved = solve_module._on_its_configurations(data, _relaxation(data), settings(), plan, solver.objective_value, False, solve_module.Clock(10.0))
     assert improved is not None
     assert {name for name, value in improved.items() if name.startswith("bought[") and value} == {"bought[pcie-8gpu/h100-pcie]"}
     assert improved["capex_usd"] <= plan["capex_usd"]
