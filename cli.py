@@ -681,11 +681,12 @@ def _load_problem_and_catalog(session: Session, problem_path: Path, prices: Path
 @click.option("--prices", type=click.Path(dir_okay=False, path_type=Path), help="Vendor quote CSV (sku,unit_price_usd) overriding catalog prices.")
 @click.option("--time-limit", type=float, default=60.0, show_default=True, help="Solver time limit, seconds.")
 @click.option("--workers", type=int, default=1, show_default=True, help="CP-SAT workers (more than one interleaves them deterministically).")
+@click.option("--jobs", type=int, default=None, help="Processes estimating the deployment options (default: one per CPU this process may use; the plan is the same for any number).")
 @click.option("--log", "log_search", is_flag=True, help="Log model building and the CP-SAT search to stderr.")
 @click.option("--json", "as_json", is_flag=True, help="Print plan.json to stdout instead of tables.")
 @_REPORT_OPTION
 @pass_session
-def solve(session: Session, problem_path: Path, out: Path | None, force: bool, keep_best_on_interrupt: bool, objective: str | None, commitment: str | None, budget: str | None, prices: Path | None, time_limit: float, workers: int, log_search: bool, as_json: bool, with_report: bool) -> None:
+def solve(session: Session, problem_path: Path, out: Path | None, force: bool, keep_best_on_interrupt: bool, objective: str | None, commitment: str | None, budget: str | None, prices: Path | None, time_limit: float, workers: int, jobs: int | None, log_search: bool, as_json: bool, with_report: bool) -> None:
     """Find the cheapest (or lowest-power, or lowest-TCO) purchase that runs PROBLEM's workloads,
     with its unit economics and what renting the same capacity would cost; or the cheapest rented
     (--objective rent) or part-rented (--objective hybrid) plan.
@@ -697,7 +698,7 @@ def solve(session: Session, problem_path: Path, out: Path | None, force: bool, k
     from solver.model.solve import SolveSettings
     from solver.money import usd_option
     from solver.pipeline import solve_problem
-    from solver.preload import preload
+    from solver.processes import default_jobs
     from solver.report.outputs import REPORT_MODULES, WRITING_MODULES, plan_json, write_plan_files
     from solver.report.tables import print_renderable
     from solver.report.views import plan_view
@@ -710,14 +711,19 @@ def solve(session: Session, problem_path: Path, out: Path | None, force: bool, k
     _check_report_option(with_report, out)
     if not 0 < time_limit <= 86_400 or not 1 <= workers <= 1_024:  # `not` also refuses nan
         raise InputError(f"--time-limit must be above 0 and at most 86400 s (a day), --workers 1 to 1024 (got {time_limit:g} and {workers})")
+    if jobs is not None and not 1 <= jobs <= 1_024:
+        raise InputError(f"--jobs must be 1 to 1024 (got {jobs})")
     problem, catalog = _load_problem_and_catalog(session, problem_path, prices)
     if budget_usd is not None:
         problem = problem.model_copy(update={"limits": problem.limits.model_copy(update={"budget_usd": budget_usd})})
     if commitment is not None:
         problem = problem.model_copy(update={"rent": problem.rent.model_copy(update={"commitment": commitment.lower()})})
-    settings = SolveSettings(objective=objective.lower() if objective else problem.objective.minimize, time_limit_s=time_limit, workers=workers, log_search=log_search, keep_interrupted=keep_best_on_interrupt)
+    settings = SolveSettings(
+        objective=objective.lower() if objective else problem.objective.minimize, time_limit_s=time_limit, workers=workers, log_search=log_search,
+        keep_interrupted=keep_best_on_interrupt, precompute_jobs=jobs or default_jobs(),
+        preload=(WRITING_MODULES if out is not None else ()) + (REPORT_MODULES if with_report else ()),
+    )
     with _output_dir(out, force, [problem_path, prices, *session.catalog_files]) as output:
-        preload((WRITING_MODULES if output is not None else ()) + (REPORT_MODULES if with_report else ()))
         result = solve_problem(problem, catalog, settings)
         written = write_plan_files(result.plan, output.path) if output is not None else []
         if with_report:
@@ -755,7 +761,7 @@ def solve(session: Session, problem_path: Path, out: Path | None, force: bool, k
 @click.option("--prices", type=click.Path(dir_okay=False, path_type=Path), help="Vendor quote CSV (sku,unit_price_usd) overriding catalog prices.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write whatif.csv, whatif.json, charts and each scenario's bom.csv/plan.json here (replacing an earlier run's outputs there).")
 @click.option("--force", is_flag=True, help=_FORCE_HELP)
-@click.option("--jobs", type=int, default=None, help="Worker processes (default: min(2, CPUs)).")
+@click.option("--jobs", type=int, default=None, help="Worker processes (default: one per CPU this process may use).")
 @click.option("--time-limit", type=float, default=60.0, show_default=True, help="Solver time limit per scenario, seconds.")
 @click.option("--json", "as_json", is_flag=True, help="Print whatif.json to stdout instead of tables (no progress bar).")
 @click.option("--backend", default="local", show_default=True, metavar="local|ray", help="local: worker processes; ray: Ray tasks (the procure[ray] extra), same results.")
@@ -777,7 +783,7 @@ def whatif(session: Session, problem_path: Path, budgets: tuple[str, ...], budge
     from solver.whatif.results import WRITING_MODULES as WHATIF_WRITING, whatif_json, whatif_view, write_outputs
     from solver.whatif.run import run_whatif
     from solver.whatif.scenarios import DEMAND_MODES, collect_budgets, plan_scenarios, resolve_named, resolve_objectives
-    from solver.whatif.sweep import default_jobs
+    from solver.processes import default_jobs
 
     if jobs is not None and jobs < 1:
         raise InputError(f"--jobs must be at least 1 (got {jobs})")
@@ -836,7 +842,7 @@ def _montecarlo(session: Session, problem_path: Path, prices: Path | None, out: 
     from solver.errors import InputError
     from solver.report.atomic import write_text_atomic
     from solver.whatif.montecarlo import montecarlo_csv, montecarlo_summary, run_montecarlo
-    from solver.whatif.sweep import default_jobs
+    from solver.processes import default_jobs
 
     if not 1 <= samples <= 1_000_000:
         raise InputError(f"--samples must be between 1 and 1,000,000 (got {samples})")

@@ -4,7 +4,8 @@ For each problem it times the halves of a solve separately:
 
 - precompute: ``build_data`` — every deployment option of every workload on every allowed node
   configuration (memory and speed estimates, TP/PP/MIG splits, dominance pruning), with the
-  estimator caches cleared first so each problem is timed cold;
+  estimator caches cleared first so each problem is timed cold, on ``--jobs`` processes as
+  ``procure solve`` does (default: one per CPU);
 - model build: building the CP-SAT model(s) from that data (every attempt's, summed);
 - solve: the search, every stage included (starting plan, rack relaxation, lexicographic
   stages): ``Solution.solve_seconds``.
@@ -38,6 +39,7 @@ from solver.estimator import weights as _weights  # noqa: E402
 from solver.model.data import build_data  # noqa: E402
 from solver.model.solve import SolveSettings, solve  # noqa: E402
 from solver.problem_io import load_problem  # noqa: E402
+from solver.processes import default_jobs  # noqa: E402
 from solver.specs.problem import Problem  # noqa: E402
 
 DEFAULT_SIZES = ("gen-5", "gen-10", "gen-20", "gen-50", "gen-100")
@@ -64,10 +66,10 @@ class Run:
     capex_usd: int | None
 
 
-def run_once(problem: Problem, catalog: Catalog, time_limit_s: float, workers: int) -> Run:
+def run_once(problem: Problem, catalog: Catalog, time_limit_s: float, workers: int, jobs: int) -> Run:
     clear_estimator_caches()
     started = time.perf_counter()
-    data = build_data(problem, catalog)
+    data = build_data(problem, catalog, jobs=jobs)
     precompute = time.perf_counter() - started
     solution = solve(data, SolveSettings(objective=problem.objective.minimize, time_limit_s=time_limit_s, workers=workers))
     return Run(
@@ -129,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-lab20", action="store_true", help="generated problems only")
     parser.add_argument("--repeat", type=int, default=1, help="solves per problem; times are then min/median")
     parser.add_argument("--workers", type=int, default=1, help="CP-SAT workers (default 1, as `procure solve`)")
+    parser.add_argument("--jobs", type=int, default=default_jobs(), help="processes estimating options (default: one per CPU, as `procure solve`)")
     parser.add_argument("--time-limit", type=float, default=None, help="override every problem's time limit, seconds")
     parser.add_argument("--dump", type=Path, metavar="DIR", help="also write the generated problems as YAML into DIR (solvable with `procure solve`)")
     args = parser.parse_args(argv)
@@ -147,14 +150,14 @@ def main(argv: list[str] | None = None) -> int:
             dump_problem(problem, args.dump / f"{label}.yaml")
 
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
-    print(f"procure solve benchmark · load average {load} (a shared machine slows every figure) · workers={args.workers} · bundled catalog ({len(catalog.gpus)} GPUs, {len(catalog.nodes)} node types, {len(catalog.models)} models)")
+    print(f"procure solve benchmark · load average {load} (a shared machine slows every figure) · workers={args.workers} · precompute jobs={args.jobs} · bundled catalog ({len(catalog.gpus)} GPUs, {len(catalog.nodes)} node types, {len(catalog.models)} models)")
     rows = []
     for label, problem, limit in jobs:
         limit = args.time_limit or limit
         runs = []
         for number in range(args.repeat):
             print(f"  solving {label}: {len(problem.workloads)} workloads, time limit {limit:g} s (run {number + 1}/{args.repeat}) ...", file=sys.stderr, flush=True)
-            runs.append(run_once(problem, catalog, limit, args.workers))
+            runs.append(run_once(problem, catalog, limit, args.workers, args.jobs))
         rows.append(format_row(label, len(problem.workloads), runs))
     print()
     print_table(rows)

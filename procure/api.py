@@ -33,7 +33,7 @@ from solver.specs.problem import Problem
 from solver.whatif.results import write_outputs
 from solver.whatif.run import WhatIfRun, run_whatif
 from solver.whatif.scenarios import collect_budgets, plan_scenarios, resolve_named, resolve_objectives
-from solver.whatif.sweep import default_jobs
+from solver.processes import default_jobs
 
 PathLike = str | os.PathLike[str]
 
@@ -161,6 +161,7 @@ def solve(
     budget_usd: float | None = None,
     time_limit_s: float = 60.0,
     workers: int = 1,
+    jobs: int | None = None,
     out: PathLike | None = None,
     force: bool = False,
     report: bool = False,
@@ -170,7 +171,7 @@ def solve(
     $ per million tokens, ``.plan.rent`` with the break-even month). ``objective`` "rent" or
     "hybrid" rents instead, at ``commitment`` prices (on-demand, 1y, 3y, spot). With ``out``,
     writes bom.csv, bom.xlsx and plan.json there (and report.html with ``report``), as
-    ``procure solve --out``."""
+    ``procure solve --out``. ``jobs``: processes estimating the options (default: one per CPU)."""
     if report and out is None:
         raise InputError("report=True writes report.html into the output folder: give out= too")
     catalog = catalog or load_catalog()
@@ -179,7 +180,7 @@ def solve(
         given = given.model_copy(update={"limits": given.limits.model_copy(update={"budget_usd": float(budget_usd)})})
     if commitment is not None:
         given = given.model_copy(update={"rent": given.rent.model_copy(update={"commitment": commitment.lower()})})
-    settings = SolveSettings(objective=(objective or given.objective.minimize).lower(), time_limit_s=time_limit_s, workers=workers)
+    settings = SolveSettings(objective=(objective or given.objective.minimize).lower(), time_limit_s=time_limit_s, workers=workers, precompute_jobs=jobs or default_jobs())
     if out is None:
         return solve_problem(given, catalog, settings)
     with OutputDir(Path(out), force=force, run=_run_info("solve", problem_file), inputs=[problem_file] if problem_file else []) as output:

@@ -16,6 +16,7 @@ from solver.interrupt import Interrupted
 from solver.explain import conflict_error, raise_if_unservable
 from solver.model.data import LIMIT_FIELDS, ModelData, build_data, reuse_estimates, without_limit
 from solver.options.replica import SharedEstimates
+from solver.preload import preload
 from solver.model.solve import Solution, SolveSettings, solve
 from solver.plan.extract import build_plan
 from solver.plan.schema import Plan
@@ -73,15 +74,25 @@ def solve_problem(problem: Problem, catalog: Catalog, settings: SolveSettings) -
         return run.solve_rented(problem, catalog, settings, estimates=estimates)
     if settings.objective == "hybrid":
         return run.solve_hybrid(problem, catalog, settings, estimates=estimates)
-    return run.with_rent_comparison(solve_purchase(problem, catalog, settings, estimates=estimates), catalog, settings, estimates=estimates)
+    precomputed = purchase_data(problem, catalog, settings, estimates=estimates)
+    # The rented plan does not depend on the purchase: it is solved beside the purchase's search.
+    with run.RentComparison(problem, catalog, settings, estimates=estimates) as comparison:
+        return comparison.attach(solve_purchase(problem, catalog, settings, precomputed=precomputed))
 
 
-def solve_purchase(problem: Problem, catalog: Catalog, settings: SolveSettings, *, estimates: SharedEstimates | None = None) -> SolveResult:
-    """The optimal purchase, checked by the verifier, with the rule-of-thumb baseline
-    (`estimates`: replica estimates to reuse, see solver.model.data.reuse_estimates)."""
+def purchase_data(problem: Problem, catalog: Catalog, settings: SolveSettings, *, estimates: SharedEstimates | None = None) -> tuple[ModelData, float]:
+    """The purchase's model data and the seconds it took (`estimates`: replica estimates to
+    reuse, see solver.model.data.reuse_estimates)."""
     started = time.perf_counter()
-    data = build_data(problem, catalog, estimates=estimates)
-    precompute_seconds = time.perf_counter() - started
+    data = build_data(problem, catalog, estimates=estimates, jobs=settings.precompute_jobs)
+    return data, time.perf_counter() - started
+
+
+def solve_purchase(problem: Problem, catalog: Catalog, settings: SolveSettings, *, estimates: SharedEstimates | None = None, precomputed: tuple[ModelData, float] | None = None) -> SolveResult:
+    """The optimal purchase, checked by the verifier, with the rule-of-thumb baseline, from
+    `precomputed` model data (purchase_data) or from data built here with `estimates`."""
+    data, precompute_seconds = precomputed or purchase_data(problem, catalog, settings, estimates=estimates)
+    preload(settings.preload)
     log.info(
         "estimated %d deployment options for %d workloads on %d node configurations in %.2f s",
         len(data.options), len(data.workloads), len(data.configs), precompute_seconds,

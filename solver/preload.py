@@ -6,8 +6,8 @@ only writing the outputs needs (openpyxl for bom.xlsx, matplotlib for what-if ch
 0.8 s to import here) can load meanwhile instead of after. Importing is all the thread does, so
 the outputs are the same whether or not it finished first.
 
-Start it only where nothing forks afterwards (a what-if coordinator: once its workers have
-forked): a child forked while another thread holds an import lock can deadlock.
+A child forked while another thread holds an import lock can deadlock, so whatever forks
+waits for these imports first (``finish``, called by solver.processes.forking_is_safe).
 """
 
 from __future__ import annotations
@@ -16,13 +16,26 @@ import importlib
 import threading
 from collections.abc import Iterable
 
+_running: list[threading.Thread] = []
+_requested: set[str] = set()
+
 
 def preload(modules: Iterable[str]) -> None:
     """Import `modules` in a daemon thread (nothing to wait for: the caller imports them again
-    where it uses them, which returns at once or waits for this import to finish)."""
-    names = tuple(modules)
+    where it uses them, which returns at once or waits for this import to finish). Modules
+    asked for before are skipped, so every step that could start the imports may ask."""
+    names = tuple(name for name in dict.fromkeys(modules) if name not in _requested)
+    _requested.update(names)
     if names:
-        threading.Thread(target=_import_all, args=(names,), name="preload", daemon=True).start()
+        thread = threading.Thread(target=_import_all, args=(names,), name="preload", daemon=True)
+        _running.append(thread)
+        thread.start()
+
+
+def finish() -> None:
+    """Wait until every background import has ended."""
+    while _running:
+        _running.pop().join()
 
 
 def _import_all(names: tuple[str, ...]) -> None:
@@ -33,4 +46,4 @@ def _import_all(names: tuple[str, ...]) -> None:
             return
 
 
-__all__ = ["preload"]
+__all__ = ["finish", "preload"]

@@ -151,6 +151,7 @@ def test_bad_problem_files(tmp_path: Path, text: str, expected: str) -> None:
         (["--time-limit", "0"], "--time-limit"),
         (["--time-limit", "nan"], "--time-limit must be above 0"),
         (["--workers", "100000"], "--workers 1 to 1024"),
+        (["--jobs", "0"], "--jobs must be 1 to 1024 (got 0)"),
         (["--objective", "speed"], "speed"),
     ],
 )

@@ -23,7 +23,8 @@ from solver.options.bridges import bridge_item, bridged_pairs
 from solver.options.dominance import Drive, dominated_configs, storage_mb
 from solver.options.configs import NOT_IN_LISTS, NodeConfig, candidate_configs, family_expansions
 from solver.estimator.estimates import Performance
-from solver.options.generate import DeploymentOption, WorkloadOptions, workload_options
+from solver.options.generate import DeploymentOption, WorkloadOptions
+from solver.options.parallel import options_of_workloads
 from solver.options.replica import SharedEstimates
 from solver.specs.hardware import FabricItem
 from solver.specs.problem import Problem
@@ -456,12 +457,13 @@ def reuse_estimates(estimates: SharedEstimates | None, problem: Problem, catalog
     return SharedEstimates(problem.assumptions, performance)
 
 
-def build_data(problem: Problem, catalog: Catalog, *, prune: bool = True, configs: list[NodeConfig] | None = None, estimates: SharedEstimates | None = None) -> ModelData:
+def build_data(problem: Problem, catalog: Catalog, *, prune: bool = True, configs: list[NodeConfig] | None = None, estimates: SharedEstimates | None = None, jobs: int = 1) -> ModelData:
     """The model's data; `prune=False` keeps dominated options and configurations (tests of
     pruning's safety);
     `configs` replaces the catalog's node configurations (rented cloud instances, solver.rent),
     which no buying policy applies to; `estimates` are replica estimates another build made
-    (reused when valid for `problem`, see reuse_estimates)."""
+    (reused when valid for `problem`, see reuse_estimates); `jobs`: processes estimating the
+    options (solver.options.parallel; the data is the same for any number)."""
     catalog = at_price_point(catalog, problem.procurement.price_point)
     excluded_by_policy = []
     if configs is None:
@@ -475,10 +477,7 @@ def build_data(problem: Problem, catalog: Catalog, *, prune: bool = True, config
         )
     shared = reuse_estimates(estimates, problem, catalog)
     performance = shared.performance
-    workloads = []
-    for workload in problem.workloads:
-        model = catalog.model(workload.model)
-        workloads.append(workload_options(workload, model, configs, problem.limits, problem.assumptions, performance, prune=prune, shared=shared))
+    workloads = options_of_workloads(problem, catalog, configs, shared, prune=prune, jobs=jobs)
     check_plan_size(workloads)
     # A configuration no workload can use and nobody owns would only ever be bought at zero.
     used = {option.config_key for entry in workloads for option in entry.options}

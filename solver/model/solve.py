@@ -101,6 +101,11 @@ class SolveSettings:
     tie_breaks: bool = True
     """False: stop once capex is decided (the stages up to and including cost), for callers that
     read only capex and demand served (Monte Carlo samples)."""
+    precompute_jobs: int = 1
+    """Processes estimating deployment options (build_data; the options are the same for any number)."""
+    preload: tuple[str, ...] = ()
+    """Modules the caller needs afterwards, imported in the background once the options are
+    estimated (solver.preload; importing while workers fork could deadlock them)."""
 
 
 def relative_gap(value: float, bound: float) -> float:

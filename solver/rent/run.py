@@ -7,6 +7,7 @@ Every plan carries its unit economics; every plan, rented parts included, passes
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
 
 from solver.catalog import Catalog
@@ -17,6 +18,7 @@ from solver.model.solve import SolveSettings
 from solver.options.replica import SharedEstimates
 from solver.pipeline import SolveResult, solve_purchase
 from solver.plan.schema import Plan
+from solver.processes import fork_pool, forking_is_safe, stop_pool
 from solver.rent import compare, hybrid
 from solver.rent.plan import rent_section, rented_configs_used, rented_node_monthly, reservation_lines, unpriced_storage_gb
 from solver.rent.solve import RentResult, solve_rent
@@ -38,32 +40,86 @@ def solve_rented(problem: Problem, catalog: Catalog, settings: SolveSettings, *,
     return _rented_result(problem, catalog, solve_rent(problem, catalog, settings, estimates=estimates))
 
 
-def with_rent_comparison(result: SolveResult, catalog: Catalog, settings: SolveSettings, *, estimates: SharedEstimates | None = None) -> SolveResult:
-    """Economics for a bought plan and, when the catalog has cloud prices and the problem asks
-    for it, what renting the same capacity costs (plan.json `rent`); `estimates`: the
-    purchase's replica estimates, which the rented plan's options reuse."""
-    plan = attach_economics(result.plan, result.problem, bought_node_prices(result.plan, result.data))
-    if catalog.cloud is None or not result.problem.rent.compare or result.interrupted:
+class RentComparison:
+    """What renting a bought plan's capacity would cost (plan.json `rent`), worked out while the
+    purchase is solved.
+
+    The rented plan does not depend on the purchase. Where the caller allows more than one
+    process (settings.precompute_jobs) and forking is safe (solver.processes), it is solved in
+    a forked worker, entered before the purchase's search, and CP-SAT searches the purchase
+    here meanwhile, each on a core. Otherwise ``attach`` solves it after the purchase. The
+    rented plan is the same either way: both searches are deterministic, and the worker
+    estimates its options alone. The plan is verified here, like every plan.
+
+    Use as a context manager around the purchase's solve; leaving it stops a worker whose
+    answer was not needed (the purchase was interrupted or failed)."""
+
+    def __init__(self, problem: Problem, catalog: Catalog, settings: SolveSettings, *, estimates: SharedEstimates | None = None):
+        self.problem = problem
+        self.catalog = catalog
+        self.estimates = estimates
+        self.wanted = catalog.cloud is not None and problem.rent.compare
+        self.keep_interrupted = settings.keep_interrupted
+        self.settings = replace(settings, time_limit_s=min(settings.time_limit_s, COMPARISON_TIME_LIMIT_S), keep_interrupted=False, preload=())
+        self._pool: ProcessPoolExecutor | None = None
+        self._future: Future[RentResult] | None = None
+
+    def __enter__(self) -> RentComparison:
+        global _STARTING
+        if self.wanted and self.settings.precompute_jobs > 1 and forking_is_safe():
+            self._pool = fork_pool(1)
+            _STARTING = self  # the worker forks inside submit and inherits it
+            try:
+                self._future = self._pool.submit(_solve_in_worker)
+            finally:
+                _STARTING = None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            stop_pool(self._pool)
+            self._pool = None
+
+    def attach(self, result: SolveResult) -> SolveResult:
+        """`result` (the purchase) with its unit economics and, when the catalog has cloud
+        prices and the problem asks for it, the comparison with renting."""
+        plan = attach_economics(result.plan, result.problem, bought_node_prices(result.plan, result.data))
+        if not self.wanted or result.interrupted:
+            return result
+        try:
+            rented = _rented_result(self.problem, self.catalog, self._rented())
+        except Interrupted:
+            if not self.keep_interrupted:
+                raise
+            # The purchase is complete: keep it, as asked, and still end the run as interrupted.
+            plan.rent = compare.unavailable("interrupted before the rented plan was found")
+            result.solution.interrupted = True
+            # Labelled like any plan kept at an interrupt (its gap still says how good it is).
+            plan.summary.status = "INTERRUPTED"
+            return result
+        except (InputError, ProcureError) as error:
+            if isinstance(error, InternalError):
+                raise
+            plan.rent = compare.unavailable(error.message.splitlines()[0])
+            return result
+        plan.rent = compare.comparison(plan, rented.plan)
         return result
-    limited = replace(settings, time_limit_s=min(settings.time_limit_s, COMPARISON_TIME_LIMIT_S), keep_interrupted=False)
-    try:
-        rented = _rented_result(result.problem, catalog, solve_rent(result.problem, catalog, limited, estimates=estimates))
-    except Interrupted:
-        if not settings.keep_interrupted:
-            raise
-        # The purchase is complete: keep it, as asked, and still end the run as interrupted.
-        plan.rent = compare.unavailable("interrupted before the rented plan was found")
-        result.solution.interrupted = True
-        # Labelled like any plan kept at an interrupt (its gap still says how good it is).
-        plan.summary.status = "INTERRUPTED"
-        return result
-    except (InputError, ProcureError) as error:
-        if isinstance(error, InternalError):
-            raise
-        plan.rent = compare.unavailable(error.message.splitlines()[0])
-        return result
-    plan.rent = compare.comparison(plan, rented.plan)
-    return result
+
+    def _rented(self) -> RentResult:
+        if self._future is None:
+            return solve_rent(self.problem, self.catalog, self.settings, estimates=self.estimates)
+        return self._future.result()
+
+
+_STARTING: RentComparison | None = None
+
+
+def _solve_in_worker() -> RentResult:
+    """In the forked worker: the rented plan, its options estimated here alone (the purchase's
+    search has the other core)."""
+    assert _STARTING is not None, "worker forked without its comparison"
+    comparison = _STARTING
+    return solve_rent(comparison.problem, comparison.catalog, replace(comparison.settings, precompute_jobs=1), estimates=comparison.estimates)
 
 
 def _merge(problem: Problem, owned: SolveResult, rented: RentResult | None) -> Plan:

@@ -19,6 +19,7 @@ from solver.interrupt import Interrupted
 from solver.model.data import ModelData, StoredCheckpoint, build_data
 from solver.model.solve import Solution, SolveSettings, solve
 from solver.options.replica import SharedEstimates
+from solver.preload import preload
 from solver.plan.extract import build_plan
 from solver.plan.schema import Plan
 from solver.rent.instances import rented_configs
@@ -39,22 +40,23 @@ class RentResult:
     checkpoints: list[StoredCheckpoint]
 
 
-def build_rent_data(problem: Problem, catalog: Catalog, share_of_day: float = 1.0, *, estimates: SharedEstimates | None = None) -> tuple[ModelData, list[StoredCheckpoint]]:
+def build_rent_data(problem: Problem, catalog: Catalog, share_of_day: float = 1.0, *, estimates: SharedEstimates | None = None, jobs: int = 1) -> tuple[ModelData, list[StoredCheckpoint]]:
     """Model data over rented configurations, and the checkpoints the model leaves out
-    (`estimates`: the purchase's replica estimates, reused: see build_data)."""
+    (`estimates`: the purchase's replica estimates, reused; `jobs`: see build_data)."""
     view = rent_view(problem)
     configs = rented_configs(catalog, view, share_of_day)
     if not configs:
         raise InputError("no cloud instance of catalogs/cloud.yaml is allowed (rent.providers, rent.excluded_providers, limits.allowed_gpus/excluded_gpus/vendors)", hint=RENT_HINT)
-    data = build_data(view, catalog, configs=configs, estimates=estimates)
+    data = build_data(view, catalog, configs=configs, estimates=estimates, jobs=jobs)
     return replace(data, checkpoints=[]), data.checkpoints
 
 
 def solve_rent(problem: Problem, catalog: Catalog, settings: SolveSettings, share_of_day: float = 1.0, *, estimates: SharedEstimates | None = None) -> RentResult:
     """The cheapest rented plan serving all of `problem`'s demand, as a reservation plan."""
     started = time.perf_counter()
-    data, checkpoints = build_rent_data(problem, catalog, share_of_day, estimates=estimates)
+    data, checkpoints = build_rent_data(problem, catalog, share_of_day, estimates=estimates, jobs=settings.precompute_jobs)
     precompute_seconds = time.perf_counter() - started
+    preload(settings.preload)
     try:
         raise_if_unservable(data)
     except InfeasibleError as error:

@@ -111,7 +111,7 @@ def run_whatif(
     frontier_note = ""
     # Before any worker forks: the model data, and each budget series' optimum serving all
     # demand, which every budget at or above its cost reuses whichever chain it falls in.
-    prepared = ScenarioSolver(catalog, time_limit_s=time_limit_s).prepare(first_batch)
+    prepared = ScenarioSolver(catalog, time_limit_s=time_limit_s, precompute_jobs=jobs).prepare(first_batch)
     if backend == "ray":
         from solver.whatif.ray_backend import RaySweep
 

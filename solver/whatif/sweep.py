@@ -26,9 +26,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing
-import os
 import queue as queue_module
-import signal
 import sys
 import time
 from collections import OrderedDict
@@ -40,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from solver.catalog import Catalog
 from solver.errors import InfeasibleError, ProcureError
 from solver.plan.schema import Plan
+from solver.processes import ignore_interrupts_in_worker, terminate_workers
 from solver.whatif.scenarios import Scenario
 
 if TYPE_CHECKING:  # the estimator is imported where scenarios are solved, not here
@@ -48,7 +47,6 @@ if TYPE_CHECKING:  # the estimator is imported where scenarios are solved, not h
 CHAINS_PER_SERIES = 3
 MIN_CHAIN = 2
 DATA_CACHE_SIZE = 4
-WORKER_EXIT_SECONDS = 2.0
 
 
 @dataclass
@@ -78,14 +76,6 @@ class ChainTask:
     initial_hint: dict[str, int] | None = None
     keep_values: frozenset[int] = frozenset()
     """Indices whose solution values travel back with the result."""
-
-
-def default_jobs() -> int:
-    """One worker process per core this process may run on (a container's CPU set, not the host's)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def make_chains(scenarios: Sequence[Scenario], reuses_optimum: Callable[[Scenario], bool] = lambda scenario: False) -> list[list[int]]:
@@ -150,10 +140,12 @@ ALL_DEMAND = "all demand (no budget)"
 class ScenarioSolver:
     """Solves scenarios against one catalog, caching model data per data key."""
 
-    def __init__(self, catalog: Catalog, *, time_limit_s: float, seed: int = 0, prepared: Prepared | None = None):
+    def __init__(self, catalog: Catalog, *, time_limit_s: float, seed: int = 0, prepared: Prepared | None = None, precompute_jobs: int = 1):
         self.catalog = catalog
         self.time_limit_s = time_limit_s
         self.seed = seed
+        self.precompute_jobs = precompute_jobs
+        """Processes estimating options for a data build (the coordinator's; a worker builds alone)."""
         self._data: OrderedDict[str, Any] = OrderedDict()
         self._estimates: SharedEstimates | None = None
         """Replica estimates of the last model data built, for the next (scenario knobs such as
@@ -201,7 +193,7 @@ class ScenarioSolver:
             return self._data[key], 0.0
         started = time.perf_counter()
         self._estimates = reuse_estimates(self._estimates, scenario.problem, self.catalog)
-        data = build_data(scenario.problem, self.catalog, estimates=self._estimates)
+        data = build_data(scenario.problem, self.catalog, estimates=self._estimates, jobs=self.precompute_jobs)
         self._data[key] = data
         while len(self._data) > DATA_CACHE_SIZE:
             self._data.popitem(last=False)
@@ -365,11 +357,9 @@ _PROGRESS: Any = None
 
 def _init_worker(catalog_state: tuple[Any, ...], time_limit_s: float, seed: int, progress_queue: Any, prepared: Prepared | None = None) -> None:
     global _WORKER, _PROGRESS
-    # The coordinating process handles interrupts: Ctrl-C reaches the whole process group, and
-    # a worker must neither stop its search on its own (the coordinator would wait for a
-    # half-finished result) nor outlive the coordinator's SIGTERM.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # The coordinator stops its workers: one must neither stop its search on its own (the
+    # coordinator would wait for a half-finished result) nor outlive the coordinator's SIGTERM.
+    ignore_interrupts_in_worker()
     _WORKER = ScenarioSolver(_catalog_from_state(catalog_state), time_limit_s=time_limit_s, seed=seed, prepared=prepared)
     _PROGRESS = progress_queue
 
@@ -424,25 +414,12 @@ class Sweep:
             if exc[0] is not None:
                 # Interrupted or failed: a worker would otherwise finish its chain first (up to
                 # the time limit per scenario) and the interpreter would wait for it at exit.
-                self._terminate_workers()
+                terminate_workers(self._executor)
             self._executor.shutdown(wait=exc[0] is None, cancel_futures=True)
             self._executor = None
         if self._queue is not None:
             self._queue.close()
             self._queue = None
-
-    def _terminate_workers(self) -> None:
-        assert self._executor is not None
-        # ProcessPoolExecutor has no public way to stop running work; _processes is its
-        # pid → Process map in every CPython version procure supports.
-        processes = list((getattr(self._executor, "_processes", None) or {}).values())
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.join(timeout=WORKER_EXIT_SECONDS)
-            if process.is_alive():
-                process.kill()
-                process.join(timeout=WORKER_EXIT_SECONDS)
 
     def _solver(self) -> ScenarioSolver:
         if self._local is None:
@@ -494,4 +471,4 @@ class Sweep:
                 self.on_done(scenarios[index])
 
 
-__all__ = ["ALL_DEMAND", "ChainTask", "Prepared", "ScenarioResult", "ScenarioSolver", "Sweep", "all_demand_scenario", "default_jobs", "make_chains"]
+__all__ = ["ALL_DEMAND", "ChainTask", "Prepared", "ScenarioResult", "ScenarioSolver", "Sweep", "all_demand_scenario", "make_chains"]

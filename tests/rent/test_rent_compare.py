@@ -57,3 +57,73 @@ def test_an_interrupt_during_the_comparison_keeps_the_purchase_only_when_asked(m
     # The purchase was proven optimal (gap 0), but the run was cut short: labelled as interrupted.
     assert result.interrupted and result.plan.summary.status == "INTERRUPTED" and result.plan.summary.gap == 0
     assert result.plan.rent["status"] == "UNAVAILABLE" and "interrupted" in result.plan.rent["reason"]
+
+
+def test_the_comparison_solved_beside_the_purchase_is_the_one_solved_after_it(monkeypatch):
+    from solver.rent import run
+
+    forks = []
+    real_pool = run.fork_pool
+    monkeypatch.setattr(run, "fork_pool", lambda jobs: forks.append(jobs) or real_pool(jobs))
+    after = solve_problem(chat_fleet(20), mini_cloud_catalog(), settings()).plan
+    assert forks == []
+    beside = solve_problem(chat_fleet(20), mini_cloud_catalog(), settings(precompute_jobs=2)).plan
+    assert forks == [1]  # one worker solved the rented plan while the purchase was searched here
+    assert beside.rent == after.rent and beside.rent["status"] == "OPTIMAL"
+    assert beside.bom == after.bom
+
+
+def test_an_error_in_the_forked_comparison_makes_it_unavailable_not_the_solve():
+    problem = chat_fleet(4, allowed_gpus=["l40s"])
+    problem = problem.model_copy(update={"rent": problem.rent.model_copy(update={"providers": ["other"]})})
+    plan = solve_problem(problem, mini_cloud_catalog(), settings(precompute_jobs=2)).plan
+    assert plan.rent["status"] == "UNAVAILABLE" and "no cloud instance" in plan.rent["reason"]
+
+
+def _never_finishes():
+    import time
+
+    time.sleep(120)
+
+
+def test_an_interrupt_while_the_forked_comparison_runs_stops_its_worker(monkeypatch):
+    import signal
+    import time
+
+    from solver.interrupt import Interrupted, RaisingHandler
+    from solver.processes import forking_is_safe
+    from solver.rent import run
+
+    if not forking_is_safe():
+        pytest.skip("forking is not safe here")
+    workers = []
+    real_pool = run.fork_pool
+
+    def pool(jobs):
+        executor = real_pool(jobs)
+        workers.append(executor)
+        return executor
+
+    monkeypatch.setattr(run, "fork_pool", pool)
+    monkeypatch.setattr(run, "_solve_in_worker", _never_finishes)
+    previous = signal.signal(signal.SIGALRM, RaisingHandler())
+    started = time.perf_counter()
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 3.0)  # long enough for the purchase: the interrupt comes while waiting for the worker
+        result = solve_problem(chat_fleet(4), mini_cloud_catalog(), settings(precompute_jobs=2, keep_interrupted=True))
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert time.perf_counter() - started < 30
+    assert result.interrupted and result.plan.summary.status == "INTERRUPTED"
+    assert result.plan.rent["status"] == "UNAVAILABLE" and "interrupted" in result.plan.rent["reason"]
+    (executor,) = workers
+    assert not executor._processes  # stopped, not left sleeping
+    with pytest.raises(Interrupted):
+        signal.signal(signal.SIGALRM, RaisingHandler())
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 3.0)
+            solve_problem(chat_fleet(4), mini_cloud_catalog(), settings(precompute_jobs=2))
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)

@@ -227,12 +227,3 @@ def test_prepared_model_data_is_not_built_again(tiny, catalog):
     worker = ScenarioSolver(catalog, time_limit_s=30, prepared=prepared)
     result, _ = worker.solve(0, scenarios[0], None)
     assert result.data_seconds == 0.0
-
-
-def test_default_jobs_follow_the_usable_cores(monkeypatch):
-    import os
-
-    from solver.whatif import sweep
-
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
-    assert sweep.default_jobs() == 3
