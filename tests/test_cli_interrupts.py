@@ -15,7 +15,7 @@ import pytest
 from tests.fixtures.interrupts import one_run
 
 
-@pytest.mark.parametrize("kind,seed", [("solve", 11), ("keep-best", 13), ("whatif", 14)])
+@pytest.mark.parametrize("kind,seed", [("solve", 11), ("keep-best", 13), ("whatif", 14), ("montecarlo", 15)])
 def test_timed_interrupt(kind, seed, tmp_path):
     outcomes = one_run(kind, random.Random(seed), tmp_path, latest_signal_s=5.0).outcomes
     assert not [outcome for outcome in outcomes if "FAIL" in outcome], outcomes

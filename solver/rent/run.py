@@ -65,20 +65,19 @@ class RentComparison:
         self._future: Future[RentResult] | None = None
 
     def __enter__(self) -> RentComparison:
-        global _STARTING
+        global _COMPARISON
         if self.wanted and self.settings.precompute_jobs > 1 and forking_is_safe():
+            _COMPARISON = self  # the worker, forked from here, inherits it
             self._pool = fork_pool(1)
-            _STARTING = self  # the worker forks inside submit and inherits it
-            try:
-                self._future = self._pool.submit(_solve_in_worker)
-            finally:
-                _STARTING = None
+            self._future = self._pool.submit(_solve_in_worker)
         return self
 
     def __exit__(self, *exc: object) -> None:
+        global _COMPARISON
         if self._pool is not None:
             stop_pool(self._pool)
             self._pool = None
+            _COMPARISON = None
 
     def attach(self, result: SolveResult) -> SolveResult:
         """`result` (the purchase) with its unit economics and, when the catalog has cloud
@@ -111,14 +110,15 @@ class RentComparison:
         return self._future.result()
 
 
-_STARTING: RentComparison | None = None
+_COMPARISON: RentComparison | None = None
+"""The comparison a worker is forked for (set while its pool runs)."""
 
 
 def _solve_in_worker() -> RentResult:
     """In the forked worker: the rented plan, its options estimated here alone (the purchase's
     search has the other core)."""
-    assert _STARTING is not None, "worker forked without its comparison"
-    comparison = _STARTING
+    assert _COMPARISON is not None, "worker forked without its comparison"
+    comparison = _COMPARISON
     return solve_rent(comparison.problem, comparison.catalog, replace(comparison.settings, precompute_jobs=1), estimates=comparison.estimates)
 
 
