@@ -8,6 +8,7 @@ Every plan carries its unit economics; every plan, rented parts included, passes
 from __future__ import annotations
 
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 
 from solver.catalog import Catalog
@@ -100,6 +101,10 @@ class RentComparison:
             if isinstance(error, InternalError):
                 raise
             plan.rent = compare.unavailable(error.message.splitlines()[0])
+            return result
+        except BrokenProcessPool:
+            # The worker was killed (out of memory, say): the purchase stands without the comparison.
+            plan.rent = compare.unavailable("the worker process solving it ended unexpectedly")
             return result
         plan.rent = compare.comparison(plan, rented.plan)
         return result

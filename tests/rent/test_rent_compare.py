@@ -80,6 +80,24 @@ def test_an_error_in_the_forked_comparison_makes_it_unavailable_not_the_solve():
     assert plan.rent["status"] == "UNAVAILABLE" and "no cloud instance" in plan.rent["reason"]
 
 
+def _dies():
+    import os
+
+    os._exit(9)
+
+
+def test_a_worker_that_dies_leaves_the_purchase_without_the_comparison(monkeypatch):
+    from solver.processes import forking_is_safe
+    from solver.rent import run
+
+    if not forking_is_safe():
+        pytest.skip("forking is not safe here")
+    monkeypatch.setattr(run, "_solve_in_worker", _dies)
+    plan = solve_problem(chat_fleet(4), mini_cloud_catalog(), settings(precompute_jobs=2)).plan
+    assert plan.summary.status == "OPTIMAL" and plan.economics is not None
+    assert plan.rent["status"] == "UNAVAILABLE" and "ended unexpectedly" in plan.rent["reason"]
+
+
 def _never_finishes():
     import time
 
