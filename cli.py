@@ -681,7 +681,7 @@ def _load_problem_and_catalog(session: Session, problem_path: Path, prices: Path
 @click.option("--prices", type=click.Path(dir_okay=False, path_type=Path), help="Vendor quote CSV (sku,unit_price_usd) overriding catalog prices.")
 @click.option("--time-limit", type=float, default=60.0, show_default=True, help="Solver time limit, seconds.")
 @click.option("--workers", type=int, default=1, show_default=True, help="CP-SAT workers (more than one interleaves them deterministically).")
-@click.option("--jobs", type=int, default=None, help="Processes estimating the deployment options (default: one per CPU this process may use; the plan is the same for any number).")
+@click.option("--jobs", type=int, default=None, help="Processes for estimating the deployment options and for solving the renting comparison beside the purchase (default: one per CPU this process may use; the plan is the same for any number).")
 @click.option("--log", "log_search", is_flag=True, help="Log model building and the CP-SAT search to stderr.")
 @click.option("--json", "as_json", is_flag=True, help="Print plan.json to stdout instead of tables.")
 @_REPORT_OPTION

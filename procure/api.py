@@ -171,7 +171,8 @@ def solve(
     $ per million tokens, ``.plan.rent`` with the break-even month). ``objective`` "rent" or
     "hybrid" rents instead, at ``commitment`` prices (on-demand, 1y, 3y, spot). With ``out``,
     writes bom.csv, bom.xlsx and plan.json there (and report.html with ``report``), as
-    ``procure solve --out``. ``jobs``: processes estimating the options (default: one per CPU)."""
+    ``procure solve --out``. ``jobs``: processes for estimating the options and the renting
+    comparison (default: one per CPU; the plan is the same for any number)."""
     if report and out is None:
         raise InputError("report=True writes report.html into the output folder: give out= too")
     catalog = catalog or load_catalog()

@@ -102,7 +102,8 @@ class SolveSettings:
     """False: stop once capex is decided (the stages up to and including cost), for callers that
     read only capex and demand served (Monte Carlo samples)."""
     precompute_jobs: int = 1
-    """Processes estimating deployment options (build_data; the options are the same for any number)."""
+    """Processes estimating deployment options (build_data; the options are the same for any
+    number); above 1, a purchase's renting comparison is also solved in a worker beside it."""
     preload: tuple[str, ...] = ()
     """Modules the caller needs afterwards, imported in the background once the options are
     estimated (solver.preload; importing while workers fork could deadlock them)."""
