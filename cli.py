@@ -695,7 +695,7 @@ def solve(session: Session, problem_path: Path, out: Path | None, force: bool, k
     --keep-best-on-interrupt: writes the best plan so far, labelled INTERRUPTED, and exits 130).
     """
     from solver.errors import InputError
-    from solver.model.solve import SolveSettings
+    from solver.model.settings import SolveSettings
     from solver.money import usd_option
     from solver.pipeline import solve_problem
     from solver.processes import default_jobs

@@ -7,6 +7,7 @@ import datetime
 import logging
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from solver.baseline import Baseline, rule_of_thumb
 from solver.prices import expired_quotes
@@ -16,12 +17,15 @@ from solver.interrupt import Interrupted
 from solver.explain import conflict_error, raise_if_unservable
 from solver.model.data import LIMIT_FIELDS, ModelData, build_data, reuse_estimates, without_limit
 from solver.options.replica import SharedEstimates
-from solver.preload import preload
-from solver.model.solve import Solution, SolveSettings, solve
-from solver.plan.extract import build_plan
+from solver.model.settings import SEARCH_MODULES, SolveSettings
 from solver.plan.schema import Plan
+from solver.preload import import_wanted, preload, want
 from solver.specs.problem import Problem
 from solver.verify.checker import require_valid
+
+if TYPE_CHECKING:
+    from solver.model.solve import Solution
+
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +47,8 @@ class SolveResult:
 
 def _relaxed_minimum(data: ModelData, guard: str, settings: SolveSettings) -> str | None:
     """What the plan would need if `guard`'s limit were lifted (a short re-solve)."""
+    from solver.model.solve import solve
+
     if guard not in LIMIT_FIELDS:
         return None
     limits = data.problem.limits
@@ -65,16 +71,18 @@ def _relaxed_minimum(data: ModelData, guard: str, settings: SolveSettings) -> st
 def solve_problem(problem: Problem, catalog: Catalog, settings: SolveSettings) -> SolveResult:
     """The plan for `settings.objective`: a purchase (cost, power, tco) with its unit economics and
     what renting the same capacity would cost, or a rented (rent) or part-rented (hybrid) plan."""
-    from solver.rent import run  # renting builds on this module
-
     # The purchase and the rented plan deploy the same models on the same GPU types: one set of
     # replica estimates serves both.
     estimates = reuse_estimates(None, problem, catalog)
-    if settings.objective == "rent":
-        return run.solve_rented(problem, catalog, settings, estimates=estimates)
-    if settings.objective == "hybrid":
-        return run.solve_hybrid(problem, catalog, settings, estimates=estimates)
+    if settings.objective in ("rent", "hybrid"):
+        from solver.rent import run  # renting builds on this module
+
+        solve_other = run.solve_rented if settings.objective == "rent" else run.solve_hybrid
+        return solve_other(problem, catalog, settings, estimates=estimates)
+    want((*SEARCH_MODULES, "solver.rent.run"))
     precomputed = purchase_data(problem, catalog, settings, estimates=estimates)
+    import_wanted()
+    from solver.rent import run
     # The rented plan does not depend on the purchase: it is solved beside the purchase's search.
     with run.RentComparison(problem, catalog, settings, estimates=estimates) as comparison:
         return comparison.attach(solve_purchase(problem, catalog, settings, precomputed=precomputed))
@@ -91,6 +99,9 @@ def purchase_data(problem: Problem, catalog: Catalog, settings: SolveSettings, *
 def solve_purchase(problem: Problem, catalog: Catalog, settings: SolveSettings, *, estimates: SharedEstimates | None = None, precomputed: tuple[ModelData, float] | None = None) -> SolveResult:
     """The optimal purchase, checked by the verifier, with the rule-of-thumb baseline, from
     `precomputed` model data (purchase_data) or from data built here with `estimates`."""
+    from solver.model.solve import solve
+    from solver.plan.extract import build_plan
+
     data, precompute_seconds = precomputed or purchase_data(problem, catalog, settings, estimates=estimates)
     preload(settings.preload)
     log.info(

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 _running: list[threading.Thread] = []
 _requested: set[str] = set()
+_wanted: list[str] = []
 
 
 def preload(modules: Iterable[str]) -> None:
@@ -30,6 +31,19 @@ def preload(modules: Iterable[str]) -> None:
         thread = threading.Thread(target=_import_all, args=(names,), name="preload", daemon=True)
         _running.append(thread)
         thread.start()
+
+
+def want(modules: Iterable[str]) -> None:
+    """Note `modules` as needed soon, for a process about to wait on its workers to import
+    meanwhile (``import_wanted``); where nothing waits they are imported where first used."""
+    _wanted.extend(modules)
+
+
+def import_wanted() -> None:
+    """Import the modules ``want`` noted, here and now (a process whose workers compute while it
+    waits: importing in this thread, after they forked, cannot deadlock them)."""
+    while _wanted:
+        importlib.import_module(_wanted.pop(0))
 
 
 def finish() -> None:
@@ -46,4 +60,4 @@ def _import_all(names: tuple[str, ...]) -> None:
             return
 
 
-__all__ = ["finish", "preload"]
+__all__ = ["finish", "import_wanted", "preload", "want"]

@@ -26,3 +26,21 @@ def test_a_module_asked_for_twice_is_imported_once(monkeypatch):
     preload.preload([])
     preload.finish()
     assert started == [("csv", "zipfile"), ("tarfile",)]
+
+
+def test_wanted_modules_are_imported_when_asked_and_once(monkeypatch):
+    monkeypatch.delitem(sys.modules, "colorsys", raising=False)
+    monkeypatch.setattr(preload, "_wanted", [])
+    preload.want(["colorsys"])
+    assert "colorsys" not in sys.modules
+    preload.import_wanted()
+    assert "colorsys" in sys.modules and preload._wanted == []
+
+
+def test_describing_a_solve_does_not_import_cp_sat():
+    # The pipeline and its settings stay free of CP-SAT (and pandas) until the search, so their
+    # import can overlap the estimating in worker processes (solver.options.parallel).
+    import subprocess
+
+    code = "import sys, cli, solver.pipeline, solver.model.settings; print(any(name.startswith('ortools') for name in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"

@@ -35,6 +35,7 @@ from solver.interrupt import Interrupted
 from solver.model.build import BuiltModel, build_model
 from solver.model.data import ModelData
 from solver.model.objective import preference_upper
+from solver.model.settings import SolveSettings
 from solver.model.search import SearchOutcome, run_search
 from solver.model.start import starting_plan
 from solver.model.variables import bought_name
@@ -83,30 +84,6 @@ STATUS_NAMES = {
     cp_model.MODEL_INVALID: "MODEL_INVALID",
     cp_model.UNKNOWN: "UNKNOWN",
 }
-
-
-@dataclass(frozen=True)
-class SolveSettings:
-    objective: str = "cost"
-    time_limit_s: float = 30.0
-    workers: int = 1
-    seed: int = 0
-    hard_demand: bool = True
-    budget_usd: float | None = None
-    hint: dict[str, int] | None = None
-    """Variable name → value from a neighbouring scenario (what-if)."""
-    log_search: bool = False
-    keep_interrupted: bool = False
-    """On an interrupt, return the best solution so far (marked interrupted) instead of raising."""
-    tie_breaks: bool = True
-    """False: stop once capex is decided (the stages up to and including cost), for callers that
-    read only capex and demand served (Monte Carlo samples)."""
-    precompute_jobs: int = 1
-    """Processes estimating deployment options (build_data; the options are the same for any
-    number); above 1, a purchase's renting comparison is also solved in a worker beside it."""
-    preload: tuple[str, ...] = ()
-    """Modules the caller needs afterwards, imported in the background once the options are
-    estimated (solver.preload; importing while workers fork could deadlock them)."""
 
 
 def relative_gap(value: float, bound: float) -> float:

@@ -22,6 +22,7 @@ from solver.catalog import Catalog
 from solver.options.configs import NodeConfig
 from solver.options.generate import WorkloadOptions, workload_options
 from solver.options.replica import SharedEstimates
+from solver.preload import import_wanted
 from solver.processes import forked_pool, forking_is_safe
 from solver.specs.problem import Problem
 
@@ -51,6 +52,7 @@ def options_of_workloads(problem: Problem, catalog: Catalog, configs: list[NodeC
     try:
         with forked_pool(min(jobs, len(groups))) as pool:
             futures = [pool.submit(_estimate_group, indices) for _model_id, indices in groups]
+            import_wanted()  # while the workers estimate
             found: dict[int, WorkloadOptions] = {}
             for future in futures:
                 found.update(future.result())

@@ -13,6 +13,8 @@ from solver.catalog import Catalog
 from solver.specs.problem import Problem
 from solver.whatif.frontier import FrontierPoint, end_scenarios, interior_scenarios, pareto_points
 from solver.whatif.scenarios import Scenario, assign_slugs
+from solver.model.settings import SEARCH_MODULES
+from solver.preload import import_wanted, want
 from solver.preload import preload as import_in_background
 from solver.whatif.sweep import ScenarioResult, ScenarioSolver, Sweep, make_chains
 
@@ -111,7 +113,9 @@ def run_whatif(
     frontier_note = ""
     # Before any worker forks: the model data, and each budget series' optimum serving all
     # demand, which every budget at or above its cost reuses whichever chain it falls in.
+    want(SEARCH_MODULES)  # imported while the model data is estimated on worker processes
     prepared = ScenarioSolver(catalog, time_limit_s=time_limit_s, precompute_jobs=jobs).prepare(first_batch)
+    import_wanted()  # already done unless the estimating ran in this process
     if backend == "ray":
         from solver.whatif.ray_backend import RaySweep
 

@@ -35,10 +35,11 @@ def test_forked_processes_estimate_the_same_options_in_the_same_order(lab20, mon
         return real_pool(jobs)
 
     monkeypatch.setattr(parallel, "forked_pool", counted)
+    monkeypatch.setattr(parallel, "import_wanted", lambda: forks.append("imported meanwhile"))
     alone = build_data(problem, catalog, jobs=1)
     assert forks == []
     forked = build_data(problem, catalog, jobs=2)
-    assert forks == [2]  # lab20 deploys six models: the work was split
+    assert forks == [2, "imported meanwhile"]  # lab20 deploys six models: the work was split
     assert _everything(forked) == _everything(alone)
     assert forked.options == alone.options and [c.key for c in forked.configs] == [c.key for c in alone.configs]
     # The entries point at this process's workloads and models, not at copies from a worker.
