@@ -80,22 +80,34 @@ def test_an_error_in_the_forked_comparison_makes_it_unavailable_not_the_solve():
     assert plan.rent["status"] == "UNAVAILABLE" and "no cloud instance" in plan.rent["reason"]
 
 
+@pytest.fixture
+def forking():
+    """Skips where this test process may not fork (solver.processes.forking_is_safe)."""
+    from solver.processes import forking_is_safe
+
+    if not forking_is_safe():
+        pytest.skip("forking is not safe here")
+
+
+def _interrupted_after(seconds: float, problem, **fields):
+    """solve_problem with SIGALRM acting as an interrupt `seconds` in (the CLI's handler)."""
+    import signal
+
+    from solver.interrupt import RaisingHandler
+
+    previous = signal.signal(signal.SIGALRM, RaisingHandler())
+    try:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        return solve_problem(problem, mini_cloud_catalog(), settings(precompute_jobs=2, **fields))
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _dies():
     import os
 
     os._exit(9)
-
-
-def test_a_worker_that_dies_leaves_the_purchase_without_the_comparison(monkeypatch):
-    from solver.processes import forking_is_safe
-    from solver.rent import run
-
-    if not forking_is_safe():
-        pytest.skip("forking is not safe here")
-    monkeypatch.setattr(run, "_solve_in_worker", _dies)
-    plan = solve_problem(chat_fleet(4), mini_cloud_catalog(), settings(precompute_jobs=2)).plan
-    assert plan.summary.status == "OPTIMAL" and plan.economics is not None
-    assert plan.rent["status"] == "UNAVAILABLE" and "ended unexpectedly" in plan.rent["reason"]
 
 
 def _never_finishes():
@@ -104,44 +116,32 @@ def _never_finishes():
     time.sleep(120)
 
 
-def test_an_interrupt_while_the_forked_comparison_runs_stops_its_worker(monkeypatch):
-    import signal
-    import time
-
-    from solver.interrupt import Interrupted, RaisingHandler
-    from solver.processes import forking_is_safe
+def test_a_worker_that_dies_leaves_the_purchase_without_the_comparison(monkeypatch, forking):
     from solver.rent import run
 
-    if not forking_is_safe():
-        pytest.skip("forking is not safe here")
-    workers = []
+    monkeypatch.setattr(run, "_solve_in_worker", _dies)
+    plan = solve_problem(chat_fleet(4), mini_cloud_catalog(), settings(precompute_jobs=2)).plan
+    assert plan.summary.status == "OPTIMAL" and plan.economics is not None
+    assert plan.rent["status"] == "UNAVAILABLE" and "ended unexpectedly" in plan.rent["reason"]
+
+
+def test_an_interrupt_while_the_forked_comparison_runs_stops_its_worker(monkeypatch, forking):
+    import time
+
+    from solver.interrupt import Interrupted
+    from solver.rent import run
+
+    pools = []
     real_pool = run.fork_pool
-
-    def pool(jobs):
-        executor = real_pool(jobs)
-        workers.append(executor)
-        return executor
-
-    monkeypatch.setattr(run, "fork_pool", pool)
+    monkeypatch.setattr(run, "fork_pool", lambda jobs: pools.append(real_pool(jobs)) or pools[-1])
     monkeypatch.setattr(run, "_solve_in_worker", _never_finishes)
-    previous = signal.signal(signal.SIGALRM, RaisingHandler())
     started = time.perf_counter()
-    try:
-        signal.setitimer(signal.ITIMER_REAL, 3.0)  # long enough for the purchase: the interrupt comes while waiting for the worker
-        result = solve_problem(chat_fleet(4), mini_cloud_catalog(), settings(precompute_jobs=2, keep_interrupted=True))
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+    # 3 s is long enough for the purchase: the interrupt comes while waiting for the worker.
+    result = _interrupted_after(3.0, chat_fleet(4), keep_interrupted=True)
     assert time.perf_counter() - started < 30
     assert result.interrupted and result.plan.summary.status == "INTERRUPTED"
     assert result.plan.rent["status"] == "UNAVAILABLE" and "interrupted" in result.plan.rent["reason"]
-    (executor,) = workers
+    (executor,) = pools
     assert not executor._processes  # stopped, not left sleeping
     with pytest.raises(Interrupted):
-        signal.signal(signal.SIGALRM, RaisingHandler())
-        try:
-            signal.setitimer(signal.ITIMER_REAL, 3.0)
-            solve_problem(chat_fleet(4), mini_cloud_catalog(), settings(precompute_jobs=2))
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
+        _interrupted_after(3.0, chat_fleet(4))
