@@ -79,10 +79,10 @@ def solve_problem(problem: Problem, catalog: Catalog, settings: SolveSettings) -
 
         solve_other = run.solve_rented if settings.objective == "rent" else run.solve_hybrid
         return solve_other(problem, catalog, settings, estimates=estimates)
-    want((*SEARCH_MODULES, "solver.rent.run"))
+    want((*SEARCH_MODULES, "solver.rent.run"))  # imported while workers estimate the options
     precomputed = purchase_data(problem, catalog, settings, estimates=estimates)
-    import_wanted()
-    from solver.rent import run
+    import_wanted()  # already done unless the estimating ran in this process
+    from solver.rent import run  # renting builds on this module
     # The rented plan does not depend on the purchase: it is solved beside the purchase's search.
     with run.RentComparison(problem, catalog, settings, estimates=estimates) as comparison:
         return comparison.attach(solve_purchase(problem, catalog, settings, precomputed=precomputed))
