@@ -56,9 +56,19 @@ def fork_pool(jobs: int) -> ProcessPoolExecutor:
 
 
 def stop_pool(executor: ProcessPoolExecutor) -> None:
-    """Stop a pool's workers at once, whatever they are doing, and release the pool (its
-    manager thread ends on seeing them gone, so no thread is left behind)."""
-    terminate_workers(executor)
+    """Stop a pool's workers at once, whatever they are doing (SIGTERM, then SIGKILL after
+    WORKER_EXIT_SECONDS), and release the pool (its manager thread ends on seeing them gone, so
+    no thread is left behind)."""
+    # ProcessPoolExecutor has no public way to stop running work; _processes is its
+    # pid → Process map in every CPython version procure supports.
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=WORKER_EXIT_SECONDS)
+        if process.is_alive():
+            process.kill()
+            process.join(timeout=WORKER_EXIT_SECONDS)
     executor.shutdown(wait=True, cancel_futures=True)
 
 
@@ -75,18 +85,4 @@ def forked_pool(jobs: int) -> Iterator[ProcessPoolExecutor]:
     executor.shutdown(wait=True)
 
 
-def terminate_workers(executor: ProcessPoolExecutor) -> None:
-    """Stop an executor's worker processes now (SIGTERM, then SIGKILL after WORKER_EXIT_SECONDS)."""
-    # ProcessPoolExecutor has no public way to stop running work; _processes is its
-    # pid → Process map in every CPython version procure supports.
-    processes = list((getattr(executor, "_processes", None) or {}).values())
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        process.join(timeout=WORKER_EXIT_SECONDS)
-        if process.is_alive():
-            process.kill()
-            process.join(timeout=WORKER_EXIT_SECONDS)
-
-
-__all__ = ["WORKER_EXIT_SECONDS", "default_jobs", "fork_pool", "forked_pool", "forking_is_safe", "ignore_interrupts_in_worker", "stop_pool", "terminate_workers"]
+__all__ = ["WORKER_EXIT_SECONDS", "default_jobs", "fork_pool", "forked_pool", "forking_is_safe", "ignore_interrupts_in_worker", "stop_pool"]

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 from solver.catalog import Catalog
 from solver.errors import InfeasibleError, ProcureError
 from solver.plan.schema import Plan
-from solver.processes import ignore_interrupts_in_worker, terminate_workers
+from solver.processes import ignore_interrupts_in_worker, stop_pool
 from solver.whatif.scenarios import Scenario
 
 if TYPE_CHECKING:  # the estimator is imported where scenarios are solved, not here
@@ -414,8 +414,9 @@ class Sweep:
             if exc[0] is not None:
                 # Interrupted or failed: a worker would otherwise finish its chain first (up to
                 # the time limit per scenario) and the interpreter would wait for it at exit.
-                terminate_workers(self._executor)
-            self._executor.shutdown(wait=exc[0] is None, cancel_futures=True)
+                stop_pool(self._executor)
+            else:
+                self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
         if self._queue is not None:
             self._queue.close()
