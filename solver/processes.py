@@ -69,6 +69,13 @@ def stop_pool(executor: ProcessPoolExecutor) -> None:
         if process.is_alive():
             process.kill()
             process.join(timeout=WORKER_EXIT_SECONDS)
+    # A worker stopped halfway through sending its result leaves the manager thread reading the
+    # rest for ever: the pipe's other write end is this process's (forked workers share it), so
+    # no end of file comes. This process never writes results; closing its end gives the reader
+    # its end of file, the manager sees the pool broken, and the shutdown below can join it.
+    result_queue = getattr(executor, "_result_queue", None)
+    if result_queue is not None:
+        result_queue._writer.close()
     executor.shutdown(wait=True, cancel_futures=True)
 
 

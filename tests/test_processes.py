@@ -56,3 +56,34 @@ def test_leaving_a_pool_normally_waits_for_its_work():
     with processes.forked_pool(2) as pool:
         futures = [pool.submit(pow, 2, n) for n in range(5)]
     assert [future.result() for future in futures] == [1, 2, 4, 8, 16]
+
+
+_HALF_SENT = """
+import os, struct, sys, time
+from solver import processes
+
+def half_a_result():
+    # Stand in for a worker stopped while sending a large result: announce 1 MB, send 10 bytes.
+    result_queue = sys._getframe(1).f_locals["result_queue"]
+    os.write(result_queue._writer.fileno(), struct.pack("!i", 1_000_000) + b"x" * 10)
+    time.sleep(60)
+
+try:
+    with processes.forked_pool(1) as pool:
+        pool.submit(half_a_result)
+        time.sleep(1.0)  # the manager thread is now reading the rest of the message
+        raise KeyboardInterrupt
+except KeyboardInterrupt:
+    print("stopped")
+"""
+
+
+def test_a_worker_stopped_halfway_through_sending_a_result_does_not_hang_the_pool():
+    import subprocess
+    import sys
+
+    if not processes.forking_is_safe():
+        pytest.skip("forking is not safe here")
+    # In a child process: before the fix, stopping the pool waited for the rest of the message for ever.
+    done = subprocess.run([sys.executable, "-c", _HALF_SENT], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "stopped", done.stderr
