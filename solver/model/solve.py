@@ -73,6 +73,9 @@ plan (solver.model.start), interleave CP-SAT's subsolvers on their one worker
 (_on_its_configurations). Below it the greedy hint only slowed the search (100 workloads,
 7,506 options: its first plan 10% above the optimum, kept for the whole limit), so CP-SAT
 starts on its own."""
+NONREPEATING_SUBSOLVER = "core"
+"""CP-SAT's core-based subsolver, left out of interleaved searches (Clock.solver): with it a
+large model's search did not always repeat."""
 WALL_BACKSTOP = 1.5
 """A search stops at this multiple of the time limit (+1 s) in wall-clock time whatever its
 deterministic budget, so a busy machine cannot stretch a run without end."""
@@ -119,8 +122,6 @@ class Clock:
         self.spent_s = 0.0
         self.wall_deadline = time.perf_counter() + WALL_BACKSTOP * limit_s + 1.0
         self.deterministic = True
-        self.time_limited = False
-        """A search ended at its time limit (not proved, not interrupted)."""
 
     def remaining(self) -> float:
         return self.limit_s - self.spent_s
@@ -149,6 +150,13 @@ class Clock:
             # whole portfolio, whose variety is what leaves their greedy start (200 workloads,
             # 2 workers: $15.17M with it, $15.55M with max_lp alone).
             solver.parameters.subsolvers.append("max_lp")
+        if solver.parameters.interleave_search:
+            # Without the core-based subsolver, since with it the same search did not repeat:
+            # gen-500's relaxation (same model, hint and parameters, fresh processes) ended at
+            # $38,373,544 after 3.6057 deterministic units in 3 of 12 runs, and at $38,372,044
+            # after 3.6000 in the others, the runs parting where "core" took a second turn; 8
+            # runs without it all ended alike.
+            solver.parameters.ignore_subsolvers.append(NONREPEATING_SUBSOLVER)
         return solver
 
     def charge(self, solver: cp_model.CpSolver, outcome: SearchOutcome) -> None:
@@ -158,7 +166,6 @@ class Clock:
         finished = outcome.status in (cp_model.OPTIMAL, cp_model.INFEASIBLE, cp_model.MODEL_INVALID)
         if finished or outcome.interrupted:
             return
-        self.time_limited = True
         if solver.deterministic_time < 0.99 * solver.parameters.max_deterministic_time:
             self.deterministic = False
             log.warning("a search stopped at the wall-clock backstop before its deterministic budget: this run may not repeat exactly")
@@ -183,8 +190,7 @@ class Solution:
     """An interrupt stopped the search: the solution is the best found so far, not proven."""
     deterministic: bool = True
     """False when a search stopped at the wall-clock backstop rather than its deterministic
-    budget, or a large model's search stopped at its time limit: the same input may then give
-    another plan (see Clock.charge and solve)."""
+    budget: the same input may then give another plan (see Clock.charge)."""
 
     @property
     def feasible(self) -> bool:
@@ -266,11 +272,10 @@ def solve(data: ModelData, settings: SolveSettings) -> Solution:
     else:
         started = time.perf_counter()
         solution = _with_totals(_solve_lexicographic(data, _with_start(data, settings), clock), started, 0.0)
-    # A large model's time-limited searches did not always stop at the same point: gen-500's
-    # relaxation ran to 3.61 or 4.07 deterministic units against a 3.6 budget, its re-solve to
-    # 5.40 or 5.52 against 5.4, with the same model, hint and parameters, and 9 runs ended with
-    # three plans within 0.24%. The cause is inside CP-SAT; the plan says it may not repeat.
-    solution.deterministic = clock.deterministic and not (_is_large(data) and clock.time_limited)
+    # A large model's time-limited solve repeats too, since its interleaved searches leave out
+    # the subsolver that made them part (NONREPEATING_SUBSOLVER): gen-500 gave one plan in 6 of 6
+    # runs, gen-200 in 3 of 3, where 9 runs had given three plans.
+    solution.deterministic = clock.deterministic
     if solution.interrupted and not settings.keep_interrupted:
         raise Interrupted("search interrupted")
     return solution

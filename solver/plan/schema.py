@@ -30,8 +30,7 @@ class Summary(PlanModel):
     """Estimating every deployment option before the model is built."""
     deterministic: bool = True
     """False when a search stopped at the wall-clock backstop (a busy machine) rather than at its
-    deterministic time limit, or a large model's search (10,000+ options) stopped at its time
-    limit: the same input may then give another plan."""
+    deterministic time limit: the same input may then give another plan."""
     stages: list[dict]
     binding_limits: list[str]
     speed_confidence: float = 0.8

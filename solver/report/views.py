@@ -116,7 +116,7 @@ def plan_view(plan: Plan) -> Group:
         + f"\nspeeds planned at {summary.speed_confidence:.0%} confidence from the calibration band (speed model {summary.speed_model})"
         + "".join(f"\n{line}" for line in summary.name_expansions)
         + "".join(f"\ntie-break {stage['name']} found no plan in its time: among plans of equal {summary.objective} this one may not have the least {stage['name']}" for stage in summary.stages if stage["status"] == "UNKNOWN")
-        + ("" if summary.deterministic else "\na re-run may give another plan: a search stopped at its wall-clock backstop (busy machine), or a large model's search at its time limit"),
+        + ("" if summary.deterministic else "\na re-run may give another plan: a search stopped at its wall-clock backstop (busy machine) before its deterministic time limit"),
         style="bold",
     )
     workloads = Table(title="Workloads", title_justify="left", header_style="bold")
