@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from solver.catalog import load_catalog
+from solver.model import solve as solve_module
 from solver.model.constraints import fabric
 from solver.model.data import build_data
 from solver.model.solve import SolveSettings, solve
@@ -109,6 +110,30 @@ def test_two_tier_fabric_when_ports_exceed_one_switch(small_switch_catalog):
     assert sum(rack.switches for rack in plan.racks) == 6
     spans = [frozenset(p.node for p in r.placement) for r in plan.replicas]
     assert len(spans) == 2 and not spans[0] & spans[1]
+
+
+def test_laying_out_the_relaxations_plan_keeps_its_fabric(small_switch_catalog):
+    """The layout step fixes what the relaxation's plan buys, its fabric included: with the fabric
+    left free a time-limited layout search kept 37 leaf switches for the relaxation's 3 on
+    gen-500 (+$1.76M). A fabric with one leaf and spine too many stays so: it is the plan's to
+    choose, not the layout's."""
+    problem = llama405(5)
+    data, _ = solve_mini(problem, catalog=small_switch_catalog)
+    relaxed = solve_module.build_model(data, aggregate_racks=True)
+    for guard in relaxed.variables.guards.values():
+        relaxed.model.add(guard == 1)
+    relaxed.model.add(relaxed.variables.leaf_switches["ib-ndr"] == 5)
+    relaxed.model.add(relaxed.variables.spine_switches["ib-ndr"] == 3)
+    relaxed.model.minimize(relaxed.capex)
+    settings = SolveSettings(time_limit_s=100.0)
+    search = solve_module._solver(settings, 10.0)
+    assert search.solve(relaxed.model) == solve_module.cp_model.OPTIMAL
+    values = solve_module._all_values(relaxed, search)
+    assert values["uplinks[ib-ndr]"] == 40
+    completed = solve_module._completed(data, settings, values, solve_module.Clock(100.0))
+    fabric_family = ("fabric_nodes[", "use_fabric[", "two_tier[", "nic_ports[", "nics_bought[", "leaf_switches[", "spine_switches[", "uplinks[")
+    kept = {name: value for name, value in values.items() if name.startswith(fabric_family)}
+    assert kept and all(completed[name] == value for name, value in kept.items())
 
 
 def _fabric_free(model, data, variables):
