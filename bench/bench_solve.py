@@ -64,6 +64,8 @@ class Run:
     status: str
     gap: float | None
     capex_usd: int | None
+    deterministic: bool
+    """False when a search stopped at the wall-clock backstop: that run's plan may differ."""
 
 
 def run_once(problem: Problem, catalog: Catalog, time_limit_s: float, workers: int, jobs: int) -> Run:
@@ -81,10 +83,17 @@ def run_once(problem: Problem, catalog: Catalog, time_limit_s: float, workers: i
         status=solution.status,
         gap=solution.gap if solution.feasible else None,
         capex_usd=solution.capex_usd if solution.feasible else None,
+        deterministic=solution.deterministic,
     )
 
 
 HEADER = ("problem", "workloads", "node configs", "options", "precompute s", "model build s", "solve s", "status", "gap", "capex $", "repeats")
+
+
+def _backstopped(runs: list[Run]) -> str:
+    """Runs a wall-clock backstop stopped (a busy machine), whose plans need not repeat."""
+    stopped = sum(1 for run in runs if not run.deterministic)
+    return f" ({stopped} stopped by the wall clock)" if stopped else ""
 
 
 def _seconds(values: list[float]) -> str:
@@ -107,7 +116,7 @@ def format_row(label: str, workloads: int, runs: list[Run]) -> tuple[str, ...]:
         first.status,
         "–" if first.gap is None else f"{first.gap:.2%}",
         "–" if first.capex_usd is None else f"{first.capex_usd:,}",
-        f"{len(runs)}" + ("" if len(outcomes) == 1 else " (PLANS DIFFER)"),
+        f"{len(runs)}" + ("" if len(outcomes) == 1 else " (PLANS DIFFER)") + _backstopped(runs),
     )
 
 
@@ -157,7 +166,11 @@ def main(argv: list[str] | None = None) -> int:
         runs = []
         for number in range(args.repeat):
             print(f"  solving {label}: {len(problem.workloads)} workloads, time limit {limit:g} s (run {number + 1}/{args.repeat}) ...", file=sys.stderr, flush=True)
-            runs.append(run_once(problem, catalog, limit, args.workers, args.jobs))
+            run = run_once(problem, catalog, limit, args.workers, args.jobs)
+            runs.append(run)
+            gap = "–" if run.gap is None else f"{run.gap:.2%}"
+            stopped = "" if run.deterministic else ", a search stopped by the wall clock"
+            print(f"    {run.status}, gap {gap}, capex {run.capex_usd}, solve {run.solve_s:.1f} s{stopped}", file=sys.stderr, flush=True)
         rows.append(format_row(label, len(problem.workloads), runs))
     print()
     print_table(rows)
