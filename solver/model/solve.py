@@ -272,11 +272,9 @@ def solve(data: ModelData, settings: SolveSettings) -> Solution:
     else:
         started = time.perf_counter()
         solution = _with_totals(_solve_lexicographic(data, _with_start(data, settings), clock), started, 0.0)
-    # A large model's time-limited solve repeats too, since its interleaved searches leave out
-    # the subsolver that made them part (NONREPEATING_SUBSOLVER): gen-500 gave one plan in 6 of 6
-    # runs, gen-200 in 3 of 3, where 9 runs had given three plans (after the layout kept the
-    # fabric, gen-500 in 7 of 8: one run of a benchmark that did not record wall-clock stops
-    # differed, cause unconfirmed; README "Performance").
+    # Large models' time-limited solves repeat too, their interleaved searches leaving out
+    # NONREPEATING_SUBSOLVER (the runs are in Clock.solver and README "Performance", with the one
+    # gen-500 run in 8 that differed, cause unconfirmed).
     solution.deterministic = clock.deterministic
     if solution.interrupted and not settings.keep_interrupted:
         raise Interrupted("search interrupted")

@@ -14,8 +14,7 @@ from solver.specs.problem import Problem
 from solver.whatif.frontier import FrontierPoint, end_scenarios, interior_scenarios, pareto_points
 from solver.whatif.scenarios import Scenario, assign_slugs
 from solver.model.settings import SEARCH_MODULES
-from solver.preload import import_wanted, want
-from solver.preload import preload as import_in_background
+from solver.preload import import_wanted, want, preload as import_in_background
 from solver.whatif.sweep import ScenarioResult, ScenarioSolver, Sweep, make_chains
 
 
