@@ -34,6 +34,7 @@ from ortools.sat.python import cp_model
 from solver.interrupt import Interrupted
 from solver.model.build import BuiltModel, build_model
 from solver.model.data import ModelData
+from solver.model.mip import MipOutcome, solve_mip
 from solver.model.objective import preference_upper
 from solver.model.settings import SolveSettings
 from solver.model.search import SearchOutcome, run_search
@@ -55,9 +56,27 @@ optimum, the exact model needs the rest."""
 RELAXATION_GAP = 0.001
 """The relaxation stops within this relative gap: its bound stays valid, and a closer plan of a
 relaxation only sizes bins and hints the exact model."""
-RESTRICTED_SHARE = 0.45
-"""Large models: the share of the time limit for the relaxation re-solved over the server
-configurations its first plan uses (_on_its_configurations)."""
+MIP_MODEL_OPTIONS = 4_000
+"""From this many options the rack relaxation is solved by HiGHS (solver.model.mip), whose branch
+and bound proves these relaxations where CP-SAT's one worker crawls: 100 generated workloads
+(4,906 options) proved within 0.01% in 25 s against 203 s; 500 (27,607), 0.28% from the bound in
+40 s where CP-SAT's plans stayed 1.5% above its own. Below it CP-SAT is the faster (50 workloads,
+2,699 options: the whole exact model proved in ~8 s, HiGHS's relaxation alone took 13 s)."""
+MIP_SHARE = 0.6
+"""Share of the time limit for the relaxation solved by HiGHS; the layout and the exact model's
+stages (tie-breaks included) start from its plan with the rest. 100 generated workloads need
+~29 deterministic seconds to prove their relaxation."""
+LARGE_MIP_SHARE = 0.4
+"""The same for a large model, whose layout and exact stages take longer: 500 workloads reach
+their best plan of the first minute ($36.27M) after ~24 deterministic seconds, at the end of
+a 12 s heuristic, and their root node takes ~50 s of wall time."""
+MIP_WALL_BACKSTOP = 2.0
+"""A HiGHS search's wall-clock backstop, in multiples of its budget (+1 s): its calls come in
+bursts that the budget counts evenly (solver.model.mip.TickClock), and at 1.5× the 500-workload
+relaxation met the backstop after 22.9 of its 24 deterministic seconds (39 s of wall time)."""
+MIP_GAP = 1e-4
+"""HiGHS stops within this relative gap (its default): at 1e-3, 100 workloads stopped at a plan
+$7,592 dearer (0.08%) only 1 s sooner."""
 RACK_MARGIN = 2
 """Rack bins beyond the racks the relaxation's plan fills."""
 DETERMINISTIC_PER_SECOND = 0.2
@@ -68,9 +87,8 @@ LARGE_MODEL_OPTIONS = 10_000
 """From this many options CP-SAT's presolve probing takes most of a minute (500 workloads,
 37,095 options: 17 s of 29 s of presolve) and its search found no plan of its own within 60 s
 (200 workloads, 14,336 options, and 500): such models skip probing, start from the greedy
-plan (solver.model.start), interleave CP-SAT's subsolvers on their one worker
-(Clock.solver), and re-solve the rack relaxation over the configurations its plan uses
-(_on_its_configurations). Below it the greedy hint only slowed the search (100 workloads,
+plan (solver.model.start) and interleave CP-SAT's subsolvers on their one worker
+(Clock.solver); their rack relaxation is solved by HiGHS (MIP_MODEL_OPTIONS). Below it the greedy hint only slowed the search (100 workloads,
 7,506 options: its first plan 10% above the optimum, kept for the whole limit), so CP-SAT
 starts on its own."""
 NONREPEATING_SUBSOLVER = "core"
@@ -169,6 +187,14 @@ class Clock:
         if solver.deterministic_time < 0.99 * solver.parameters.max_deterministic_time:
             self.deterministic = False
             log.warning("a search stopped at the wall-clock backstop before its deterministic budget: this run may not repeat exactly")
+
+
+    def charge_mip(self, outcome: MipOutcome, budget_s: float) -> None:
+        """Count a HiGHS search: the deterministic seconds it used, at most its budget."""
+        self.spent_s += min(outcome.work_s, budget_s)
+        if outcome.wall_stopped:
+            self.deterministic = False
+            log.warning("HiGHS stopped at the wall-clock backstop before its tick budget: this run may not repeat exactly")
 
 
 @dataclass
@@ -315,25 +341,17 @@ def _solve_with_rack_bound(data: ModelData, settings: SolveSettings, clock: Cloc
     (relaxed.model.maximize if maximise else relaxed.model.minimize)(expression)
     if settings.hint:
         _apply_hint(relaxed, settings.hint)
-    solver = clock.solver(settings, RELAXATION_SHARE * settings.time_limit_s, large=_is_large(data))
-    solver.parameters.relative_gap_limit = RELAXATION_GAP
-    outcome = run_search(solver, relaxed.model)
-    clock.charge(solver, outcome)
-    if outcome.interrupted:
+    relaxation = _mip_relaxation(data, relaxed, settings, clock) if _solves_as_mip(data) else _cp_sat_relaxation(data, relaxed, settings, clock)
+    if relaxation.interrupted:
         # The relaxation's solution is no plan (racks are only counted): nothing to keep.
         return _with_totals(Solution("UNKNOWN", settings.objective, [], 0.0, 0.0, interrupted=True), started, build_seconds)
-    if outcome.status == cp_model.INFEASIBLE:
+    if relaxation.status == "INFEASIBLE":
         # The relaxation is infeasible, so is the exact model: explain with the full model.
         return _with_totals(Solution("INFEASIBLE", settings.objective, [], 0.0, 0.0, infeasible_guards=_conflicting_guards(data, settings)), started, build_seconds)
-    if outcome.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if relaxation.status not in ("OPTIMAL", "FEASIBLE"):
         return _with_totals(_solve_lexicographic(data, settings, clock), started, build_seconds)
-    bound = solver.best_objective_bound
-    hint = {**(settings.hint or {}), **_all_values(relaxed, solver)}
-    if _is_large(data):
-        improved = _on_its_configurations(data, relaxed, settings, hint, solver.objective_value, maximise, clock)
-        if improved is None:
-            return _with_totals(Solution("UNKNOWN", settings.objective, [], 0.0, 0.0, interrupted=True), started, build_seconds)
-        hint = improved
+    bound = relaxation.bound
+    hint = {**(settings.hint or {}), **relaxation.values}
     bins = min(data.facility.rack_bins, hint[relaxed.variables.rack_used[0].name] + RACK_MARGIN)
     log.info("rack relaxation: %s bound %s with %d racks; %d rack bins", first, bound, bins - RACK_MARGIN, bins)
     sized = replace(data, facility=replace(data.facility, rack_bins=bins))
@@ -343,13 +361,19 @@ def _solve_with_rack_bound(data: ModelData, settings: SolveSettings, clock: Cloc
         # Interrupted while laying out the relaxation's plan: no plan to keep yet.
         return _with_totals(Solution("UNKNOWN", settings.objective, [], 0.0, 0.0, interrupted=True), started, build_seconds)
     hint = completed
-    solution = _solve_lexicographic(sized, replace(settings, hint=hint), clock, global_bound=None if enough else (first, bound))
-    if solution.interrupted or not solution.feasible or solution.status == "OPTIMAL" or enough or clock.remaining() < MIN_STAGE_SECONDS:
+    global_bound = GlobalBound(first, bound, bins_suffice=enough)
+    # The exact model's deciding stage only confirms a plan within MIP_GAP of the bound, and on
+    # a large model it did not improve HiGHS's laid-out plan (500 workloads: 22.8 s, nothing).
+    confirm_only = global_bound.settled(hint, expression.name) or (_solves_as_mip(data) and _is_large(data))
+    solution = _solve_lexicographic(sized, replace(settings, hint=hint), clock, global_bound=global_bound, confirm_only=confirm_only)
+    # Within MIP_GAP of the bound the plan is as proven as HiGHS's own stop, and a large model's
+    # search cannot prove it in the time left (500 workloads: 14 s more, the same plan): no retry.
+    if solution.interrupted or not solution.feasible or solution.status == "OPTIMAL" or solution.gap <= MIP_GAP or _is_large(data) or enough or clock.remaining() < MIN_STAGE_SECONDS:
         return _with_totals(solution, started, build_seconds)
     log.info("optimum not proven against the relaxation's bound: once more with all %d rack bins", data.facility.rack_bins)
     build_seconds += solution.build_seconds
-    retry = _solve_lexicographic(data, replace(settings, hint=solution.values), clock)
-    if retry.feasible and not retry.interrupted and _at_least_as_good(retry.primary_value, solution.primary_value, maximise):
+    retry = _solve_lexicographic(data, replace(settings, hint=solution.values), clock, global_bound=GlobalBound(first, bound, bins_suffice=True))
+    if retry.feasible and not retry.interrupted and _improves(retry, solution, maximise):
         return _with_totals(retry, started, build_seconds)
     solution.build_seconds += retry.build_seconds
     # An interrupt during the retry ends the run: the earlier plan is kept, but as interrupted.
@@ -357,33 +381,43 @@ def _solve_with_rack_bound(data: ModelData, settings: SolveSettings, clock: Cloc
     return _with_totals(solution, started, build_seconds)
 
 
-def _on_its_configurations(data: ModelData, relaxed: BuiltModel, settings: SolveSettings, values: dict[str, int], value: float, maximise: bool, clock: Clock) -> dict[str, int] | None:
-    """A large model's relaxation, whose plan `values` reached objective `value`, re-solved over
-    the server configurations that plan buys or owns (the others fixed at zero), from that
-    plan: a better plan, never a bound, since the other configurations are shut out. With a
-    fraction of the options CP-SAT's LP search works as on a mid-size model, where over all of
-    them it crawls. 500 generated workloads, 60 s limit: the first plan costs $38.37M, and over
-    the 14 configurations it uses this search finds $36.61M (the relaxation's bound: $36.10M);
-    searching all 33 had reached only $37.69M after 168 s. 200 workloads: $15.11M → $14.67M.
-    (100 workloads, not large: $9.848M → $9.841M, too little for the time it takes.) The
-    better of the two plans is returned; None when an interrupt stopped the search."""
-    unused = [c.key for c in data.configs if not values.get(bought_name(c.key), 0) and not c.owned]
-    model = relaxed.model
-    for key in unused:
-        model.add(relaxed.variables.bought[key] == 0)
-    for index in sorted(index for key in unused for index in data.options_by_config.get(key, [])):
-        model.add(relaxed.variables.replicas[index] == 0)
-    _apply_hint(relaxed, values)
-    solver = clock.solver(settings, RESTRICTED_SHARE * settings.time_limit_s)
+@dataclass(frozen=True)
+class Relaxation:
+    """The rack relaxation's outcome: a status name, a bound on the exact optimum (valid for any
+    number of racks) and, when a plan was found, its values."""
+
+    status: str
+    bound: float = 0.0
+    values: dict[str, int] = field(default_factory=dict)
+    interrupted: bool = False
+
+
+def _solves_as_mip(data: ModelData) -> bool:
+    return len(data.options) >= MIP_MODEL_OPTIONS
+
+
+def _cp_sat_relaxation(data: ModelData, relaxed: BuiltModel, settings: SolveSettings, clock: Clock) -> Relaxation:
+    """The relaxation solved by CP-SAT within RELAXATION_GAP."""
+    solver = clock.solver(settings, RELAXATION_SHARE * settings.time_limit_s, large=_is_large(data))
     solver.parameters.relative_gap_limit = RELAXATION_GAP
-    outcome = run_search(solver, model)
+    outcome = run_search(solver, relaxed.model)
     clock.charge(solver, outcome)
-    if outcome.interrupted:
-        return None
-    if outcome.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return values
-    log.info("relaxation over the %d configurations its plan uses: %s (was %s)", len(data.configs) - len(unused), solver.objective_value, value)
-    return {**values, **_all_values(relaxed, solver)} if _at_least_as_good(solver.objective_value, value, maximise) else values
+    status = STATUS_NAMES[outcome.status]
+    if outcome.interrupted or outcome.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return Relaxation(status, interrupted=outcome.interrupted)
+    return Relaxation(status, solver.best_objective_bound, _all_values(relaxed, solver))
+
+
+def _mip_relaxation(data: ModelData, relaxed: BuiltModel, settings: SolveSettings, clock: Clock) -> Relaxation:
+    """The relaxation solved by HiGHS (solver.model.mip) within MIP_GAP, in a budget of
+    MIP_SHARE (LARGE_MIP_SHARE) of the time limit. Not from the hint: HiGHS finds a better first
+    plan than the greedy one on its own, and given it, took another path (500 workloads:
+    $36,358,736 after 24.4 deterministic seconds, against $36,334,018 after 22.4 unhinted)."""
+    budget_s = (LARGE_MIP_SHARE if _is_large(data) else MIP_SHARE) * settings.time_limit_s
+    wall_limit = min(clock.wall_deadline - time.perf_counter(), MIP_WALL_BACKSTOP * budget_s + 1.0)
+    outcome = solve_mip(relaxed.model.proto, seconds=budget_s, wall_limit_s=wall_limit, gap=MIP_GAP, seed=settings.seed, log_search=settings.log_search)
+    clock.charge_mip(outcome, budget_s)
+    return Relaxation(outcome.status, outcome.bound, outcome.values, outcome.interrupted)
 
 
 PURCHASE_PREFIXES = (
@@ -428,6 +462,13 @@ def _completed(data: ModelData, settings: SolveSettings, relaxed: dict[str, int]
     return _all_values(built, solver)
 
 
+def _improves(retry: Solution, solution: Solution, maximise: bool) -> bool:
+    """The retry's plan is better, or as good and proven where the first was not."""
+    if retry.primary_value != solution.primary_value:
+        return _at_least_as_good(retry.primary_value, solution.primary_value, maximise)
+    return retry.status == "OPTIMAL" and solution.status != "OPTIMAL"
+
+
 def _at_least_as_good(value: float, other: float, maximise: bool) -> bool:
     return value >= other if maximise else value <= other
 
@@ -439,9 +480,34 @@ def _with_totals(solution: Solution, started: float, earlier_build_seconds: floa
     return solution
 
 
-def _solve_lexicographic(data: ModelData, settings: SolveSettings, clock: Clock, global_bound: tuple[str, float] | None = None) -> Solution:
-    """The stages of the module docstring. `global_bound` is a bound on the first stage valid
-    beyond this model's rack bins: the stage is OPTIMAL only when its value meets it."""
+@dataclass(frozen=True)
+class GlobalBound:
+    """A bound on the first stage from the rack relaxation, valid for any number of racks."""
+
+    stage: str
+    value: float
+    bins_suffice: bool
+    """The exact model has every rack bin a plan can use, so its own proof is a global one too."""
+
+    def tighter(self, own_bound: float, maximise: bool) -> float:
+        """The better of this bound and the exact model's own, where that one holds globally."""
+        if not self.bins_suffice:
+            return self.value
+        return min(self.value, own_bound) if maximise else max(self.value, own_bound)
+
+    def settled(self, hint: dict[str, int] | None, variable_name: str) -> bool:
+        """The hinted plan already meets this bound within MIP_GAP: the stage can only confirm it."""
+        if not hint or variable_name not in hint:
+            return False
+        return relative_gap(hint[variable_name], self.value) <= MIP_GAP
+
+
+def _solve_lexicographic(data: ModelData, settings: SolveSettings, clock: Clock, global_bound: GlobalBound | None = None, *, confirm_only: bool = False) -> Solution:
+    """The stages of the module docstring. `global_bound` bounds the first stage beyond this
+    model's rack bins: unless the bins suffice, the stage is OPTIMAL only when its value meets it.
+    With `confirm_only` the first stage gets a tie-break's budget: its hint already meets the
+    bound within MIP_GAP, so searching on could gain at most that (100 workloads: 25 s of a 60 s
+    limit gained nothing), or the model is too large for the search to improve it."""
     started = time.perf_counter()
     built = build_model(data, hard_demand=settings.hard_demand, budget_usd=settings.budget_usd)
     build_seconds = time.perf_counter() - started
@@ -481,7 +547,7 @@ def _solve_lexicographic(data: ModelData, settings: SolveSettings, clock: Clock,
         # time limit, and stopping early only leaves a less polished tie-break. A large model's
         # tie-break needs LARGE_TIE_BREAK_SHARE of the limit (its presolve alone outlasts the
         # minimum), which its deciding stage leaves to it.
-        if primary:
+        if primary and not (index == 0 and confirm_only):
             tie_breaks_follow = any(later not in deciding for later in order[index + 1 :])
             budget = remaining - (tie_break_floor if large and tie_breaks_follow else 0.0)
         else:
@@ -506,10 +572,11 @@ def _solve_lexicographic(data: ModelData, settings: SolveSettings, clock: Clock,
                 stages.append(StageResult(name, status_name, float(final.value(expression)), 0.0, time.perf_counter() - stage_started))
             break  # keep the previous stage's solution
         value, bound = solver.objective_value, solver.best_objective_bound
-        if global_bound is not None and name == global_bound[0]:
-            bound = global_bound[1]
+        if global_bound is not None and name == global_bound.stage:
+            proven_here = status_name == "OPTIMAL" and global_bound.bins_suffice
+            bound = global_bound.tighter(bound, maximise)
             met = value <= bound + 0.5 if not maximise else value >= bound - 0.5
-            status_name = "OPTIMAL" if met else "FEASIBLE"
+            status_name = "OPTIMAL" if met or proven_here else "FEASIBLE"
         if fold is not None:
             stages.extend(fold.stages(solver, status_name, time.perf_counter() - stage_started))
             expressions["nodes"] = built.preference

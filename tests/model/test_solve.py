@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 import time
 from collections.abc import Callable
 
@@ -252,34 +253,6 @@ def _printed(renderable) -> str:
     return buffer.getvalue()
 
 
-def _relaxation(data):
-    relaxed = build_model(data, aggregate_racks=True)
-    for guard in relaxed.variables.guards.values():
-        relaxed.model.add(guard == 1)
-    relaxed.model.minimize(relaxed.capex)
-    return relaxed
-
-
-def test_the_relaxation_is_improved_over_the_configurations_its_plan_uses_only():
-    """A primal heuristic for large models: from a plan on H100 PCIe servers alone (the optimum
-    takes an L40S server and a workstation), the re-solve improves the plan but may only buy
-    what that plan bought; it never returns a worse plan."""
-    data = build_data(mixed_problem(), mini_catalog())
-    first = _relaxation(data)
-    for config in data.configs:
-        if config.key != "pcie-8gpu/h100-pcie":
-            first.model.add(first.variables.bought[config.key] == 0)
-    solver = solve_module._solver(settings(), 10.0)
-    assert solver.solve(first.model) == solve_module.cp_model.OPTIMAL
-    plan = solve_module._all_values(first, solver)
-    improved = solve_module._on_its_configurations(data, _relaxation(data), settings(), plan, solver.objective_value, False, solve_module.Clock(10.0))
-    assert improved is not None
-    assert {name for name, value in improved.items() if name.startswith("bought[") and value} == {"bought[pcie-8gpu/h100-pcie]"}
-    assert improved["capex_usd"] <= plan["capex_usd"]
-    _, optimum = solve_mini(mixed_problem())
-    assert optimum.capex_usd < improved["capex_usd"]  # the optimum needs configurations it shut out
-
-
 def _solved_as_large(monkeypatch, problem: Callable[[], Problem], step: str) -> tuple[ModelData, Solution]:
     """`problem` solved as a large model (LARGE_MODEL_OPTIONS 0), which must pass once through
     solve_module.<step> and reach the optimum the small-model path reaches."""
@@ -287,25 +260,68 @@ def _solved_as_large(monkeypatch, problem: Callable[[], Problem], step: str) -> 
     monkeypatch.setattr(solve_module, "LARGE_MODEL_OPTIONS", 0)
     calls = []
     real = getattr(solve_module, step)
-    monkeypatch.setattr(solve_module, step, lambda *args: calls.append(1) or real(*args))
+    monkeypatch.setattr(solve_module, step, lambda *args, **kwargs: calls.append(1) or real(*args, **kwargs))
     _, large = solve_mini(problem())
     assert calls == [1]
     assert large.status == small.status == "OPTIMAL" and (large.capex_usd, large.power_w) == (small.capex_usd, small.power_w)
     return data, large
 
 
-def test_large_models_reach_the_optimum_through_the_improved_relaxation(monkeypatch):
-    _solved_as_large(monkeypatch, mixed_problem, "_on_its_configurations")
+def test_models_solved_through_highs_reach_the_optimum_cp_sat_proves(monkeypatch):
+    """With every model past MIP_MODEL_OPTIONS, the relaxation goes to HiGHS, its plan is laid
+    out and confirmed by CP-SAT: the same optimum, proven, as the CP-SAT path."""
+    monkeypatch.setattr(solve_module, "MIP_MODEL_OPTIONS", 0)
+    _, through_highs = _solved_as_large(monkeypatch, mixed_problem, "_mip_relaxation")
+    assert through_highs.primary.bound == pytest.approx(through_highs.capex_usd, abs=0.5)
 
 
-def test_an_interrupt_while_improving_the_relaxation_stops_the_solve(monkeypatch):
-    monkeypatch.setattr(solve_module, "LARGE_MODEL_OPTIONS", 0)
-    calls = interrupt_at_call(monkeypatch, 2)  # 1: the relaxation, 2: over its plan's configurations
+def test_a_what_if_budget_solved_through_highs_serves_what_cp_sat_serves(monkeypatch):
+    """The served-demand stage is maximised: HiGHS minimises its negation and reads it back."""
+    budget = 60_000.0
+    _, by_cp_sat = solve_mini(mixed_problem(), hard_demand=False, budget_usd=budget)
+    monkeypatch.setattr(solve_module, "MIP_MODEL_OPTIONS", 0)
+    _, by_highs = solve_mini(mixed_problem(), hard_demand=False, budget_usd=budget)
+    served = {stage.name: stage for stage in by_highs.stages}["served"]
+    assert by_highs.final_values["served"] == by_cp_sat.final_values["served"] and served.status == "OPTIMAL"
+    assert served.bound == pytest.approx(served.value, abs=0.5) and by_highs.capex_usd == by_cp_sat.capex_usd
+
+
+def test_an_interrupt_during_the_highs_search_stops_the_solve(monkeypatch):
+    monkeypatch.setattr(solve_module, "MIP_MODEL_OPTIONS", 0)
+    real = solve_module.solve_mip
+    monkeypatch.setattr(solve_module, "solve_mip", lambda *args, **kwargs: replace(real(*args, **kwargs), interrupted=True))
     _, solution = solve_mini(mixed_problem(), keep_interrupted=True)
-    assert solution.interrupted and not solution.feasible and calls[0] == 2
-    interrupt_at_call(monkeypatch, 2)
+    assert solution.interrupted and not solution.feasible
     with pytest.raises(Interrupted):
         solve_mini(mixed_problem())
+
+
+def test_a_highs_search_stopped_by_the_wall_clock_is_marked_not_deterministic(monkeypatch):
+    monkeypatch.setattr(solve_module, "MIP_MODEL_OPTIONS", 0)
+    real = solve_module.solve_mip
+    monkeypatch.setattr(solve_module, "solve_mip", lambda *args, **kwargs: replace(real(*args, **kwargs), wall_stopped=True))
+    _, solution = solve_mini(mixed_problem())
+    assert solution.feasible and not solution.deterministic
+
+
+def test_a_plan_within_the_mip_gap_of_the_bound_is_only_confirmed(monkeypatch):
+    """The deciding stage of a plan HiGHS already put within MIP_GAP of the bound gets a
+    tie-break's budget (100 workloads: 25 s of searching gained nothing), and no retry follows."""
+    monkeypatch.setattr(solve_module, "MIP_MODEL_OPTIONS", 0)
+    confirmed = []
+    real = solve_module._solve_lexicographic
+    monkeypatch.setattr(solve_module, "_solve_lexicographic", lambda *args, **kwargs: confirmed.append(kwargs.get("confirm_only")) or real(*args, **kwargs))
+    solve_mini(mixed_problem())
+    assert confirmed == [True]
+
+
+def test_the_tighter_of_two_valid_bounds_is_reported():
+    bound = solve_module.GlobalBound("cost", 100.0, bins_suffice=True)
+    assert bound.tighter(120.0, maximise=False) == 120.0 and bound.tighter(90.0, maximise=False) == 100.0
+    assert bound.tighter(90.0, maximise=True) == 90.0
+    assert solve_module.GlobalBound("cost", 100.0, bins_suffice=False).tighter(120.0, maximise=False) == 100.0
+    assert not bound.settled({"capex_usd": 100_009}, "capex_usd") and bound.settled({"capex_usd": 100}, "capex_usd")
+    assert not bound.settled(None, "capex_usd")
 
 
 def _rack_limited_fleet():
@@ -333,9 +349,10 @@ def test_a_large_models_deciding_stage_leaves_its_tie_break_a_share_of_the_limit
         return real_solver(clock, settings, budget_s, large=large)
 
     monkeypatch.setattr(solve_module.Clock, "solver", recorded)
+    monkeypatch.setattr(solve_module.GlobalBound, "settled", lambda *args: False)  # a stage with something to search
     solve_mini(mixed_problem(), time_limit_s=20.0)
     share = solve_module.LARGE_TIE_BREAK_SHARE * 20.0
-    # 1: relaxation, 2: over its plan's configurations, 3: its layout, 4: cost, 5: power with nodes
-    (cost_budget, cost_remaining), (power_budget, _) = budgets[3], budgets[4]
+    # 1: relaxation, 2: its layout, 3: cost, 4: power with nodes
+    (cost_budget, cost_remaining), (power_budget, _) = budgets[2], budgets[3]
     assert cost_budget == pytest.approx(cost_remaining - share)
     assert power_budget >= share
