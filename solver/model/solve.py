@@ -28,18 +28,21 @@ import logging
 import math
 import time
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
 from solver.interrupt import Interrupted
 from solver.model.build import BuiltModel, build_model
 from solver.model.data import ModelData
-from solver.model.mip import MipOutcome, solve_mip
 from solver.model.objective import preference_upper
 from solver.model.settings import SolveSettings
 from solver.model.search import SearchOutcome, run_search
 from solver.model.start import starting_plan
 from solver.model.variables import bought_name
+
+if TYPE_CHECKING:
+    from solver.model.mip import MipOutcome
 
 log = logging.getLogger(__name__)
 
@@ -321,14 +324,15 @@ def _solve_with_rack_bound(data: ModelData, settings: SolveSettings, clock: Cloc
     """Racks without hundreds of symmetric rack bins.
 
     The relaxation that only counts total rack space, load and PDUs (and the rack limit, if
-    any) bounds the exact optimum (minimising: from below). Solve it, and give the exact model
+    any) bounds the exact optimum (minimising: from below). Solve it — with CP-SAT, or from
+    MIP_MODEL_OPTIONS with HiGHS — lay its plan out in racks, and give the exact model
     RACK_MARGIN bins more than the racks its plan fills, at most the bins allowed: sized once.
     Matching the bound proves optimality for any number of racks, and so does an optimum over
     the full bin count (data.Facility.rack_bins: the limit, or rack_bins_unlimited racks, which
     suffice for every sensible plan). When neither proves the plan and time is left, the
     exact model is solved once more at the full bin count, hinted with the plan (no doubling
-    loop), and the better plan kept: a small problem proves its optimum there, a large one has
-    spent its time limit on the first attempt.
+    loop), and a better or newly proven plan kept: a small problem proves its optimum there. A
+    plan within MIP_GAP of the bound, or of a large model, is not retried.
     """
     started = time.perf_counter()
     settings = _with_start(data, settings)
@@ -413,9 +417,12 @@ def _mip_relaxation(data: ModelData, relaxed: BuiltModel, settings: SolveSetting
     MIP_SHARE (LARGE_MIP_SHARE) of the time limit. Not from the hint: HiGHS finds a better first
     plan than the greedy one on its own, and given it, took another path (500 workloads:
     $36,358,736 after 24.4 deterministic seconds, against $36,334,018 after 22.4 unhinted)."""
+    # Imported here: HiGHS with scipy.sparse takes ~0.14 s to import, which lab20's solve never needs.
+    from solver.model import mip
+
     budget_s = (LARGE_MIP_SHARE if _is_large(data) else MIP_SHARE) * settings.time_limit_s
     wall_limit = min(clock.wall_deadline - time.perf_counter(), MIP_WALL_BACKSTOP * budget_s + 1.0)
-    outcome = solve_mip(relaxed.model.proto, seconds=budget_s, wall_limit_s=wall_limit, gap=MIP_GAP, seed=settings.seed, log_search=settings.log_search)
+    outcome = mip.solve_mip(relaxed.model.proto, seconds=budget_s, wall_limit_s=wall_limit, gap=MIP_GAP, seed=settings.seed, log_search=settings.log_search)
     clock.charge_mip(outcome, budget_s)
     return Relaxation(outcome.status, outcome.bound, outcome.values, outcome.interrupted)
 

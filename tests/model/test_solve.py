@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from dataclasses import replace
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from solver.interrupt import Interrupted
+from solver.model import mip
 from solver.model import solve as solve_module
 from solver.model.build import build_model
 from solver.model.data import ModelData, build_data
@@ -288,8 +292,8 @@ def test_a_what_if_budget_solved_through_highs_serves_what_cp_sat_serves(monkeyp
 
 def test_an_interrupt_during_the_highs_search_stops_the_solve(monkeypatch):
     monkeypatch.setattr(solve_module, "MIP_MODEL_OPTIONS", 0)
-    real = solve_module.solve_mip
-    monkeypatch.setattr(solve_module, "solve_mip", lambda *args, **kwargs: replace(real(*args, **kwargs), interrupted=True))
+    real = mip.solve_mip
+    monkeypatch.setattr(mip, "solve_mip", lambda *args, **kwargs: replace(real(*args, **kwargs), interrupted=True))
     _, solution = solve_mini(mixed_problem(), keep_interrupted=True)
     assert solution.interrupted and not solution.feasible
     with pytest.raises(Interrupted):
@@ -298,8 +302,8 @@ def test_an_interrupt_during_the_highs_search_stops_the_solve(monkeypatch):
 
 def test_a_highs_search_stopped_by_the_wall_clock_is_marked_not_deterministic(monkeypatch):
     monkeypatch.setattr(solve_module, "MIP_MODEL_OPTIONS", 0)
-    real = solve_module.solve_mip
-    monkeypatch.setattr(solve_module, "solve_mip", lambda *args, **kwargs: replace(real(*args, **kwargs), wall_stopped=True))
+    real = mip.solve_mip
+    monkeypatch.setattr(mip, "solve_mip", lambda *args, **kwargs: replace(real(*args, **kwargs), wall_stopped=True))
     _, solution = solve_mini(mixed_problem())
     assert solution.feasible and not solution.deterministic
 
@@ -356,3 +360,15 @@ def test_a_large_models_deciding_stage_leaves_its_tie_break_a_share_of_the_limit
     (cost_budget, cost_remaining), (power_budget, _) = budgets[2], budgets[3]
     assert cost_budget == pytest.approx(cost_remaining - share)
     assert power_budget >= share
+
+
+def test_a_model_below_the_mip_size_never_imports_highs():
+    """HiGHS and scipy.sparse take ~0.14 s to import; lab20-sized solves do without them."""
+    script = (
+        "import sys\n"
+        "from tests.fixtures.problems import interactive, make_problem, solve_mini\n"
+        "solve_mini(make_problem(interactive('chat', 'llama-3.1-8b', 40)))\n"
+        "assert 'solver.model.mip' not in sys.modules and 'highspy' not in sys.modules, sorted(m for m in sys.modules if 'highs' in m)\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2])
+    assert completed.returncode == 0, completed.stderr
