@@ -238,10 +238,11 @@ class MipOutcome:
     seconds: float
 
 
-def solve_mip(proto, *, seconds: float, wall_limit_s: float, gap: float, seed: int = 0, log_search: bool = False) -> MipOutcome:
+def solve_mip(proto, *, seconds: float, wall_limit_s: float, gap: float, seed: int = 0, hint: dict[str, int] | None = None, log_search: bool = False) -> MipOutcome:
     """Minimise (or maximise) the CP-SAT model `proto` as a MIP with HiGHS on one thread, for
     a tick budget worth `seconds`, at most `wall_limit_s` of wall time, stopping within the
-    relative `gap`. Ctrl-C or
+    relative `gap`. `hint` (variable name → value, the variables it names) is offered as a
+    starting plan, which HiGHS completes or repairs. Ctrl-C or
     SIGTERM stop the search and mark it interrupted, as ``solver.model.search.run_search`` does."""
     started = time.perf_counter()
     arrays = linear_arrays(proto)
@@ -251,6 +252,8 @@ def solve_mip(proto, *, seconds: float, wall_limit_s: float, gap: float, seed: i
     highs.setOptionValue("mip_rel_gap", gap)
     highs.setOptionValue("time_limit", max(wall_limit_s, 0.1))
     highs.passModel(_program(arrays))
+    if hint:
+        _offer_hint(highs, arrays, hint)
     clock = TickClock.for_columns(len(arrays.names))
     work = [0.0]
     stop = threading.Event()
@@ -322,6 +325,14 @@ def _program(arrays: MipArrays) -> highspy.HighsLp:
     program.a_matrix_.value_ = arrays.matrix.data
     program.integrality_ = [highspy.HighsVarType.kInteger] * program.num_col_
     return program
+
+
+def _offer_hint(highs: highspy.Highs, arrays: MipArrays, hint: dict[str, int]) -> None:
+    position = {name: index for index, name in enumerate(arrays.names) if name}
+    entries = sorted((position[name], float(value)) for name, value in hint.items() if name in position)
+    if entries:
+        indices, values = zip(*entries)
+        highs.setSolution(len(entries), np.array(indices, dtype=np.int32), np.array(values))
 
 
 def _run(highs: highspy.Highs, stop: threading.Event) -> bool:

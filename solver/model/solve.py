@@ -73,6 +73,8 @@ LARGE_MIP_SHARE = 0.4
 """The same for a large model, whose layout and exact stages take longer: 500 workloads reach
 their best plan of the first minute ($36.27M) after ~24 deterministic seconds, at the end of
 a 12 s heuristic, and their root node takes ~50 s of wall time."""
+MIP_POLISH_SHARE = 0.25
+"""Least share of HiGHS's budget for re-solving a served-demand plan for cost (_mip_relaxation)."""
 MIP_WALL_BACKSTOP = 2.0
 """A HiGHS search's wall-clock backstop, in multiples of its budget (+1 s): its calls come in
 bursts that the budget counts evenly (solver.model.mip.TickClock), and at 1.5× the 500-workload
@@ -335,6 +337,7 @@ def _solve_with_rack_bound(data: ModelData, settings: SolveSettings, clock: Cloc
     plan within MIP_GAP of the bound, or of a large model, is not retried.
     """
     started = time.perf_counter()
+    callers_hint = settings.hint
     settings = _with_start(data, settings)
     relaxed = build_model(data, hard_demand=settings.hard_demand, budget_usd=settings.budget_usd, aggregate_racks=True)
     build_seconds = time.perf_counter() - started
@@ -345,7 +348,7 @@ def _solve_with_rack_bound(data: ModelData, settings: SolveSettings, clock: Cloc
     (relaxed.model.maximize if maximise else relaxed.model.minimize)(expression)
     if settings.hint:
         _apply_hint(relaxed, settings.hint)
-    relaxation = _mip_relaxation(data, relaxed, settings, clock) if _solves_as_mip(data) else _cp_sat_relaxation(data, relaxed, settings, clock)
+    relaxation = _mip_relaxation(data, relaxed, settings, clock, callers_hint) if _solves_as_mip(data) else _cp_sat_relaxation(data, relaxed, settings, clock)
     if relaxation.interrupted:
         # The relaxation's solution is no plan (racks are only counted): nothing to keep.
         return _with_totals(Solution("UNKNOWN", settings.objective, [], 0.0, 0.0, interrupted=True), started, build_seconds)
@@ -412,19 +415,41 @@ def _cp_sat_relaxation(data: ModelData, relaxed: BuiltModel, settings: SolveSett
     return Relaxation(status, solver.best_objective_bound, _all_values(relaxed, solver))
 
 
-def _mip_relaxation(data: ModelData, relaxed: BuiltModel, settings: SolveSettings, clock: Clock) -> Relaxation:
+def _mip_relaxation(data: ModelData, relaxed: BuiltModel, settings: SolveSettings, clock: Clock, hint: dict[str, int] | None) -> Relaxation:
     """The relaxation solved by HiGHS (solver.model.mip) within MIP_GAP, in a budget of
-    MIP_SHARE (LARGE_MIP_SHARE) of the time limit. Not from the hint: HiGHS finds a better first
-    plan than the greedy one on its own, and given it, took another path (500 workloads:
-    $36,358,736 after 24.4 deterministic seconds, against $36,334,018 after 22.4 unhinted)."""
+    MIP_SHARE (LARGE_MIP_SHARE) of the time limit, from the caller's `hint` (a what-if
+    neighbour's plan) if any. Not from the greedy start: HiGHS finds a better first plan on its
+    own, and given it, took another path (500 workloads: $36,358,736 after 24.4 deterministic
+    seconds, against $36,334,018 after 22.4 unhinted). A what-if's hint matters: maximising
+    served demand under a budget, HiGHS alone found no plan serving all of it (100 workloads,
+    $10M, above the $9.83M that serves all: 87.8% served)."""
     # Imported here: HiGHS with scipy.sparse takes ~0.14 s to import, which lab20's solve never needs.
     from solver.model import mip
 
     budget_s = (LARGE_MIP_SHARE if _is_large(data) else MIP_SHARE) * settings.time_limit_s
     wall_limit = min(clock.wall_deadline - time.perf_counter(), MIP_WALL_BACKSTOP * budget_s + 1.0)
-    outcome = mip.solve_mip(relaxed.model.proto, seconds=budget_s, wall_limit_s=wall_limit, gap=MIP_GAP, seed=settings.seed, log_search=settings.log_search)
+    outcome = mip.solve_mip(relaxed.model.proto, seconds=budget_s, wall_limit_s=wall_limit, gap=MIP_GAP, seed=settings.seed, hint=hint, log_search=settings.log_search)
     clock.charge_mip(outcome, budget_s)
-    return Relaxation(outcome.status, outcome.bound, outcome.values, outcome.interrupted)
+    relaxation = Relaxation(outcome.status, outcome.bound, outcome.values, outcome.interrupted)
+    order = _objective_order(settings.objective, settings.hard_demand)
+    if order[0] != "served" or outcome.interrupted or outcome.status not in ("OPTIMAL", "FEASIBLE"):
+        return relaxation
+    # Served demand says nothing of cost: HiGHS's plan for it may buy anything the budget allows
+    # (100 generated workloads, all demand: $16.6M of servers, racks and switches for a $9.8M
+    # need), more than the exact model's cost stage could undo in its time. The plan is kept at
+    # its served demand and re-solved for the next objective, in what is left of the budget
+    # (at least MIP_POLISH_SHARE of it); the bound stays the served stage's.
+    served, _ = _expression(relaxed, "served")
+    relaxed.model.add(served >= round(outcome.objective))
+    expression, _ = _expression(relaxed, order[1])
+    relaxed.model.minimize(expression)
+    polish_s = max(budget_s - outcome.work_s, MIP_POLISH_SHARE * budget_s)
+    wall_limit = min(clock.wall_deadline - time.perf_counter(), MIP_WALL_BACKSTOP * polish_s + 1.0)
+    polished = mip.solve_mip(relaxed.model.proto, seconds=polish_s, wall_limit_s=wall_limit, gap=MIP_GAP, seed=settings.seed, hint=outcome.values, log_search=settings.log_search)
+    clock.charge_mip(polished, polish_s)
+    if polished.interrupted:
+        return replace(relaxation, interrupted=True)
+    return replace(relaxation, values=polished.values) if polished.values else relaxation
 
 
 PURCHASE_PREFIXES = (
@@ -455,8 +480,11 @@ def _completed(data: ModelData, settings: SolveSettings, relaxed: dict[str, int]
             built.model.add(built.model.get_int_var_from_proto_index(index) == relaxed[var.name])
     _apply_hint(built, relaxed)
     solver = clock.solver(settings, COMPLETION_SHARE * settings.time_limit_s, large=_is_large(data))
-    # The first stage's objective over the layout alone (rack enclosures, PDUs, switches, cables).
-    expression, maximise = _expression(built, _objective_order(settings.objective, settings.hard_demand)[0])
+    # The first cost-like stage's objective over the layout alone (rack enclosures, PDUs,
+    # switches, cables): served demand is fixed with the purchases, and laid out for it the
+    # racks were left as they came (100 generated workloads, all demand: +$399k over the plan).
+    order = _objective_order(settings.objective, settings.hard_demand)
+    expression, maximise = _expression(built, order[1] if order[0] == "served" else order[0])
     (built.model.maximize if maximise else built.model.minimize)(expression)
     outcome = run_search(solver, built.model)
     clock.charge(solver, outcome)
@@ -600,7 +628,8 @@ def _solve_lexicographic(data: ModelData, settings: SolveSettings, clock: Clock,
             built.model.add(expression >= fixed)
         else:
             built.model.add(expression <= fixed)
-        _apply_hint(built, values)
+        if index + 1 < len(order):
+            _apply_hint(built, _next_hint(built, order[index + 1], values, settings.hint if index == 0 else None, expression.name, fixed, maximise))
     assert final is not None
     final_values = {name: float(final.value(expression)) for name, expression in expressions.items()}
     # A deciding objective is proven when its stage was, or when a later stage's solution
@@ -610,6 +639,22 @@ def _solve_lexicographic(data: ModelData, settings: SolveSettings, clock: Clock,
     solution = Solution(status, settings.objective, stages, build_seconds, time.perf_counter() - solve_started, values, final_values=final_values, interrupted=interrupted)
     solution.capex_usd, solution.power_w, solution.tco_cents = values["capex_usd"], values["power_w"], values["tco_cents"]
     return solution
+
+
+def _next_hint(built: BuiltModel, following: str, values: dict[str, int], given: dict[str, int] | None, fixed_name: str, fixed: int, maximise: bool) -> dict[str, int]:
+    """The hint of the stage after the first: its solution `values`, or the plan `given` to the
+    solve when that plan also reaches the `fixed` value and is at least as good for the
+    `following` stage. A served-demand stage confirming a laid-out plan may end on another plan
+    that serves as much but costs more (100 generated workloads, all demand: $10.04M after the
+    cost stage, from a hint of $9.83M)."""
+    if not given or given.get(fixed_name) is None:
+        return values
+    reaches = given[fixed_name] >= fixed if maximise else given[fixed_name] <= fixed
+    next_expression, next_maximise = _expression(built, following)
+    name = getattr(next_expression, "name", None)
+    if not reaches or name not in given or name not in values:
+        return values
+    return given if _at_least_as_good(given[name], values[name], next_maximise) else values
 
 
 FOLD_LIMIT = 2**50

@@ -182,3 +182,23 @@ def test_integrated_ethernet_ports_need_no_nics_and_an_ethernet_fabric():
     assert plan.fabric.ports == 8 * len(plan.fabric.nodes) > 0
     assert plan.fabric.nics == 0 and bom_quantity(plan, "nic") == 0
     assert bom_quantity(plan, "cable") == plan.fabric.ports and bom_quantity(plan, "switch") >= 1
+
+
+def test_no_nics_or_leaves_of_a_fabric_without_ports(catalog):
+    """A what-if's served-demand stage does not minimise cost: with NICs and leaf switches free
+    beyond the ports, a plan could keep 1,542 NICs of a technology it does not use (100 generated
+    workloads, $10M budget), which the purchase order listed and the verifier rejected."""
+    from solver.model.build import build_model
+
+    data = build_data(llama405(2), catalog)
+    technology = data.fabric[0].technology
+    for bought_items in ("nics_bought", "leaf_switches"):
+        for unused in (True, False):
+            built = build_model(data, hard_demand=False)
+            for guard in built.variables.guards.values():
+                built.model.add(guard == 1)
+            built.model.add(built.variables.use_fabric[technology] == (0 if unused else 1))
+            built.model.add(getattr(built.variables, bought_items)[technology] >= 1)
+            solver = solve_module._solver(SolveSettings(), 10.0)
+            expected = solve_module.cp_model.INFEASIBLE if unused else solve_module.cp_model.OPTIMAL
+            assert solver.solve(built.model) == expected, (bought_items, unused)

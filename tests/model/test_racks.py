@@ -110,3 +110,24 @@ def test_racks_10000_sizes_bins_like_no_limit():
     data, solution = solve_mini(problem)
     assert data.facility.rack_bins == data.facility.rack_bins_unlimited <= 64
     assert solution.status == "OPTIMAL" and solution.capex_usd == solve_mini(fleet_of_three())[1].capex_usd
+
+
+def test_a_used_rack_holds_servers_or_switches(catalog):
+    """Not only its own front-end and management switches: a stage stopped early could otherwise
+    keep such empty racks (100 generated workloads, a what-if), which the verifier rejects."""
+    from dataclasses import replace
+
+    from solver.model.build import build_model
+    from solver.model.data import build_data
+    from solver.model.solve import SolveSettings, _solver, cp_model
+
+    data = build_data(fleet_of_three(), catalog)
+    data = replace(data, facility=replace(data.facility, rack_bins=2))
+    built = build_model(data)
+    for guard in built.variables.guards.values():
+        built.model.add(guard == 1)
+    built.model.add(built.variables.rack_used[1] == 1)
+    for (rack, _), count in built.variables.nodes_in_rack.items():
+        if rack == 1:
+            built.model.add(count == 0)
+    assert _solver(SolveSettings(), 10.0).solve(built.model) == cp_model.INFEASIBLE

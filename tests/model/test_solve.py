@@ -372,3 +372,18 @@ def test_a_model_below_the_mip_size_never_imports_highs():
     )
     completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2])
     assert completed.returncode == 0, completed.stderr
+
+
+def test_the_cost_stage_starts_from_the_cheaper_of_two_plans_serving_as_much():
+    """After a served-demand stage, the plan given to the solve is the next hint when it serves as
+    much and costs no more than the stage's own solution (100 generated workloads, all demand:
+    the cost stage had started from a $10.04M plan with a $9.83M one at hand); otherwise the
+    stage's solution is."""
+    data = build_data(mixed_problem(), mini_catalog())
+    built = build_model(data, hard_demand=False)
+    stage_solution = {"served_score": 100, "capex_usd": 900}
+    cheaper = {"served_score": 100, "capex_usd": 800}
+    assert solve_module._next_hint(built, "cost", stage_solution, cheaper, "served_score", 100, True) is cheaper
+    assert solve_module._next_hint(built, "cost", stage_solution, {**cheaper, "served_score": 99}, "served_score", 100, True) is stage_solution
+    assert solve_module._next_hint(built, "cost", stage_solution, {**cheaper, "capex_usd": 901}, "served_score", 100, True) is stage_solution
+    assert solve_module._next_hint(built, "cost", stage_solution, None, "served_score", 100, True) is stage_solution

@@ -227,3 +227,28 @@ def test_prepared_model_data_is_not_built_again(tiny, catalog):
     worker = ScenarioSolver(catalog, time_limit_s=30, prepared=prepared)
     result, _ = worker.solve(0, scenarios[0], None)
     assert result.data_seconds == 0.0
+
+
+def test_a_chain_head_above_an_unproven_all_demand_plan_starts_from_it(tiny, catalog, monkeypatch):
+    """A time-limited all-demand plan is not reused (it is not proved optimal), but a budget it
+    fits starts from it rather than from nothing: unhinted, 100 generated workloads at $10M ended
+    serving 87.8% although all demand costs $9.83M."""
+    from dataclasses import replace as replaced
+
+    from solver.model import solve as solve_module
+
+    scenarios = plan_scenarios(tiny, catalog, budgets=BUDGETS)
+    solver = ScenarioSolver(catalog, time_limit_s=30)
+    prepared = solver.prepare(scenarios)
+    key, (unbudgeted, proven) = next(iter(prepared.optima.items()))
+    prepared.optima[key] = (unbudgeted, replaced(proven, status="FEASIBLE"))
+    hints = []
+    real_solve = solve_module.solve
+    monkeypatch.setattr(solve_module, "solve", lambda data, settings: hints.append(settings.hint) or real_solve(data, settings))
+    worker = ScenarioSolver(catalog, time_limit_s=30, prepared=prepared)
+    above = max(range(len(scenarios)), key=lambda i: scenarios[i].budget_usd)
+    below = min(range(len(scenarios)), key=lambda i: scenarios[i].budget_usd)
+    result, _ = worker.solve(above, scenarios[above], None)
+    assert not result.reused_from and result.hinted and hints[-1] == proven.values
+    result, _ = worker.solve(below, scenarios[below], None)
+    assert not result.hinted and hints[-1] is None

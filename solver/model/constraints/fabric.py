@@ -55,6 +55,12 @@ def add(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:
         model.add(two_tier <= use)
         nics = model.new_int_var(0, max_ports, f"nics_bought[{name}]")
         model.add(nics >= nic_ports - integrated_ports).with_name(f"nics_for_ports_without_their_own[{name}]")
+        # Nothing of a technology without ports: a stage that does not minimise cost (what-if's
+        # served demand) or stops early could otherwise keep NICs or leaves of a fabric the plan
+        # does not use, which the purchase order would list (100 generated workloads, a $10M
+        # budget: 1,542 NICs of an unused technology, rejected by the verifier).
+        model.add(nics <= nic_ports).with_name(f"nics_only_for_ports[{name}]")
+        model.add(leaves <= nic_ports).with_name(f"leaves_only_for_ports[{name}]")
         variables.nics_bought[name] = nics
         variables.use_fabric[name] = use
         variables.nic_ports[name] = nic_ports

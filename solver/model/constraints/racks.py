@@ -192,6 +192,10 @@ def add(model: cp_model.CpModel, data: ModelData, variables: Variables) -> None:
         model.add(server_rack == used - sum(rack_scale))
         switches = model.new_int_var(0, units // switch_units, f"switches_in_rack[{rack}]")
         variables.switches_in_rack[rack] = switches
+        # A used rack that is not a rack-scale system holds servers or fabric switches: without
+        # it a stage stopped early could keep empty racks with only their own front-end and
+        # management switches, which the verifier rejects (100 generated workloads, what-if).
+        model.add(sum(servers) + switches >= server_rack).with_name(f"server_rack_holds_something[{rack}]")
         space.append(switches * switch_units + server_rack * network_units)
         load.append(switches * switch_power + server_rack * network_power)
         model.add(sum(space) <= units * used).with_name(f"rack_space[{rack}]")
