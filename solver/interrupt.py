@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import TypeVar
+
+T = TypeVar("T")
 
 INTERRUPT_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -104,10 +107,40 @@ def interrupts_deferred() -> Iterator[None]:
         signal.raise_signal(signum)
 
 
+def run_stoppably(work: Callable[[], T], stop: Callable[[], None], name: str, poll_seconds: float = 0.05) -> tuple[T, bool]:
+    """``work()`` (a solver's search, in native code), and whether SIGINT or SIGTERM arrived
+    meanwhile. From the main thread the work runs in a helper thread named `name` while the
+    signals are only recorded (a handler that raised could unwind while the search still runs);
+    each poll after one arrived calls ``stop()`` — repeatedly, since a stop that lands before the
+    search has started is lost. Elsewhere the work runs in place and cannot be interrupted here."""
+    if threading.current_thread() is not threading.main_thread():
+        return work(), False
+    finished = threading.Event()
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as error:  # handed to the calling thread below
+            failure.append(error)
+        finally:
+            finished.set()
+
+    with interrupts_recorded() as recorder:
+        threading.Thread(target=run, name=name, daemon=True).start()
+        while not finished.wait(poll_seconds):
+            if recorder.received:
+                stop()
+    if failure:
+        raise failure[0]
+    return outcome[0], bool(recorder.received)
+
+
 def ignore_interrupts() -> None:
     """SIGINT and SIGTERM are ignored from now on (a process whose work is done)."""
     for signum in INTERRUPT_SIGNALS:
         signal.signal(signum, signal.SIG_IGN)
 
 
-__all__ = ["INTERRUPT_SIGNALS", "Interrupted", "RaisingHandler", "SignalRecorder", "ignore_interrupts", "interrupts_deferred", "interrupts_raised", "interrupts_recorded"]
+__all__ = ["INTERRUPT_SIGNALS", "Interrupted", "RaisingHandler", "SignalRecorder", "ignore_interrupts", "interrupts_deferred", "interrupts_raised", "interrupts_recorded", "run_stoppably"]

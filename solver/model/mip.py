@@ -37,7 +37,7 @@ import highspy
 import numpy as np
 from scipy.sparse import csc_array
 
-from solver.interrupt import interrupts_recorded
+from solver.interrupt import run_stoppably
 
 log = logging.getLogger(__name__)
 
@@ -336,30 +336,10 @@ def _offer_hint(highs: highspy.Highs, arrays: MipArrays, hint: dict[str, int]) -
 
 
 def _run(highs: highspy.Highs, stop: threading.Event) -> bool:
-    """Run HiGHS; from the main thread in a helper thread, so that SIGINT and SIGTERM are only
-    recorded meanwhile and stop the search at its next tick. Whether an interrupt arrived."""
-    if threading.current_thread() is not threading.main_thread():
-        highs.run()
-        return False
-    finished = threading.Event()
-    failure: list[BaseException] = []
-
-    def search() -> None:
-        try:
-            highs.run()
-        except BaseException as error:  # handed to the main thread below
-            failure.append(error)
-        finally:
-            finished.set()
-
-    with interrupts_recorded() as recorder:
-        threading.Thread(target=search, name="highs search", daemon=True).start()
-        while not finished.wait(POLL_SECONDS):
-            if recorder.received:
-                stop.set()
-    if failure:
-        raise failure[0]
-    return bool(recorder.received)
+    """Run HiGHS, stopped at its next tick by SIGINT or SIGTERM (solver.interrupt.run_stoppably).
+    Whether an interrupt arrived."""
+    _, interrupted = run_stoppably(highs.run, stop.set, "highs search", POLL_SECONDS)
+    return interrupted
 
 
 __all__ = ["MipArrays", "MipOutcome", "TickClock", "linear_arrays", "solve_mip"]

@@ -12,13 +12,12 @@ ignored and whose SIGTERM has the default action, is not affected.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
 from solver.errors import REPORT_BUG, InternalError
-from solver.interrupt import interrupts_recorded
+from solver.interrupt import run_stoppably
 
 POLL_SECONDS = 0.05
 
@@ -37,28 +36,8 @@ def run_search(solver: cp_model.CpSolver, model: cp_model.CpModel) -> SearchOutc
     Raises ``InternalError`` when CP-SAT rejects the model: procure built it, so that is a bug,
     never a plan without the stage that was rejected."""
     solver.parameters.catch_sigint_signal = False
-    if threading.current_thread() is not threading.main_thread():
-        return _checked(solver, model, SearchOutcome(solver.solve(model), False))
-    finished = threading.Event()
-    outcome: list[int | BaseException] = []
-
-    def search() -> None:
-        try:
-            outcome.append(solver.solve(model))
-        except BaseException as error:  # handed to the main thread below
-            outcome.append(error)
-        finally:
-            finished.set()
-
-    with interrupts_recorded() as recorder:
-        threading.Thread(target=search, name="cp-sat search", daemon=True).start()
-        while not finished.wait(POLL_SECONDS):
-            if recorder.received:
-                solver.stop_search()
-    result = outcome[0]
-    if isinstance(result, BaseException):
-        raise result
-    return _checked(solver, model, SearchOutcome(result, bool(recorder.received)))
+    status, interrupted = run_stoppably(lambda: solver.solve(model), solver.stop_search, "cp-sat search", POLL_SECONDS)
+    return _checked(solver, model, SearchOutcome(status, interrupted))
 
 
 def _checked(solver: cp_model.CpSolver, model: cp_model.CpModel, outcome: SearchOutcome) -> SearchOutcome:

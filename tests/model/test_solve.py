@@ -387,3 +387,12 @@ def test_the_cost_stage_starts_from_the_cheaper_of_two_plans_serving_as_much():
     assert solve_module._next_hint(built, "cost", stage_solution, {**cheaper, "served_score": 99}, "served_score", 100, True) is stage_solution
     assert solve_module._next_hint(built, "cost", stage_solution, {**cheaper, "capex_usd": 901}, "served_score", 100, True) is stage_solution
     assert solve_module._next_hint(built, "cost", stage_solution, None, "served_score", 100, True) is stage_solution
+
+
+def test_a_large_models_searches_get_a_wider_wall_clock_backstop():
+    """Interleaved subsolvers do less deterministic work per second than the clock assumes."""
+    clock = solve_module.Clock(1000.0)
+    small = clock.solver(settings(), 10.0).parameters.max_time_in_seconds
+    large = clock.solver(settings(), 10.0, large=True).parameters.max_time_in_seconds
+    assert small == pytest.approx(solve_module.WALL_BACKSTOP * 10 + 1)
+    assert large == pytest.approx(solve_module.LARGE_WALL_BACKSTOP * 10 + 1)
