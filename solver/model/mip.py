@@ -4,7 +4,7 @@ Why. On models of thousands of options CP-SAT's one worker raises its bound slow
 search stalls: 100 generated workloads' relaxation took 203 s to prove, and its exact model
 ended 60 s at a 0.81% gap; 500 workloads ended at 1.49%. HiGHS's branch and bound with
 cutting planes proves the 100-workload relaxation within 0.01% in 25 s, and on 500 workloads
-finds a plan 0.28% from its bound within 40 s (README "Performance"). The plan it finds is laid
+finds a plan 0.45% from its bound within 39 s (README "Performance"). The plan it finds is laid
 out in racks and refined by CP-SAT (solver.model.solve), which checks every constraint exactly.
 
 The conversion reads the model CP-SAT was given, so there is one formulation. Every constraint

@@ -39,7 +39,6 @@ from solver.model.objective import preference_upper
 from solver.model.settings import SolveSettings
 from solver.model.search import SearchOutcome, run_search
 from solver.model.start import starting_plan
-from solver.model.variables import bought_name
 
 if TYPE_CHECKING:
     from solver.model.mip import MipOutcome
