@@ -107,9 +107,10 @@ def linear_arrays(proto) -> MipArrays:
         indices, coefficients, shift = _positive_terms(linear.vars, linear.coeffs)
         domain = linear.domain
         low, high = domain[0] - shift, domain[len(domain) - 1] - shift
-        enforcement = [literal for literal in constraint.enforcement_literal if _literal_value(literal, fixed) is None]
-        if any(_literal_value(literal, fixed) is False for literal in constraint.enforcement_literal):
+        known = [_literal_value(literal, fixed) for literal in constraint.enforcement_literal]
+        if False in known:
             continue  # never enforced
+        enforcement = [literal for literal, value in zip(constraint.enforcement_literal, known) if value is None]
         if not enforcement:
             add_row(indices, coefficients, low, high)
             continue
@@ -235,7 +236,6 @@ class MipOutcome:
     wall_stopped: bool
     """The wall-clock backstop ended the search before its tick budget: it may not repeat."""
     interrupted: bool
-    seconds: float
 
 
 def solve_mip(proto, *, seconds: float, wall_limit_s: float, gap: float, seed: int = 0, hint: dict[str, int] | None = None, log_search: bool = False) -> MipOutcome:
@@ -268,7 +268,8 @@ def solve_mip(proto, *, seconds: float, wall_limit_s: float, gap: float, seed: i
             event.interrupt()
 
     highs.cbMipInterrupt += on_tick
-    interrupted = _run(highs, stop)
+    # SIGINT or SIGTERM set `stop`, and the next tick stops the search (as run_search does).
+    _, interrupted = run_stoppably(highs.run, stop.set, "highs search", POLL_SECONDS)
     status = highs.getModelStatus()
     info = highs.getInfo()
     has_plan = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
@@ -283,9 +284,8 @@ def solve_mip(proto, *, seconds: float, wall_limit_s: float, gap: float, seed: i
     optimal = status == highspy.HighsModelStatus.kOptimal
     wall_stopped = status == highspy.HighsModelStatus.kTimeLimit and not stopped_by_budget[0]
     name = "INFEASIBLE" if infeasible else ("OPTIMAL" if optimal else ("FEASIBLE" if has_plan else "UNKNOWN"))
-    seconds_taken = time.perf_counter() - started
-    log.info("HiGHS: %s, objective %s, bound %.0f, %.1f of %.1f deterministic s in %.2f s", name, objective, bound, work[0], seconds, seconds_taken)
-    return MipOutcome(name, values, objective, bound, work[0], seconds, wall_stopped, interrupted and not optimal, seconds_taken)
+    log.info("HiGHS: %s, objective %s, bound %.0f, %.1f of %.1f deterministic s in %.2f s", name, objective, bound, work[0], seconds, time.perf_counter() - started)
+    return MipOutcome(name, values, objective, bound, work[0], seconds, wall_stopped, interrupted and not optimal)
 
 
 def _new_highs(log_search: bool) -> highspy.Highs:
@@ -333,13 +333,6 @@ def _offer_hint(highs: highspy.Highs, arrays: MipArrays, hint: dict[str, int]) -
     if entries:
         indices, values = zip(*entries)
         highs.setSolution(len(entries), np.array(indices, dtype=np.int32), np.array(values))
-
-
-def _run(highs: highspy.Highs, stop: threading.Event) -> bool:
-    """Run HiGHS, stopped at its next tick by SIGINT or SIGTERM (solver.interrupt.run_stoppably).
-    Whether an interrupt arrived."""
-    _, interrupted = run_stoppably(highs.run, stop.set, "highs search", POLL_SECONDS)
-    return interrupted
 
 
 __all__ = ["MipArrays", "MipOutcome", "TickClock", "linear_arrays", "solve_mip"]

@@ -3,11 +3,9 @@
 CP-SAT's own SIGINT handling (``catch_sigint_signal``) ends the search as if its time limit had
 passed, so an interrupted run looked like a normal time-limited one and wrote a worse plan; it
 also resets SIGINT to the default action afterwards. procure turns it off and runs the search
-in a helper thread instead. Meanwhile the main thread waits with the signals only recorded
-(``interrupts_recorded``: a handler that raised could unwind while the search still runs);
-the wait then calls ``stop_search`` — repeatedly, because a stop that lands before CP-SAT has
-started is lost — and reports the search as interrupted. A what-if worker, whose SIGINT is
-ignored and whose SIGTERM has the default action, is not affected.
+through ``solver.interrupt.run_stoppably``, which records the signals meanwhile and calls
+``stop_search`` when one arrives, and reports the search as interrupted. A what-if worker, whose
+SIGINT is ignored and whose SIGTERM has the default action, is not affected.
 """
 
 from __future__ import annotations

@@ -154,13 +154,17 @@ class Clock:
     def remaining(self) -> float:
         return self.limit_s - self.spent_s
 
+    def wall_limit(self, budget_s: float, backstop: float) -> float:
+        """Wall seconds a search with `budget_s` of the limit may take: `backstop` times its
+        budget plus a second, and no more than the whole solve's backstop leaves."""
+        return max(min(self.wall_deadline - time.perf_counter(), backstop * max(budget_s, 0.1) + 1.0), 0.1)
+
     def solver(self, settings: SolveSettings, budget_s: float, *, large: bool = False) -> cp_model.CpSolver:
         """A solver limited to `budget_s` of the time limit (deterministically), and in wall time
         to the backstop of that budget or of the whole solve, whichever comes first."""
         solver = _solver(settings, budget_s)
         solver.parameters.max_deterministic_time = max(budget_s, 0.1) * DETERMINISTIC_PER_SECOND
-        backstop = (LARGE_WALL_BACKSTOP if large else WALL_BACKSTOP) * max(budget_s, 0.1) + 1.0
-        solver.parameters.max_time_in_seconds = max(min(self.wall_deadline - time.perf_counter(), backstop), 0.1)
+        solver.parameters.max_time_in_seconds = self.wall_limit(budget_s, LARGE_WALL_BACKSTOP if large else WALL_BACKSTOP)
         if large:
             solver.parameters.cp_model_probing_level = 0
             # CP-SAT's subsolvers (LNS neighbourhoods, feasibility jump, the LP search) taking
@@ -199,9 +203,9 @@ class Clock:
             log.warning("a search stopped at the wall-clock backstop before its deterministic budget: this run may not repeat exactly")
 
 
-    def charge_mip(self, outcome: MipOutcome, budget_s: float) -> None:
+    def charge_mip(self, outcome: MipOutcome) -> None:
         """Count a HiGHS search: the deterministic seconds it used, at most its budget."""
-        self.spent_s += min(outcome.work_s, budget_s)
+        self.spent_s += min(outcome.work_s, outcome.budget_s)
         if outcome.wall_stopped:
             self.deterministic = False
             log.warning("HiGHS stopped at the wall-clock backstop before its tick budget: this run may not repeat exactly")
@@ -431,10 +435,14 @@ def _mip_relaxation(data: ModelData, relaxed: BuiltModel, settings: SolveSetting
     # Imported here: HiGHS with scipy.sparse takes ~0.14 s to import, which lab20's solve never needs.
     from solver.model import mip
 
+
+    def search(budget_s: float, start: dict[str, int] | None) -> MipOutcome:
+        outcome = mip.solve_mip(relaxed.model.proto, seconds=budget_s, wall_limit_s=clock.wall_limit(budget_s, MIP_WALL_BACKSTOP), gap=MIP_GAP, seed=settings.seed, hint=start, log_search=settings.log_search)
+        clock.charge_mip(outcome)
+        return outcome
+
     budget_s = (LARGE_MIP_SHARE if _is_large(data) else MIP_SHARE) * settings.time_limit_s
-    wall_limit = min(clock.wall_deadline - time.perf_counter(), MIP_WALL_BACKSTOP * budget_s + 1.0)
-    outcome = mip.solve_mip(relaxed.model.proto, seconds=budget_s, wall_limit_s=wall_limit, gap=MIP_GAP, seed=settings.seed, hint=hint, log_search=settings.log_search)
-    clock.charge_mip(outcome, budget_s)
+    outcome = search(budget_s, hint)
     relaxation = Relaxation(outcome.status, outcome.bound, outcome.values, outcome.interrupted)
     order = _objective_order(settings.objective, settings.hard_demand)
     if order[0] != "served" or outcome.interrupted or outcome.status not in ("OPTIMAL", "FEASIBLE"):
@@ -448,10 +456,7 @@ def _mip_relaxation(data: ModelData, relaxed: BuiltModel, settings: SolveSetting
     relaxed.model.add(served >= round(outcome.objective))
     expression, _ = _expression(relaxed, order[1])
     relaxed.model.minimize(expression)
-    polish_s = max(budget_s - outcome.work_s, MIP_POLISH_SHARE * budget_s)
-    wall_limit = min(clock.wall_deadline - time.perf_counter(), MIP_WALL_BACKSTOP * polish_s + 1.0)
-    polished = mip.solve_mip(relaxed.model.proto, seconds=polish_s, wall_limit_s=wall_limit, gap=MIP_GAP, seed=settings.seed, hint=outcome.values, log_search=settings.log_search)
-    clock.charge_mip(polished, polish_s)
+    polished = search(max(budget_s - outcome.work_s, MIP_POLISH_SHARE * budget_s), outcome.values)
     if polished.interrupted:
         return replace(relaxation, interrupted=True)
     return replace(relaxation, values=polished.values) if polished.values else relaxation
