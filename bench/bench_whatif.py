@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import statistics
 import subprocess
@@ -33,6 +32,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from solver.processes import default_jobs  # noqa: E402  (the cores procure itself counts)
+
 TARGET_RATIO = 2.0
 
 
@@ -49,10 +52,6 @@ def _run(arguments: list[str]) -> tuple[float, float]:
         sys.stderr.write(completed.stdout + completed.stderr)
         raise SystemExit(f"command failed ({completed.returncode}): procure {' '.join(arguments)}")
     return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-
-
-def _cpus() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def main() -> None:
@@ -76,7 +75,7 @@ def main() -> None:
             sweep_runs.append(_run(sweep))
             timings = json.loads((out / "whatif" / "timings.json").read_text())
     (solve_s, solve_cpu), (sweep_s, sweep_cpu) = min(solve_runs), min(sweep_runs)
-    cpus = _cpus()
+    cpus = default_jobs()
     scenarios = timings.get("scenarios", [])
     ratio = sweep_s / solve_s
     print(f"problem: {args.problem.name}; sweep: --budgets {args.budgets} ({len(scenarios)} scenarios, {timings.get('jobs')} worker processes)")

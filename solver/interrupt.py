@@ -20,6 +20,8 @@ from typing import TypeVar
 T = TypeVar("T")
 
 INTERRUPT_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+POLL_SECONDS = 0.05
+"""How often ``run_stoppably`` looks for a recorded signal while the work runs."""
 
 
 class Interrupted(KeyboardInterrupt):
@@ -107,7 +109,7 @@ def interrupts_deferred() -> Iterator[None]:
         signal.raise_signal(signum)
 
 
-def run_stoppably(work: Callable[[], T], stop: Callable[[], None], name: str, poll_seconds: float = 0.05) -> tuple[T, bool]:
+def run_stoppably(work: Callable[[], T], stop: Callable[[], None], name: str) -> tuple[T, bool]:
     """``work()`` (a solver's search, in native code), and whether SIGINT or SIGTERM arrived
     meanwhile. From the main thread the work runs in a helper thread named `name` while the
     signals are only recorded (a handler that raised could unwind while the search still runs);
@@ -129,7 +131,7 @@ def run_stoppably(work: Callable[[], T], stop: Callable[[], None], name: str, po
 
     with interrupts_recorded() as recorder:
         threading.Thread(target=run, name=name, daemon=True).start()
-        while not finished.wait(poll_seconds):
+        while not finished.wait(POLL_SECONDS):
             if recorder.received:
                 stop()
     if failure:
@@ -143,4 +145,4 @@ def ignore_interrupts() -> None:
         signal.signal(signum, signal.SIG_IGN)
 
 
-__all__ = ["INTERRUPT_SIGNALS", "Interrupted", "RaisingHandler", "SignalRecorder", "ignore_interrupts", "interrupts_deferred", "interrupts_raised", "interrupts_recorded", "run_stoppably"]
+__all__ = ["INTERRUPT_SIGNALS", "POLL_SECONDS", "Interrupted", "RaisingHandler", "SignalRecorder", "ignore_interrupts", "interrupts_deferred", "interrupts_raised", "interrupts_recorded", "run_stoppably"]

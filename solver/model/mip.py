@@ -56,7 +56,6 @@ estimated from their calls: 14.4, 29.2, 42.7, 82.0 against 13.5, 29.4, 50.1, 70.
 Calls come in bursts (500 workloads: calls 45 to 49 took 12.6 s, 49 to 131 took 3.5 s), so a
 budget stops a search near the seconds intended, not at them; counted in calls it repeats, and
 the wall-clock backstop bounds the error."""
-POLL_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -269,7 +268,7 @@ def solve_mip(proto, *, seconds: float, wall_limit_s: float, gap: float, seed: i
 
     highs.cbMipInterrupt += on_tick
     # SIGINT or SIGTERM set `stop`, and the next tick stops the search (as run_search does).
-    _, interrupted = run_stoppably(highs.run, stop.set, "highs search", POLL_SECONDS)
+    _, interrupted = run_stoppably(highs.run, stop.set, "highs search")
     status = highs.getModelStatus()
     info = highs.getInfo()
     has_plan = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible

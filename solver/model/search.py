@@ -17,7 +17,6 @@ from ortools.sat.python import cp_model
 from solver.errors import REPORT_BUG, InternalError
 from solver.interrupt import run_stoppably
 
-POLL_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ def run_search(solver: cp_model.CpSolver, model: cp_model.CpModel) -> SearchOutc
     Raises ``InternalError`` when CP-SAT rejects the model: procure built it, so that is a bug,
     never a plan without the stage that was rejected."""
     solver.parameters.catch_sigint_signal = False
-    status, interrupted = run_stoppably(lambda: solver.solve(model), solver.stop_search, "cp-sat search", POLL_SECONDS)
+    status, interrupted = run_stoppably(lambda: solver.solve(model), solver.stop_search, "cp-sat search")
     return _checked(solver, model, SearchOutcome(status, interrupted))
 
 
@@ -44,4 +43,4 @@ def _checked(solver: cp_model.CpSolver, model: cp_model.CpModel, outcome: Search
     return outcome
 
 
-__all__ = ["POLL_SECONDS", "SearchOutcome", "run_search"]
+__all__ = ["SearchOutcome", "run_search"]

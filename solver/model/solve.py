@@ -98,9 +98,9 @@ LARGE_MODEL_OPTIONS = 10_000
 37,095 options: 17 s of 29 s of presolve) and its search found no plan of its own within 60 s
 (200 workloads, 14,336 options, and 500): such models skip probing, start from the greedy
 plan (solver.model.start) and interleave CP-SAT's subsolvers on their one worker
-(Clock.solver); their rack relaxation is solved by HiGHS (MIP_MODEL_OPTIONS). Below it the greedy hint only slowed the search (100 workloads,
-7,506 options: its first plan 10% above the optimum, kept for the whole limit), so CP-SAT
-starts on its own."""
+(Clock.solver); their rack relaxation is solved by HiGHS (MIP_MODEL_OPTIONS). Below it the
+greedy hint only slowed the search (100 workloads, 7,506 options: its first plan 10% above the
+optimum, kept for the whole limit), so CP-SAT starts on its own."""
 NONREPEATING_SUBSOLVER = "core"
 """CP-SAT's core-based subsolver, left out of interleaved searches (Clock.solver): with it a
 large model's search did not always repeat."""
@@ -201,7 +201,6 @@ class Clock:
         if solver.deterministic_time < 0.99 * solver.parameters.max_deterministic_time:
             self.deterministic = False
             log.warning("a search stopped at the wall-clock backstop before its deterministic budget: this run may not repeat exactly")
-
 
     def charge_mip(self, outcome: MipOutcome) -> None:
         """Count a HiGHS search: the deterministic seconds it used, at most its budget."""
@@ -434,7 +433,6 @@ def _mip_relaxation(data: ModelData, relaxed: BuiltModel, settings: SolveSetting
     $10M, above the $9.83M that serves all: 87.8% served)."""
     # Imported here: HiGHS with scipy.sparse takes ~0.14 s to import, which lab20's solve never needs.
     from solver.model import mip
-
 
     def search(budget_s: float, start: dict[str, int] | None) -> MipOutcome:
         outcome = mip.solve_mip(relaxed.model.proto, seconds=budget_s, wall_limit_s=clock.wall_limit(budget_s, MIP_WALL_BACKSTOP), gap=MIP_GAP, seed=settings.seed, hint=start, log_search=settings.log_search)
